@@ -1,0 +1,1 @@
+//! `.dockerignore` reading and moby/patternmatcher matching semantics. (Stub: being written.)

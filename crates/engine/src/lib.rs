@@ -1,0 +1,21 @@
+//! layerlab engine: a pure pipeline from Dockerfile text to cache verdicts.
+//!
+//! parse ([`parser`]) → expand ([`shell`]) → build graph → derive cache keys per builder →
+//! diff two builds → verdicts with reasons → advice → export.
+//!
+//! Invariants (see `docs/ARCHITECTURE.md`): no I/O, no clock, no web types; compiles for
+//! native and `wasm32-unknown-unknown`; never panics on any input; parsing never fails (it
+//! returns a tree plus diagnostics).
+
+pub mod ast;
+pub mod dump;
+pub mod ignore;
+pub mod parser;
+pub mod scenario;
+pub mod shell;
+pub mod syntax;
+
+pub use ast::Dockerfile;
+pub use parser::parse;
+pub use scenario::Scenario;
+pub use syntax::{Diagnostic, Severity, Span};

@@ -1,0 +1,2 @@
+//! The layerlab playground (Yew). Stub until the app lands.
+fn main() {}

@@ -11,11 +11,15 @@ pub mod ast;
 pub mod dump;
 pub mod ignore;
 pub mod parser;
+pub mod report;
 pub mod scenario;
 pub mod shell;
+pub mod sim;
 pub mod syntax;
 
 pub use ast::Dockerfile;
 pub use parser::parse;
 pub use scenario::Scenario;
 pub use syntax::{Diagnostic, Severity, Span};
+pub use report::Report;
+pub use sim::simulate;

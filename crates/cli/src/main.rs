@@ -1,15 +1,27 @@
 //! `layerlab`: the native command-line shell around the engine.
 //!
-//! Subcommands live one per file; this file only dispatches.
+//! Subcommands live one per file (`<name>_cmd.rs`, each with `pub fn run(&[String]) -> ExitCode`);
+//! this file only dispatches. Exit codes: 0 success, 1 the input has errors (or a gate
+//! failed), 2 usage or I/O error.
 
+mod advise_cmd;
+mod check_cmd;
+mod export_cmd;
 mod parse_cmd;
+mod simulate_cmd;
 
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: layerlab <command> [options]
 
 commands:
-  parse FILE|-  [--format text|json]   print the instructions (or the AST as JSON)
+  parse FILE|- [--format text|json]        print the instructions (or the AST as JSON)
+  simulate SCENARIO.json|- [--format text|json]
+                                           which steps each builder caches or rebuilds, and why
+  check [--file Dockerfile] [--context DIR] (--changed PATH... | --since GITREF)
+        [--fail-if-rebuilt LINE|STAGE]     pre-flight a real repository
+  advise SCENARIO.json|-                   cache-hostile patterns and their fixes
+  export SCENARIO.json|- --ci NAME         buildx command and CI pipeline snippet
 ";
 
 fn main() -> ExitCode {
@@ -21,6 +33,10 @@ fn main() -> ExitCode {
     let rest = &args[1..];
     match cmd.as_str() {
         "parse" => parse_cmd::run(rest),
+        "simulate" => simulate_cmd::run(rest),
+        "check" => check_cmd::run(rest),
+        "advise" => advise_cmd::run(rest),
+        "export" => export_cmd::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             ExitCode::SUCCESS

@@ -1,0 +1,8 @@
+//! `layerlab advise` (stub: being written).
+
+use std::process::ExitCode;
+
+pub fn run(_args: &[String]) -> ExitCode {
+    eprintln!("layerlab advise: not implemented yet");
+    ExitCode::from(2)
+}

@@ -1,0 +1,8 @@
+//! `layerlab check` (stub: being written).
+
+use std::process::ExitCode;
+
+pub fn run(_args: &[String]) -> ExitCode {
+    eprintln!("layerlab check: not implemented yet");
+    ExitCode::from(2)
+}

@@ -1,2 +1,647 @@
 //! BuildKit's shell lexer (`frontend/dockerfile/shell`): variable expansion and quote
-//! removal for one word or a list of words. (Stub: being written.)
+//! removal for one word ([`process_word`], `shlex.ProcessWord`) or a list of words
+//! ([`process_words`], `shlex.ProcessWords`).
+//!
+//! This is an independent implementation of the behaviour pinned down by BuildKit's
+//! `envVarTest` / `wordsTest` vectors and `lex_test.go`:
+//!
+//! - `$V`, `${V}`, `${V:-w}`, `${V-w}`, `${V:+w}`, `${V+w}`, `${V:?m}`, `${V?m}`, `${V#p}`,
+//!   `${V##p}`, `${V%p}`, `${V%%p}`, `${V/p/r}`, `${V//p/r}`. Anything else inside `${}` is an
+//!   error (`${V:=w}` included), as upstream.
+//! - `'…'` is literal; `"…"` expands `$` and lets the escape character escape `"`, `$` and
+//!   itself only; outside quotes the escape character escapes any character and is dropped at
+//!   the end of the word.
+//! - Names: letters, digits and `_`; a leading digit reads a run of digits (`$10` is
+//!   parameter `10`), and `@ * # ? - $ ! 0` are one-character special parameters. Positional
+//!   and special parameters are simply unset unless the environment has them.
+//! - Patterns (`#`, `%`, `/`) use `*` and `?` that never match `\n` and `\` escapes that may
+//!   only escape `*`, `?` and `\` (`\}` and `\/` protect the delimiters), like BuildKit's
+//!   conversion to a Go regexp. `${V/p/r}` splices `r` literally; `${V//p/r}` goes through
+//!   Go's `ReplaceAllString`, so `$0` in `r` is the match and other `$name`s are empty.
+//! - Go's `text/scanner` drops a byte-order mark at the start of the word (and of a pattern);
+//!   so does this lexer.
+//!
+//! Unix semantics only: variable names are case-sensitive. The two `W` (Windows-only)
+//! `envVarTest` rows, where `$pwd` finds `PWD`, are therefore not expected to pass.
+//!
+//! Deliberate limits (upstream has none; they only change the outcome of absurd inputs, and
+//! they turn a hang or a stack overflow into an error):
+//! - `${` constructs nest at most [`MAX_NESTING`] deep;
+//! - one call does at most [`MAX_WORK`] units of work (characters read, bytes of variable
+//!   values copied, pattern-matching steps), which also bounds the output size.
+//!
+//! Known approximation: for non-ASCII characters, Go's `unicode.IsLetter` (category L) and
+//! `unicode.IsDigit` (category Nd) are approximated by Rust's `char::is_alphabetic` and
+//! `char::is_numeric`, to keep Unicode tables out of the wasm bundle. They differ only for
+//! letter-numbers, other-numbers (`²`) and combining vowel signs inside variable names.
+
+mod pattern;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::hash::BuildHasher;
+
+use pattern::Budget;
+
+/// Deepest allowed nesting of `${…}` inside `${…}`.
+pub const MAX_NESTING: usize = 100;
+
+/// Work allowance of one [`process_word`] / [`process_words`] call.
+pub const MAX_WORK: u64 = 1 << 26;
+
+/// Where variable values come from.
+pub trait EnvLookup {
+    /// The value of `name`, or `None` when it is not set (an empty value is set).
+    fn lookup(&self, name: &str) -> Option<&str>;
+}
+
+impl EnvLookup for BTreeMap<String, String> {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.get(name).map(String::as_str)
+    }
+}
+
+impl<S: BuildHasher> EnvLookup for HashMap<String, String, S> {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.get(name).map(String::as_str)
+    }
+}
+
+/// Ordered pairs: the last entry for a name wins (like BuildKit's `BuildEnvs`).
+impl EnvLookup for [(String, String)] {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl EnvLookup for Vec<(String, String)> {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.as_slice().lookup(name)
+    }
+}
+
+/// The result of an expansion.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Expanded {
+    /// The expanded word ([`process_word`]) or the words joined by one space
+    /// ([`process_words`]).
+    pub value: String,
+    /// Variable names that were referenced and set (possibly to the empty string).
+    pub used: BTreeSet<String>,
+    /// Variable names that were referenced but not set (positional and special parameters
+    /// such as `1` or `@` included, as BuildKit reports them).
+    pub unset: BTreeSet<String>,
+}
+
+/// An expansion error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShellError {
+    /// BuildKit's message, e.g. `syntax error: bad substitution`.
+    pub message: String,
+    /// Byte offset in the word of the construct that failed (the `$` of `${…}`, the opening
+    /// quote of an unterminated string).
+    pub offset: usize,
+}
+
+impl fmt::Display for ShellError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at byte {})", self.message, self.offset)
+    }
+}
+
+impl std::error::Error for ShellError {}
+
+/// Expands one word: variables are substituted and quotes removed (`shlex.ProcessWord`).
+pub fn process_word(word: &str, env: &dyn EnvLookup, escape: char) -> Result<Expanded, ShellError> {
+    let mut lx = Lexer::new(word, env, escape);
+    let (value, _) = lx.process_stop_on(None, false)?;
+    Ok(Expanded {
+        value,
+        used: lx.used,
+        unset: lx.unset,
+    })
+}
+
+/// Expands `word` and splits it into words on unquoted white space, after expansion
+/// (`shlex.ProcessWords`). Quoted text, even empty, never splits; an unquoted expansion does.
+/// The returned [`Expanded::value`] is the words joined by one space.
+pub fn process_words(
+    word: &str,
+    env: &dyn EnvLookup,
+    escape: char,
+) -> Result<(Vec<String>, Expanded), ShellError> {
+    let mut lx = Lexer::new(word, env, escape);
+    let (_, words) = lx.process_stop_on(None, false)?;
+    let expanded = Expanded {
+        value: words.join(" "),
+        used: lx.used,
+        unset: lx.unset,
+    };
+    Ok((words, expanded))
+}
+
+/// Go's `unicode.IsLetter` (exact for ASCII, approximated above it; see the module docs).
+pub(crate) fn is_go_letter(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphabetic()
+    } else {
+        c.is_alphabetic()
+    }
+}
+
+/// Go's `unicode.IsDigit` (exact for ASCII, approximated above it; see the module docs).
+pub(crate) fn is_go_digit(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_digit()
+    } else {
+        c.is_numeric()
+    }
+}
+
+/// Special parameters of POSIX sh: one character each.
+fn is_special_param(c: char) -> bool {
+    matches!(c, '@' | '*' | '#' | '?' | '-' | '$' | '!' | '0')
+}
+
+/// Word splitting state of `ProcessWords`.
+#[derive(Default)]
+struct Words {
+    word: String,
+    words: Vec<String>,
+    in_word: bool,
+}
+
+impl Words {
+    /// An unquoted character: white space ends the current word.
+    fn add_char(&mut self, c: char) {
+        if c.is_whitespace() {
+            if self.in_word && !self.word.is_empty() {
+                self.words.push(std::mem::take(&mut self.word));
+                self.in_word = false;
+            }
+        } else {
+            self.add_raw_char(c);
+        }
+    }
+
+    fn add_raw_char(&mut self, c: char) {
+        self.word.push(c);
+        self.in_word = true;
+    }
+
+    fn add_string(&mut self, s: &str) {
+        s.chars().for_each(|c| self.add_char(c));
+    }
+
+    fn add_raw_string(&mut self, s: &str) {
+        self.word.push_str(s);
+        self.in_word = true;
+    }
+
+    fn finish(mut self) -> Vec<String> {
+        if !self.word.is_empty() {
+            self.words.push(std::mem::take(&mut self.word));
+        }
+        self.words
+    }
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    pos: usize,
+    env: &'a dyn EnvLookup,
+    escape: char,
+    /// Keep escape characters in the output (inside `#`, `%` and `/` patterns, where the
+    /// pattern syntax interprets them).
+    raw_escapes: bool,
+    used: BTreeSet<String>,
+    unset: BTreeSet<String>,
+    depth: usize,
+    budget: Budget,
+}
+
+fn err(offset: usize, message: impl Into<String>) -> ShellError {
+    ShellError {
+        message: message.into(),
+        offset,
+    }
+}
+
+impl<'a> Lexer<'a> {
+    fn new(src: &'a str, env: &'a dyn EnvLookup, escape: char) -> Self {
+        // Go's text/scanner skips a byte-order mark at the start.
+        let pos = if src.starts_with('\u{FEFF}') { 3 } else { 0 };
+        Lexer {
+            src,
+            pos,
+            env,
+            escape,
+            raw_escapes: false,
+            used: BTreeSet::new(),
+            unset: BTreeSet::new(),
+            depth: 0,
+            budget: Budget {
+                remaining: MAX_WORK,
+            },
+        }
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.src[self.pos..].chars().next()
+    }
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn charge(&mut self, units: u64) -> Result<(), ShellError> {
+        self.budget.charge(units).map_err(|_| self.work_error())
+    }
+
+    fn work_error(&self) -> ShellError {
+        err(
+            self.pos,
+            format!("expansion too large or too complex (more than {MAX_WORK} steps)"),
+        )
+    }
+
+    fn get_env(&mut self, name: &str) -> Result<Option<&'a str>, ShellError> {
+        let env = self.env;
+        match env.lookup(name) {
+            Some(v) => {
+                self.charge(v.len() as u64)?;
+                if !self.used.contains(name) {
+                    self.used.insert(name.to_string());
+                }
+                Ok(Some(v))
+            }
+            None => {
+                if !self.unset.contains(name) {
+                    self.unset.insert(name.to_string());
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// Processes until `stop` (consumed) or the end of the word. Returns the text and, for
+    /// `ProcessWords`, the split words.
+    fn process_stop_on(
+        &mut self,
+        stop: Option<char>,
+        raw_escapes: bool,
+    ) -> Result<(String, Vec<String>), ShellError> {
+        let saved = std::mem::replace(&mut self.raw_escapes, raw_escapes);
+        let r = self.process_stop_on_inner(stop);
+        self.raw_escapes = saved;
+        r
+    }
+
+    fn process_stop_on_inner(
+        &mut self,
+        stop: Option<char>,
+    ) -> Result<(String, Vec<String>), ShellError> {
+        let mut result = String::new();
+        let mut words = Words::default();
+        while let Some(ch) = self.peek() {
+            self.charge(1)?;
+            if Some(ch) == stop {
+                self.next();
+                return Ok((result, words.finish()));
+            }
+            match ch {
+                '$' => {
+                    let tmp = self.process_dollar()?;
+                    result.push_str(&tmp);
+                    words.add_string(&tmp);
+                }
+                '\'' => {
+                    let tmp = self.process_single_quote()?;
+                    result.push_str(&tmp);
+                    words.add_raw_string(&tmp);
+                }
+                '"' => {
+                    let tmp = self.process_double_quote()?;
+                    result.push_str(&tmp);
+                    words.add_raw_string(&tmp);
+                }
+                _ => {
+                    self.next();
+                    let mut ch = ch;
+                    if ch == self.escape {
+                        if self.raw_escapes {
+                            words.add_raw_char(ch);
+                            result.push(ch);
+                        }
+                        // The escape character escapes anything, except the end of the word.
+                        match self.next() {
+                            None => break,
+                            Some(c) => {
+                                ch = c;
+                                words.add_raw_char(c);
+                            }
+                        }
+                    } else {
+                        words.add_char(ch);
+                    }
+                    result.push(ch);
+                }
+            }
+        }
+        if let Some(stop) = stop {
+            return Err(err(
+                self.pos,
+                format!("unexpected end of statement while looking for matching {stop}"),
+            ));
+        }
+        Ok((result, words.finish()))
+    }
+
+    fn process_single_quote(&mut self) -> Result<String, ShellError> {
+        let start = self.pos;
+        self.next();
+        let mut result = String::new();
+        loop {
+            match self.next() {
+                None => {
+                    return Err(err(
+                        start,
+                        "unexpected end of statement while looking for matching single-quote",
+                    ))
+                }
+                Some('\'') => return Ok(result),
+                Some(c) => {
+                    self.charge(1)?;
+                    result.push(c);
+                }
+            }
+        }
+    }
+
+    fn process_double_quote(&mut self) -> Result<String, ShellError> {
+        let start = self.pos;
+        self.next();
+        let mut result = String::new();
+        loop {
+            self.charge(1)?;
+            match self.peek() {
+                None => {
+                    return Err(err(
+                        start,
+                        "unexpected end of statement while looking for matching double-quote",
+                    ))
+                }
+                Some('"') => {
+                    self.next();
+                    return Ok(result);
+                }
+                Some('$') => {
+                    let value = self.process_dollar()?;
+                    result.push_str(&value);
+                }
+                Some(_) => {
+                    let mut ch = self.next().unwrap_or_default();
+                    if ch == self.escape {
+                        if self.raw_escapes {
+                            result.push(ch);
+                        }
+                        match self.peek() {
+                            // An escape at the end of the word is ignored (and then the
+                            // missing closing quote is the error).
+                            None => continue,
+                            Some(c) if c == '"' || c == '$' || c == self.escape => {
+                                ch = c;
+                                self.next();
+                            }
+                            // Any other escape stays as it is.
+                            Some(_) => {}
+                        }
+                    }
+                    result.push(ch);
+                }
+            }
+        }
+    }
+
+    fn process_name(&mut self) -> String {
+        let mut name = String::new();
+        while let Some(ch) = self.peek() {
+            if name.is_empty() && is_go_digit(ch) {
+                while let Some(d) = self.peek().filter(|&d| is_go_digit(d)) {
+                    self.next();
+                    name.push(d);
+                }
+                return name;
+            }
+            if name.is_empty() && is_special_param(ch) {
+                self.next();
+                return ch.to_string();
+            }
+            if !is_go_letter(ch) && !is_go_digit(ch) && ch != '_' {
+                break;
+            }
+            self.next();
+            name.push(ch);
+        }
+        name
+    }
+
+    fn process_dollar(&mut self) -> Result<String, ShellError> {
+        let start = self.pos;
+        self.next();
+        if self.peek() != Some('{') {
+            let name = self.process_name();
+            if name.is_empty() {
+                return Ok("$".to_string());
+            }
+            return Ok(self.get_env(&name)?.unwrap_or_default().to_string());
+        }
+        self.next();
+        match self.peek() {
+            None => return Err(err(start, "syntax error: missing '}'")),
+            Some('{' | '}' | ':') => return Err(err(start, "syntax error: bad substitution")),
+            Some(_) => {}
+        }
+        if self.depth >= MAX_NESTING {
+            return Err(err(
+                start,
+                format!("${{}} nested more than {MAX_NESTING} levels deep"),
+            ));
+        }
+        self.depth += 1;
+        let r = self.process_braced(start);
+        self.depth -= 1;
+        r
+    }
+
+    /// `${name…}` after the `{`.
+    fn process_braced(&mut self, start: usize) -> Result<String, ShellError> {
+        let name = self.process_name();
+        let Some(first) = self.next() else {
+            return Err(err(start, "syntax error: missing '}'"));
+        };
+        let unsupported = |chs: &str| {
+            err(
+                start,
+                format!("unsupported modifier ({chs}) in substitution"),
+            )
+        };
+        match first {
+            '}' => Ok(self.get_env(&name)?.unwrap_or_default().to_string()),
+            ':' | '+' | '-' | '?' | '#' | '%' => {
+                let mut chs = first.to_string();
+                let mut op = Some(first);
+                let null_is_unset = first == ':';
+                if null_is_unset {
+                    op = self.next();
+                    chs.extend(op);
+                }
+                let raw = matches!(op, Some('#' | '%'));
+                let word = self.nested(start, '}', raw, "syntax error: missing '}'")?;
+                let value = self.get_env(&name)?;
+                let empty_or_unset = match value {
+                    None => true,
+                    Some(v) => null_is_unset && v.is_empty(),
+                };
+                match op {
+                    Some('-') => Ok(if empty_or_unset {
+                        word
+                    } else {
+                        value.unwrap_or_default().to_string()
+                    }),
+                    Some('+') => Ok(if empty_or_unset { String::new() } else { word }),
+                    Some('?') => match value {
+                        Some(v) if !(null_is_unset && v.is_empty()) => Ok(v.to_string()),
+                        _ => {
+                            let message = if !word.is_empty() {
+                                word
+                            } else if value.is_none() {
+                                "is not allowed to be unset".to_string()
+                            } else {
+                                "is not allowed to be empty".to_string()
+                            };
+                            Err(err(start, format!("{name}: {message}")))
+                        }
+                    },
+                    Some(op @ ('#' | '%')) => {
+                        // `#`/`%` remove the shortest match, `##`/`%%` the longest.
+                        let (greedy, pat) = match word.strip_prefix(op) {
+                            Some(rest) => (true, rest),
+                            None => (false, word.as_str()),
+                        };
+                        let value = value.unwrap_or_default();
+                        if op == '%' {
+                            let rev_pat = pattern::reverse_pattern(pat);
+                            let rev_val = pattern::reverse_str(value);
+                            let trimmed =
+                                self.trim_prefix(start, pat, &rev_pat, &rev_val, greedy)?;
+                            Ok(pattern::reverse_str(&trimmed))
+                        } else {
+                            self.trim_prefix(start, pat, pat, value, greedy)
+                        }
+                    }
+                    _ => Err(unsupported(&chs)),
+                }
+            }
+            '/' => {
+                let replace_all = self.peek() == Some('/');
+                if replace_all {
+                    self.next();
+                }
+                let pat = self.nested(start, '/', true, "syntax error: missing '/' in ${}")?;
+                let replacement = self.nested(start, '}', true, "syntax error: missing '}'")?;
+                let value = self.get_env(&name)?.unwrap_or_default();
+                let compiled = pattern::compile(&pat, true).map_err(|e| {
+                    err(
+                        start,
+                        format!("invalid pattern ({pat}) in substitution: {e}"),
+                    )
+                })?;
+                if replace_all {
+                    pattern::replace_all(&compiled, value, &replacement, &mut self.budget)
+                        .map_err(|_| self.work_error())
+                } else {
+                    let found = compiled
+                        .find(value, 0, false, &mut self.budget)
+                        .map_err(|_| self.work_error())?;
+                    Ok(match found {
+                        Some((a, b)) => format!("{}{}{}", &value[..a], replacement, &value[b..]),
+                        None => value.to_string(),
+                    })
+                }
+            }
+            other => Err(unsupported(&other.to_string())),
+        }
+    }
+
+    /// A nested word up to `stop`; at the end of the word the error is `eof_message`.
+    fn nested(
+        &mut self,
+        start: usize,
+        stop: char,
+        raw_escapes: bool,
+        eof_message: &str,
+    ) -> Result<String, ShellError> {
+        match self.process_stop_on(Some(stop), raw_escapes) {
+            Ok((word, _)) => Ok(word),
+            Err(_) if self.peek().is_none() => Err(err(start, eof_message)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Removes the shortest (or, `greedy`, the longest) prefix of `value` that matches
+    /// `pat`. `shown` is the pattern as written, for the error message.
+    fn trim_prefix(
+        &mut self,
+        start: usize,
+        shown: &str,
+        pat: &str,
+        value: &str,
+        greedy: bool,
+    ) -> Result<String, ShellError> {
+        let compiled = pattern::compile(pat, greedy).map_err(|e| {
+            err(
+                start,
+                format!("invalid pattern ({shown}) in substitution: {e}"),
+            )
+        })?;
+        let found = compiled
+            .find(value, 0, true, &mut self.budget)
+            .map_err(|_| self.work_error())?;
+        Ok(match found {
+            Some((_, end)) => value[end..].to_string(),
+            None => value.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> Vec<(String, String)> {
+        vec![("A".into(), "1".into()), ("A".into(), "2".into())]
+    }
+
+    #[test]
+    fn last_pair_wins() {
+        assert_eq!(process_word("$A", &env(), '\\').unwrap().value, "2");
+    }
+
+    #[test]
+    fn bom_is_skipped_like_go_scanner() {
+        assert_eq!(
+            process_word("\u{FEFF}x$A", &env(), '\\').unwrap().value,
+            "x2"
+        );
+        assert_eq!(
+            process_word("x\u{FEFF}", &env(), '\\').unwrap().value,
+            "x\u{FEFF}"
+        );
+    }
+}

@@ -1,8 +1,127 @@
-//! `layerlab simulate` (stub: being written).
+//! `layerlab simulate SCENARIO.json|- [--format text|json] [--builder classic|buildkit]`
 
+use layerlab_engine::report::{BuilderReport, Status};
+use layerlab_engine::{simulate, Scenario};
 use std::process::ExitCode;
 
-pub fn run(_args: &[String]) -> ExitCode {
-    eprintln!("layerlab simulate: not implemented yet");
+pub fn read_input(path: &str) -> Result<String, String> {
+    if path == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| format!("<stdin>: {e}"))?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+    }
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: layerlab simulate SCENARIO.json|- [--format text|json] [--builder classic|buildkit]");
     ExitCode::from(2)
+}
+
+pub fn run(args: &[String]) -> ExitCode {
+    let mut file = None;
+    let mut json = false;
+    let mut only: Option<String> = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--format" => match it.next().map(String::as_str) {
+                Some("json") => json = true,
+                Some("text") => json = false,
+                _ => return usage(),
+            },
+            "--format=json" => json = true,
+            "--format=text" => json = false,
+            "--builder" => match it.next() {
+                Some(b) if b == "classic" || b == "buildkit" => only = Some(b.clone()),
+                _ => return usage(),
+            },
+            "-h" | "--help" => {
+                usage();
+                return ExitCode::SUCCESS;
+            }
+            s if file.is_none() && (s == "-" || !s.starts_with('-')) => file = Some(s.to_string()),
+            _ => return usage(),
+        }
+    }
+    let Some(file) = file else { return usage() };
+    let text = match read_input(&file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("layerlab: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let shown = if file == "-" { "<stdin>" } else { file.as_str() };
+    let scenario = match Scenario::from_json(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{shown}:{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let report = simulate(&scenario);
+    for d in &report.diagnostics {
+        eprintln!(
+            "{shown}: Dockerfile:{}:{}: {}: {}",
+            d.span.line,
+            d.span.col,
+            match d.severity {
+                layerlab_engine::Severity::Error => "error",
+                layerlab_engine::Severity::Warning => "warning",
+            },
+            d.message
+        );
+    }
+    if json {
+        let mut v = serde_json::to_value(&report).expect("report serialises");
+        if let Some(b) = &only {
+            if let Some(builders) = v.get_mut("builders").and_then(|x| x.as_object_mut()) {
+                builders.retain(|k, _| k == b);
+            }
+        }
+        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+    } else {
+        let lines: Vec<&str> = scenario.dockerfile_b().lines().collect();
+        for (name, rep) in [
+            ("classic", &report.builders.classic),
+            ("buildkit", &report.builders.buildkit),
+        ] {
+            if only.as_deref().is_some_and(|o| o != name) {
+                continue;
+            }
+            print_table(rep, &lines);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn print_table(rep: &BuilderReport, lines: &[&str]) {
+    println!("{}", rep.summary);
+    for s in &rep.steps {
+        let mark = match s.status {
+            Status::Cached => "cached ",
+            Status::Rebuilt => "REBUILT",
+            Status::NotRun => "not run",
+            Status::Metadata => "  meta ",
+        };
+        let text = lines
+            .get(s.line as usize - 1)
+            .map(|l| l.trim())
+            .unwrap_or("");
+        let text: String = text.chars().take(60).collect();
+        println!("  {mark} {:>4} | {text}", s.line);
+        if s.status == Status::Rebuilt || s.status == Status::Cached {
+            for r in &s.reasons {
+                let at = r.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+                println!("                 ↳ {}{at}", r.message);
+            }
+        }
+    }
+    for e in &rep.errors {
+        println!("  error: line {}: {}", e.span.line, e.message);
+    }
+    println!();
 }

@@ -239,3 +239,10 @@ impl Dockerfile {
             .any(|d| d.severity == crate::syntax::Severity::Error)
     }
 }
+
+impl Instruction {
+    /// True when the instruction could not be understood (see the diagnostics).
+    pub fn command_is_invalid(&self) -> bool {
+        matches!(self.command, Command::Invalid { .. })
+    }
+}

@@ -1,10 +1,294 @@
 //! The cache simulator: derive each step's cache-key inputs for build A and build B under each
-//! builder's rules, then diff them. (Being written.)
+//! builder's rules, then diff them.
+//!
+//! Pipeline: [`build::BuildInput`] (A and B from the scenario) → [`exec::Executor`] runs A with
+//! no cache, the cache source decides which of A's records B can see ([`records_for`]),
+//! B runs against them → [`explain`] turns each B step into a verdict whose reasons are the
+//! key inputs that differ from A's matching step.
 
-use crate::report::Report;
-use crate::scenario::Scenario;
+pub mod build;
+pub mod context;
+mod explain;
+pub mod exec;
+pub mod hash;
+
+use crate::ast::Dockerfile;
+use crate::report::{Builder, Builders, Report};
+use crate::scenario::{BuilderSetup, CacheSource, Scenario};
+use crate::syntax::{Diagnostic, Span};
+use build::BuildInput;
+use exec::{Exec, Executor, Kind, Records};
+use std::collections::BTreeMap;
 
 /// Simulates build B of the scenario under the classic builder and BuildKit.
-pub fn simulate(_scenario: &Scenario) -> Report {
-    Report::default()
+pub fn simulate(scenario: &Scenario) -> Report {
+    let a = BuildInput::a(scenario);
+    let b = BuildInput::b(scenario);
+    let align = align(&a.df, &b.df);
+    let mut diagnostics = b.df.diagnostics.clone();
+    if scenario.change.dockerfile.is_some() {
+        for d in &a.df.diagnostics {
+            let mut d = d.clone();
+            d.message = format!("in build A's Dockerfile: {}", d.message);
+            diagnostics.push(d);
+        }
+    }
+    for (ctx, which) in [(&a.context, "A"), (&b.context, "B")] {
+        if let Some(e) = &ctx.ignore_error {
+            diagnostics.push(Diagnostic::error(
+                "dockerignore",
+                format!(".dockerignore of build {which}: {e}"),
+                Span::default(),
+            ));
+        }
+    }
+    if let (Some(t), true) = (&b.target, !b.df.stages.is_empty()) {
+        if b.stage_by_name(t).is_none() {
+            diagnostics.push(Diagnostic::error(
+                "unknown-target",
+                format!("target stage \"{t}\" could not be found; simulating the last stage"),
+                Span::default(),
+            ));
+        }
+    }
+    let classic = run_builder(Builder::Classic, scenario, &a, &b, &align);
+    let buildkit = run_builder(Builder::Buildkit, scenario, &a, &b, &align);
+    Report {
+        builders: Builders { classic, buildkit },
+        diagnostics,
+    }
+}
+
+fn run_builder(
+    builder: Builder,
+    scenario: &Scenario,
+    a: &BuildInput,
+    b: &BuildInput,
+    align: &[Option<usize>],
+) -> crate::report::BuilderReport {
+    let link_independent = scenario.builder_setup == BuilderSetup::Container;
+    let empty = Records::default();
+    let no_rerun = BTreeMap::new();
+    let exec_a = Executor {
+        input: a,
+        builder,
+        records: &empty,
+        link_independent,
+        previous: None,
+        rerun: &no_rerun,
+    }
+    .run();
+    let (records, mut errors) = records_for(builder, scenario, a, &exec_a);
+    let exec_b = Executor {
+        input: b,
+        builder,
+        records: &records,
+        link_independent,
+        previous: Some((&exec_a, align)),
+        rerun: &scenario.rerun_output,
+    }
+    .run();
+    let mut rep = explain::explain(builder, scenario, a, b, &exec_a, &exec_b, align);
+    errors.extend(exec_b.errors.iter().cloned());
+    rep.errors = errors;
+    rep
+}
+
+/// The stages whose layers make up stage `t`'s image: `t` and the stages it is built `FROM`.
+fn lineage(exec: &Exec, t: usize) -> Vec<usize> {
+    let mut out = vec![t];
+    let mut cur = t;
+    loop {
+        let from = exec
+            .steps
+            .iter()
+            .find(|s| s.stage == cur && s.kind == Kind::From)
+            .and_then(|s| s.fields.iter().find(|f| f.name == "stage"))
+            .and_then(|f| f.value.parse::<usize>().ok());
+        match from {
+            Some(p) if !out.contains(&p) => {
+                out.push(p);
+                cur = p;
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
+/// Which of A's cache records build B can use, given where its cache comes from.
+fn records_for(
+    builder: Builder,
+    scenario: &Scenario,
+    a: &BuildInput,
+    exec_a: &Exec,
+) -> (Records, Vec<Diagnostic>) {
+    let mut errors = Vec::new();
+    let all = |stages: Option<&[usize]>| {
+        let mut r = Records::default();
+        for s in &exec_a.steps {
+            if !matches!(s.kind, Kind::Step | Kind::From) || s.error.is_some() {
+                continue;
+            }
+            if stages.is_none_or(|st| st.contains(&s.stage)) {
+                r.map.insert(s.key, s.output);
+            }
+        }
+        r
+    };
+    // The images A pushed: its target, plus the stages built with --target for --cache-from.
+    let pushed_chains = || {
+        let mut stages = Vec::new();
+        if let Some(t) = exec_a.target {
+            stages.extend(lineage(exec_a, t));
+        }
+        for name in &scenario.cache.cache_from_stages {
+            if let Some(t) = a.stage_by_name(name) {
+                stages.extend(lineage(exec_a, t));
+            }
+        }
+        stages
+    };
+    let classic = builder == Builder::Classic;
+    let records = match scenario.cache.source {
+        CacheSource::Local => all(None),
+        CacheSource::None => Records::default(),
+        CacheSource::CacheFromImage | CacheSource::SaveLoad => {
+            if classic || scenario.cache.inline_cache {
+                all(Some(&pushed_chains()))
+            } else {
+                Records::default()
+            }
+        }
+        CacheSource::ExportMin | CacheSource::ExportMax => {
+            if classic {
+                Records::default()
+            } else if scenario.builder_setup == BuilderSetup::DockerDriver {
+                errors.push(Diagnostic::error(
+                    "cache-export-unsupported",
+                    "cache export is not supported for the docker driver on the classic image store: \
+                     use a docker-container builder or the containerd image store",
+                    Span::default(),
+                ));
+                Records::default()
+            } else if scenario.cache.source == CacheSource::ExportMax {
+                all(None)
+            } else {
+                let mut stages = Vec::new();
+                if let Some(t) = exec_a.target {
+                    stages.extend(lineage(exec_a, t));
+                }
+                all(Some(&stages))
+            }
+        }
+    };
+    (records, errors)
+}
+
+/// Aligns B's instructions with A's: identical text in the same stage first (longest common
+/// subsequence per stage), then same-keyword neighbours as edits. Returns, per B instruction,
+/// the index of its A counterpart.
+pub fn align(a: &Dockerfile, b: &Dockerfile) -> Vec<Option<usize>> {
+    let mut out = vec![None; b.instructions.len()];
+    if a.instructions.len() == b.instructions.len()
+        && a
+            .instructions
+            .iter()
+            .zip(&b.instructions)
+            .all(|(x, y)| x.text == y.text)
+    {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = Some(i);
+        }
+        return out;
+    }
+    // Group instruction indices: global ARGs, then each stage (FROM first).
+    let groups = |df: &Dockerfile| -> Vec<(Option<String>, Vec<usize>)> {
+        let mut g = vec![(None, df.meta_args.clone())];
+        for st in &df.stages {
+            let mut v = vec![st.from];
+            v.extend(&st.commands);
+            g.push((Some(st.name.clone().unwrap_or_else(|| format!("#{}", st.index))), v));
+        }
+        g
+    };
+    let ga = groups(a);
+    let gb = groups(b);
+    for (gi, (name, bi)) in gb.iter().enumerate() {
+        // Match a stage by name, else by position.
+        let ai = ga
+            .iter()
+            .find(|(n, _)| n.is_some() && n == name && !name.as_deref().unwrap_or("").starts_with('#'))
+            .or_else(|| ga.get(gi))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let ta: Vec<&str> = ai.iter().map(|&i| a.instructions[i].text.trim()).collect();
+        let tb: Vec<&str> = bi.iter().map(|&i| b.instructions[i].text.trim()).collect();
+        let pairs = lcs(&ta, &tb);
+        let mut last_a = 0usize;
+        let mut last_b = 0usize;
+        // Pair leftovers of the same keyword in order: those are edited instructions.
+        let fill_gap = |out: &mut Vec<Option<usize>>,
+                        a_range: std::ops::Range<usize>,
+                        b_range: std::ops::Range<usize>| {
+            let mut ai_iter = a_range.clone();
+            for j in b_range {
+                let kb = &b.instructions[bi[j]].keyword;
+                if let Some(k) = ai_iter
+                    .clone()
+                    .find(|&k| &a.instructions[ai[k]].keyword == kb)
+                {
+                    out[bi[j]] = Some(ai[k]);
+                    ai_iter = (k + 1)..a_range.end;
+                }
+            }
+        };
+        for &(x, y) in &pairs {
+            fill_gap(&mut out, last_a..x, last_b..y);
+            out[bi[y]] = Some(ai[x]);
+            last_a = x + 1;
+            last_b = y + 1;
+        }
+        fill_gap(&mut out, last_a..ta.len(), last_b..tb.len());
+    }
+    out
+}
+
+/// Longest common subsequence of two short sequences, as index pairs.
+fn lcs(a: &[&str], b: &[&str]) -> Vec<(usize, usize)> {
+    let (n, m) = (a.len(), b.len());
+    if n == 0 || m == 0 {
+        return Vec::new();
+    }
+    // Very long stages: fall back to positional pairing to stay linear.
+    if n.saturating_mul(m) > 4_000_000 {
+        return (0..n.min(m))
+            .filter(|&i| a[i] == b[i])
+            .map(|i| (i, i))
+            .collect();
+    }
+    let mut t = vec![0u32; (n + 1) * (m + 1)];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            t[i * (m + 1) + j] = if a[i] == b[j] {
+                t[(i + 1) * (m + 1) + j + 1] + 1
+            } else {
+                t[(i + 1) * (m + 1) + j].max(t[i * (m + 1) + j + 1])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < n && j < m {
+        if a[i] == b[j] {
+            out.push((i, j));
+            i += 1;
+            j += 1;
+        } else if t[(i + 1) * (m + 1) + j] >= t[i * (m + 1) + j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
 }

@@ -1,0 +1,187 @@
+//! One build, as a builder sees it: the inputs of build A or build B resolved from the scenario
+//! (Dockerfile, context after `.dockerignore`, build args, secrets, target, base digests).
+
+use super::context::Context;
+use super::hash::{Id, KeyHasher};
+use crate::ast::Dockerfile;
+use crate::scenario::{FileSpec, Scenario};
+use std::collections::BTreeMap;
+
+/// Which of the two builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    A,
+    B,
+}
+
+pub struct BuildInput {
+    pub side: Side,
+    pub text: String,
+    pub df: Dockerfile,
+    pub context: Context,
+    pub args: BTreeMap<String, String>,
+    pub secrets: BTreeMap<String, String>,
+    pub target: Option<String>,
+    /// Image references whose digest is new in this build.
+    pub rebuilt_bases: Vec<String>,
+}
+
+impl BuildInput {
+    pub fn a(s: &Scenario) -> BuildInput {
+        let df = crate::parse(&s.dockerfile);
+        BuildInput {
+            side: Side::A,
+            context: Context::new(&s.context, &s.dockerfile, s.dockerignore.as_deref()),
+            text: s.dockerfile.clone(),
+            df,
+            args: s.args.clone(),
+            secrets: s.secrets.clone(),
+            target: s.target.clone(),
+            rebuilt_bases: Vec::new(),
+        }
+    }
+
+    pub fn b(s: &Scenario) -> BuildInput {
+        let text = s.dockerfile_b().to_string();
+        let df = crate::parse(&text);
+        let mut files: BTreeMap<String, FileSpec> = s.context.clone();
+        for (p, f) in &s.change.files {
+            files.insert(p.clone(), f.clone());
+        }
+        for p in &s.change.removed {
+            files.remove(p);
+        }
+        for (p, mode) in &s.change.chmod {
+            if let Some(f) = files.get_mut(p) {
+                *f = FileSpec::Full {
+                    content: f.content().to_string(),
+                    mode: Some(mode.clone()),
+                };
+            }
+        }
+        // `touched` changes only mtime, which neither builder hashes: nothing to apply.
+        let dockerignore = match &s.change.dockerignore {
+            Some(d) => Some(d.as_str()),
+            None => s.dockerignore.as_deref(),
+        };
+        let mut args = s.args.clone();
+        for (k, v) in &s.change.args {
+            match v {
+                Some(v) => {
+                    args.insert(k.clone(), v.clone());
+                }
+                None => {
+                    args.remove(k);
+                }
+            }
+        }
+        let mut secrets = s.secrets.clone();
+        for (k, v) in &s.change.secrets {
+            match v {
+                Some(v) => {
+                    secrets.insert(k.clone(), v.clone());
+                }
+                None => {
+                    secrets.remove(k);
+                }
+            }
+        }
+        BuildInput {
+            side: Side::B,
+            context: Context::new(&files, &text, dockerignore),
+            text,
+            df,
+            args,
+            secrets,
+            target: s.change.target.clone().or_else(|| s.target.clone()),
+            rebuilt_bases: s.change.base_rebuilt.clone(),
+        }
+    }
+
+    /// The digest an image reference resolves to in this build.
+    pub fn image_digest(&self, reference: &str) -> Id {
+        let generation = if self.rebuilt_bases.iter().any(|r| same_image(r, reference)) {
+            2
+        } else {
+            1
+        };
+        KeyHasher::new("image")
+            .str(&normalize_image(reference))
+            .u64(generation)
+            .finish()
+    }
+
+    /// Index of the target stage (the last stage when no target is given or it is unknown).
+    pub fn target_stage(&self) -> Option<usize> {
+        let last = self.df.stages.len().checked_sub(1)?;
+        match &self.target {
+            Some(t) => Some(self.stage_by_name(t).unwrap_or(last)),
+            None => Some(last),
+        }
+    }
+
+    pub fn stage_by_name(&self, name: &str) -> Option<usize> {
+        let lower = name.to_ascii_lowercase();
+        self.df
+            .stages
+            .iter()
+            .position(|s| s.name.as_deref() == Some(lower.as_str()))
+    }
+}
+
+/// `busybox` → `docker.io/library/busybox:latest`, so equivalent references compare equal.
+pub fn normalize_image(r: &str) -> String {
+    let r = r.trim();
+    let (name, digest) = match r.split_once('@') {
+        Some((n, d)) => (n, Some(d)),
+        None => (r, None),
+    };
+    let last = name.rsplit('/').next().unwrap_or(name);
+    let (repo, tag) = match last.rfind(':') {
+        Some(i) => (&name[..name.len() - (last.len() - i)], Some(&last[i + 1..])),
+        None => (name, None),
+    };
+    let first = repo.split('/').next().unwrap_or(repo);
+    let has_domain =
+        repo.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let full = if has_domain {
+        repo.to_string()
+    } else if repo.contains('/') {
+        format!("docker.io/{repo}")
+    } else {
+        format!("docker.io/library/{repo}")
+    };
+    let mut out = full.to_ascii_lowercase();
+    if let Some(t) = tag {
+        out.push(':');
+        out.push_str(t);
+    } else if digest.is_none() {
+        out.push_str(":latest");
+    }
+    if let Some(d) = digest {
+        out.push('@');
+        out.push_str(d);
+    }
+    out
+}
+
+pub fn same_image(a: &str, b: &str) -> bool {
+    normalize_image(a) == normalize_image(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_names_normalise() {
+        assert_eq!(normalize_image("busybox"), "docker.io/library/busybox:latest");
+        assert_eq!(normalize_image("layerlab/base:1"), "docker.io/layerlab/base:1");
+        assert_eq!(
+            normalize_image("127.0.0.1:5000/x/y:2"),
+            "127.0.0.1:5000/x/y:2"
+        );
+        assert!(same_image("docker.io/library/alpine", "alpine:latest"));
+        assert!(!same_image("alpine:3", "alpine"));
+    }
+}

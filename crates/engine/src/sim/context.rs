@@ -1,0 +1,296 @@
+//! The virtual build context: the files a build sends, after `.dockerignore`, and the
+//! selection of COPY/ADD sources from it.
+//!
+//! Both builders hash what a COPY selects by relative name, content and permission bits;
+//! mtime and client-side ownership never count (semantics R5). The Dockerfile and the
+//! `.dockerignore` are context files like any other (R6).
+
+use super::hash::{Id, KeyHasher};
+use crate::ignore::{self, PatternMatcher};
+use crate::scenario::FileSpec;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileEntry {
+    pub content: Id,
+    pub mode: u32,
+}
+
+/// What is in the context as the builder sees it.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// Visible files (not excluded by `.dockerignore`), by clean relative path.
+    pub files: BTreeMap<String, FileEntry>,
+    /// Files present on disk but excluded by `.dockerignore`.
+    pub ignored: BTreeMap<String, FileEntry>,
+    /// A `.dockerignore` pattern the matcher rejected (the real build fails on it).
+    pub ignore_error: Option<String>,
+}
+
+/// Normalises a context path the way both builders do: no leading `/` or `./`, `.` and `..`
+/// resolved without escaping the root, no trailing `/`. The root is `""`.
+pub fn clean(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+fn file_id(content: &str) -> Id {
+    KeyHasher::new("file").str(content).finish()
+}
+
+impl Context {
+    /// Builds the context from the scenario's files, plus the Dockerfile and `.dockerignore`
+    /// themselves (both are context files unless ignored).
+    pub fn new(
+        files: &BTreeMap<String, FileSpec>,
+        dockerfile: &str,
+        dockerignore: Option<&str>,
+    ) -> Context {
+        let mut all: BTreeMap<String, FileEntry> = BTreeMap::new();
+        for (p, spec) in files {
+            let p = clean(p);
+            if p.is_empty() {
+                continue;
+            }
+            all.insert(
+                p,
+                FileEntry {
+                    content: file_id(spec.content()),
+                    mode: spec.mode(),
+                },
+            );
+        }
+        all.insert(
+            "Dockerfile".into(),
+            FileEntry {
+                content: file_id(dockerfile),
+                mode: 0o644,
+            },
+        );
+        let mut ctx = Context::default();
+        let matcher = match dockerignore {
+            Some(text) => {
+                all.insert(
+                    ".dockerignore".into(),
+                    FileEntry {
+                        content: file_id(text),
+                        mode: 0o644,
+                    },
+                );
+                let patterns = ignore::read_ignore_file(text);
+                match PatternMatcher::new(&patterns) {
+                    Ok(m) => Some(m),
+                    Err(e) => {
+                        ctx.ignore_error = Some(e.message);
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        for (p, e) in all {
+            let excluded = match &matcher {
+                Some(m) => m.matches_or_parent_matches(&p).unwrap_or(false),
+                None => false,
+            };
+            if excluded {
+                ctx.ignored.insert(p, e);
+            } else {
+                ctx.files.insert(p, e);
+            }
+        }
+        ctx
+    }
+
+    fn is_dir(files: &BTreeMap<String, FileEntry>, dir: &str) -> bool {
+        if dir.is_empty() {
+            return true;
+        }
+        let prefix = format!("{dir}/");
+        files
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&prefix))
+    }
+
+    /// Selects the files a COPY/ADD source names. `excludes` are `--exclude` patterns
+    /// (BuildKit only), matched against the selected relative paths.
+    pub fn select(&self, source: &str, excludes: &[String]) -> Result<Selection, String> {
+        let mut sel = select_from(&self.files, source)?;
+        if !excludes.is_empty() {
+            if let Ok(m) = PatternMatcher::new(excludes) {
+                sel.files
+                    .retain(|rel, _| !m.matches_or_parent_matches(rel).unwrap_or(false));
+            }
+        }
+        Ok(sel)
+    }
+
+    /// Where a source would have matched had `.dockerignore` not excluded it.
+    pub fn ignored_matches(&self, source: &str) -> Vec<String> {
+        match select_from(&self.ignored, source) {
+            Ok(s) => s.files.values().map(|f| f.path.clone()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+fn has_glob(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+/// One selected file: its context path and the name it gets under the destination.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selected {
+    pub path: String,
+    pub entry: FileEntry,
+}
+
+/// The files a source selects, by relative name under the destination.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    pub files: BTreeMap<String, Selected>,
+}
+
+impl Selection {
+    pub fn digest(&self) -> Id {
+        let mut h = KeyHasher::new("selection");
+        for (rel, s) in &self.files {
+            h.str(rel).id(s.entry.content).u64(s.entry.mode as u64);
+        }
+        h.finish()
+    }
+}
+
+fn select_from(files: &BTreeMap<String, FileEntry>, source: &str) -> Result<Selection, String> {
+    let src = clean(source);
+    let mut sel = Selection::default();
+    let add_dir = |sel: &mut Selection, dir: &str, rel_base: &str| {
+        let prefix = if dir.is_empty() {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        for (p, e) in files.range(prefix.clone()..) {
+            if !p.starts_with(&prefix) {
+                break;
+            }
+            let rest = &p[prefix.len()..];
+            let rel = if rel_base.is_empty() {
+                rest.to_string()
+            } else {
+                format!("{rel_base}/{rest}")
+            };
+            sel.files.insert(
+                rel,
+                Selected {
+                    path: p.clone(),
+                    entry: *e,
+                },
+            );
+        }
+    };
+    if has_glob(&src) {
+        // Match the pattern against every file and every implicit directory.
+        let mut dirs: std::collections::BTreeSet<String> = Default::default();
+        for p in files.keys() {
+            let mut cur = p.as_str();
+            while let Some(i) = cur.rfind('/') {
+                cur = &cur[..i];
+                dirs.insert(cur.to_string());
+            }
+        }
+        for d in &dirs {
+            if ignore::filepath_match(&src, d).unwrap_or(false) {
+                let base = d.rsplit('/').next().unwrap_or(d).to_string();
+                add_dir(&mut sel, d, &base);
+            }
+        }
+        for (p, e) in files {
+            if ignore::filepath_match(&src, p).unwrap_or(false) {
+                let base = p.rsplit('/').next().unwrap_or(p).to_string();
+                sel.files.insert(
+                    base,
+                    Selected {
+                        path: p.clone(),
+                        entry: *e,
+                    },
+                );
+            }
+        }
+        if sel.files.is_empty() {
+            return Err(format!("no source files were specified: '{source}' matches nothing"));
+        }
+        return Ok(sel);
+    }
+    if let Some(e) = files.get(&src) {
+        let base = src.rsplit('/').next().unwrap_or(&src).to_string();
+        sel.files.insert(
+            base,
+            Selected {
+                path: src.clone(),
+                entry: *e,
+            },
+        );
+        return Ok(sel);
+    }
+    if Context::is_dir(files, &src) {
+        add_dir(&mut sel, &src, "");
+        return Ok(sel);
+    }
+    Err(format!("'{source}' not found in the build context"))
+}
+
+/// How one selected file differs between two builds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileChange {
+    Content(String),
+    Mode(String, u32, u32),
+    Added(String),
+    Removed(String),
+}
+
+impl FileChange {
+    pub fn describe(&self) -> String {
+        match self {
+            FileChange::Content(p) => format!("{p} changed"),
+            FileChange::Mode(p, a, b) => format!("{p} changed mode {a:04o} → {b:04o}"),
+            FileChange::Added(p) => format!("{p} was added"),
+            FileChange::Removed(p) => format!("{p} was removed"),
+        }
+    }
+}
+
+/// The per-file differences between A's and B's selections.
+pub fn diff(a: &Selection, b: &Selection) -> Vec<FileChange> {
+    let mut out = Vec::new();
+    for (rel, sb) in &b.files {
+        match a.files.get(rel) {
+            None => out.push(FileChange::Added(sb.path.clone())),
+            Some(sa) if sa.entry.content != sb.entry.content => {
+                out.push(FileChange::Content(sb.path.clone()))
+            }
+            Some(sa) if sa.entry.mode != sb.entry.mode => out.push(FileChange::Mode(
+                sb.path.clone(),
+                sa.entry.mode,
+                sb.entry.mode,
+            )),
+            _ => {}
+        }
+    }
+    for (rel, sa) in &a.files {
+        if !b.files.contains_key(rel) {
+            out.push(FileChange::Removed(sa.path.clone()));
+        }
+    }
+    out
+}

@@ -1,0 +1,1279 @@
+//! Symbolic execution of one build under one builder's cache model.
+//!
+//! For every instruction we derive the inputs that builder puts in the step's cache key —
+//! named [`Field`]s, a definition-based parent, content-based inputs — hash them into a key,
+//! and look the key up in the records the cache source makes available. A hit reuses the
+//! recorded output; a miss produces a new output. Outputs matter because content-keyed
+//! consumers (`COPY --from`, bind mounts) hash the *bytes* a stage produced, not its keys.
+//!
+//! The two models differ only where the builders differ (semantics.md §3):
+//! - classic: every instruction after FROM is a step keyed on (parent image, instruction);
+//!   build args reach RUN as a `|N k=v` prefix; a stage's ARGs do not reach `FROM <stage>`;
+//!   all stages up to the target are built; BuildKit-only flags are errors.
+//! - BuildKit: only FROM/RUN/COPY/ADD/WORKDIR(≠/) make vertices; RUN keys carry the whole
+//!   environment (ENV and ARG values, never proxy args) and the mounts' descriptions (never
+//!   secret values); COPY keys carry the destination, flags and a content hash of the
+//!   sources; `COPY --link` does not depend on the previous layer; only stages reachable
+//!   from the target are built.
+
+use super::build::{normalize_image, BuildInput, Side};
+use super::context::{self, Selection};
+use super::hash::{Id, KeyHasher};
+use crate::ast::{Command, CommandLine, CopyCmd, Instruction, Mount, RunCmd};
+use crate::report::Builder;
+use crate::scenario::RerunOutput;
+use crate::shell::{self, EnvLookup};
+use crate::syntax::Diagnostic;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Build args that are available without an ARG declaration and never enter BuildKit keys.
+pub const PROXY_ARGS: [&str; 10] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// BuildKit's automatic platform args (global scope; enter RUN env only when re-declared).
+const PLATFORM_ARGS: [(&str, &str); 8] = [
+    ("TARGETPLATFORM", "linux/amd64"),
+    ("TARGETOS", "linux"),
+    ("TARGETARCH", "amd64"),
+    ("TARGETVARIANT", ""),
+    ("BUILDPLATFORM", "linux/amd64"),
+    ("BUILDOS", "linux"),
+    ("BUILDARCH", "amd64"),
+    ("BUILDVARIANT", ""),
+];
+
+/// Where a value in a key came from, for explanations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The instruction line that set it (ENV, ARG, WORKDIR, USER, SHELL, ...).
+    pub line: Option<u32>,
+    /// Build args the value depends on (the value itself, or what an expansion used).
+    pub args: Vec<String>,
+    /// The value came straight from `--build-arg`.
+    pub from_build_arg: bool,
+}
+
+/// One named input of a step's cache key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub value: String,
+    pub origin: Origin,
+}
+
+/// A content-based key input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContentInput {
+    /// Human label: `app.py`, `. (context)`, `stage builder:/out`, `image alpine:/x`.
+    pub label: String,
+    pub digest: Id,
+    /// For context sources: the selected files, to say which file changed.
+    pub selection: Option<Selection>,
+    /// For stage sources: the stage and absolute path.
+    pub stage_path: Option<(usize, String)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// FROM: the stage's starting point.
+    From,
+    /// A step with a cache key.
+    Step,
+    /// BuildKit: no vertex (image config / state only).
+    Metadata,
+    /// The builder does not build this instruction.
+    NotRun,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Writes {
+    None,
+    All,
+    Path(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub instr: usize,
+    pub stage: usize,
+    pub line: u32,
+    pub keyword: String,
+    pub kind: Kind,
+    pub fields: Vec<Field>,
+    /// Index (into `Exec::steps`) of the step this one builds on (definition-based input).
+    pub parent: Option<usize>,
+    pub contents: Vec<ContentInput>,
+    writes: Writes,
+    pub key: Id,
+    pub hit: bool,
+    pub output: Id,
+    /// A RUN re-ran and the scenario declared its output identical to A's.
+    pub declared_identical: bool,
+    /// A RUN re-ran with no declaration: we assumed its output differs.
+    pub assumed_different: bool,
+    /// `COPY --link` (effective): the copy does not depend on the previous layer.
+    pub linked: bool,
+    pub error: Option<String>,
+}
+
+/// What the cache source makes available to a build: key → recorded output.
+#[derive(Clone, Debug, Default)]
+pub struct Records {
+    pub map: HashMap<Id, Id>,
+}
+
+/// The result of executing one build.
+#[derive(Clone, Debug, Default)]
+pub struct Exec {
+    pub steps: Vec<Step>,
+    /// Instruction index → step index (every instruction has exactly one step entry).
+    pub by_instr: Vec<Option<usize>>,
+    pub built: Vec<bool>,
+    /// Per stage: the step indices of its chain (inherited FROM-stage chain first).
+    pub chains: Vec<Vec<usize>>,
+    pub errors: Vec<Diagnostic>,
+    pub target: Option<usize>,
+}
+
+impl Exec {
+    pub fn step_of(&self, instr: usize) -> Option<&Step> {
+        self.by_instr.get(instr).copied().flatten().map(|i| &self.steps[i])
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct Env {
+    vars: Vec<(String, String)>,
+    origin: HashMap<String, Origin>,
+}
+
+impl Env {
+    fn set(&mut self, k: &str, v: String, origin: Origin) {
+        if let Some(e) = self.vars.iter_mut().find(|(n, _)| n == k) {
+            e.1 = v;
+        } else {
+            self.vars.push((k.to_string(), v));
+        }
+        self.origin.insert(k.to_string(), origin);
+    }
+    fn get(&self, k: &str) -> Option<&str> {
+        self.vars
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Clone, Debug)]
+struct StageState {
+    /// The environment RUN sees (classic: config Env; BuildKit: state env incl. ARG values).
+    env: Env,
+    /// Declared args in scope: name → (value, origin).
+    args: Vec<(String, Option<String>, Origin)>,
+    cwd: String,
+    user: String,
+    shell: Vec<String>,
+    /// Last step producing the root filesystem (classic: last step of any kind).
+    last: Option<usize>,
+    chain: Vec<usize>,
+    shell_line: Option<u32>,
+    cwd_line: Option<u32>,
+    user_line: Option<u32>,
+}
+
+impl StageState {
+    fn new() -> Self {
+        StageState {
+            env: Env::default(),
+            args: Vec::new(),
+            cwd: "/".into(),
+            user: String::new(),
+            shell: vec!["/bin/sh".into(), "-c".into()],
+            last: None,
+            chain: Vec::new(),
+            shell_line: None,
+            cwd_line: None,
+            user_line: None,
+        }
+    }
+}
+
+/// The lookup environment for expansion: stage env plus args in scope.
+struct Lookup<'a> {
+    first: &'a [(String, String)],
+    second: Vec<(String, String)>,
+}
+
+impl EnvLookup for Lookup<'_> {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.first
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .or_else(|| self.second.iter().rev().find(|(n, _)| n == name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+pub struct Executor<'a> {
+    pub input: &'a BuildInput,
+    pub builder: Builder,
+    pub records: &'a Records,
+    /// `COPY --link` is independent of earlier layers (containerd store / container driver).
+    pub link_independent: bool,
+    /// For build B: A's result and the B→A instruction alignment, for declared-identical reruns.
+    pub previous: Option<(&'a Exec, &'a [Option<usize>])>,
+    pub rerun: &'a BTreeMap<String, RerunOutput>,
+}
+
+fn abs_path(cwd: &str, p: &str) -> String {
+    let joined = if p.starts_with('/') {
+        p.to_string()
+    } else {
+        format!("{cwd}/{p}")
+    };
+    let trailing = p.ends_with('/') && p.len() > 1;
+    let c = format!("/{}", context::clean(&joined));
+    if trailing && c != "/" {
+        format!("{c}/")
+    } else {
+        c
+    }
+}
+
+fn overlaps(w: &Writes, path: &str) -> bool {
+    match w {
+        Writes::None => false,
+        Writes::All => true,
+        Writes::Path(d) => {
+            let d = d.trim_end_matches('/');
+            let p = path.trim_end_matches('/');
+            d.is_empty()
+                || p.is_empty()
+                || d == p
+                || p.starts_with(&format!("{d}/"))
+                || d.starts_with(&format!("{p}/"))
+        }
+    }
+}
+
+fn field(name: &str, value: impl Into<String>) -> Field {
+    Field {
+        name: name.to_string(),
+        value: value.into(),
+        origin: Origin::default(),
+    }
+}
+
+fn command_text(c: &CommandLine) -> String {
+    match c {
+        CommandLine::Shell(s) => s.clone(),
+        CommandLine::Exec(v) => serde_json::to_string(v).unwrap_or_default(),
+    }
+}
+
+fn mount_description(m: &Mount) -> String {
+    let mut parts = vec![format!("type={}", m.kind)];
+    let mut push = |k: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            parts.push(format!("{k}={v}"));
+        }
+    };
+    match m.kind.as_str() {
+        "secret" | "ssh" => {
+            push("id", &m.id);
+            push("target", &m.target);
+            push("env", &m.env);
+            push("mode", &m.mode);
+            push("uid", &m.uid);
+            push("gid", &m.gid);
+            if let Some(r) = m.required {
+                parts.push(format!("required={r}"));
+            }
+        }
+        "cache" => {
+            // Non-default `id`/`sharing` are blanked from the key (R9).
+            push("target", &m.target);
+            push("mode", &m.mode);
+            push("uid", &m.uid);
+            push("gid", &m.gid);
+        }
+        "tmpfs" => {
+            push("target", &m.target);
+            push("size", &m.size);
+        }
+        _ => {
+            push("target", &m.target);
+            push("source", &m.source);
+            push("from", &m.from);
+            if m.readwrite {
+                parts.push("rw".into());
+            }
+        }
+    }
+    parts.join(",")
+}
+
+impl<'a> Executor<'a> {
+    fn df(&self) -> &crate::ast::Dockerfile {
+        &self.input.df
+    }
+
+    fn expand(&self, word: &str, st: &StageState, meta: &[(String, String)]) -> (String, Vec<String>) {
+        let escape = self.df().directives.escape;
+        let lookup = self.lookup(st, meta);
+        match shell::process_word(word, &lookup, escape) {
+            Ok(e) => (e.value, e.used.into_iter().collect()),
+            Err(_) => (word.to_string(), Vec::new()),
+        }
+    }
+
+    fn lookup<'s>(&self, st: &'s StageState, meta: &[(String, String)]) -> Lookup<'s> {
+        // Expansion sees the stage env plus the declared args that have a value.
+        let mut second: Vec<(String, String)> = st
+            .args
+            .iter()
+            .filter_map(|(n, v, _)| v.clone().map(|v| (n.clone(), v)))
+            .collect();
+        if self.builder == Builder::Classic {
+            // Classic: args are allowed values, env wins over them.
+            second.retain(|(n, _)| st.env.get(n).is_none());
+        }
+        let _ = meta;
+        Lookup {
+            first: &st.env.vars,
+            second,
+        }
+    }
+
+    /// Which build args a value depends on, given the names an expansion used.
+    fn args_behind(&self, used: &[String], st: &StageState) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        for u in used {
+            if let Some(o) = st.env.origin.get(u) {
+                out.extend(o.args.iter().cloned());
+            }
+            if let Some((_, _, o)) = st.args.iter().find(|(n, _, _)| n == u) {
+                out.extend(o.args.iter().cloned());
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    fn meta_args(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        if self.builder == Builder::Buildkit {
+            for (k, v) in PLATFORM_ARGS {
+                let v = self.input.args.get(k).cloned().unwrap_or_else(|| v.to_string());
+                out.push((k.to_string(), v));
+            }
+        }
+        let escape = self.df().directives.escape;
+        for &i in &self.df().meta_args {
+            if let Command::Arg { args } = &self.df().instructions[i].command {
+                for a in args {
+                    let value = match self.input.args.get(&a.name) {
+                        Some(v) => Some(v.clone()),
+                        None => a.default.as_ref().map(|d| {
+                            let lk = Lookup {
+                                first: &out,
+                                second: Vec::new(),
+                            };
+                            shell::process_word(d, &lk, escape)
+                                .map(|e| e.value)
+                                .unwrap_or_else(|_| d.clone())
+                        }),
+                    };
+                    out.retain(|(n, _)| n != &a.name);
+                    if let Some(v) = value {
+                        out.push((a.name.clone(), v));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn meta_arg_lines(&self) -> HashMap<String, u32> {
+        let mut m = HashMap::new();
+        for &i in &self.df().meta_args {
+            let ins = &self.df().instructions[i];
+            if let Command::Arg { args } = &ins.command {
+                for a in args {
+                    m.insert(a.name.clone(), ins.span.line);
+                }
+            }
+        }
+        m
+    }
+
+    /// Resolves a stage reference (`FROM x`, `--from=x`) to a stage index before `current`.
+    fn stage_ref(&self, name: &str, current: usize, allow_index: bool) -> Option<usize> {
+        let lower = name.to_ascii_lowercase();
+        if let Some(i) = self.df().stages[..current.min(self.df().stages.len())]
+            .iter()
+            .position(|s| s.name.as_deref() == Some(lower.as_str()))
+        {
+            return Some(i);
+        }
+        if allow_index {
+            if let Ok(n) = name.parse::<usize>() {
+                if n < current {
+                    return Some(n);
+                }
+            }
+        }
+        None
+    }
+
+    fn from_image(&self, stage: usize, meta: &[(String, String)]) -> String {
+        let ins = &self.df().instructions[self.df().stages[stage].from];
+        if let Command::From(f) = &ins.command {
+            let lk = Lookup {
+                first: meta,
+                second: Vec::new(),
+            };
+            shell::process_word(&f.image, &lk, self.df().directives.escape)
+                .map(|e| e.value)
+                .unwrap_or_else(|_| f.image.clone())
+        } else {
+            String::new()
+        }
+    }
+
+    /// Stages each stage depends on (FROM stage, COPY --from, RUN --mount from=).
+    fn deps(&self, meta: &[(String, String)]) -> Vec<Vec<usize>> {
+        let df = self.df();
+        let mut out = vec![Vec::new(); df.stages.len()];
+        for (si, st) in df.stages.iter().enumerate() {
+            let img = self.from_image(si, meta);
+            if let Some(d) = self.stage_ref(&img, si, false) {
+                out[si].push(d);
+            }
+            for &ci in &st.commands {
+                let mut refs: Vec<&str> = Vec::new();
+                match &df.instructions[ci].command {
+                    Command::Copy(c) => refs.extend(c.from.as_deref()),
+                    Command::Run(r) => {
+                        refs.extend(r.mounts.iter().filter_map(|m| m.from.as_deref()))
+                    }
+                    _ => {}
+                }
+                for r in refs {
+                    if let Some(d) = self.stage_ref(r, si, true) {
+                        out[si].push(d);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The stages this builder builds, in build order.
+    fn stage_order(&self, deps: &[Vec<usize>], target: usize) -> Vec<usize> {
+        match self.builder {
+            Builder::Classic => (0..=target).collect(),
+            Builder::Buildkit => {
+                let mut seen = vec![false; deps.len()];
+                let mut order = Vec::new();
+                // Iterative post-order DFS (no recursion: stage graphs can be deep).
+                let mut stack = vec![(target, false)];
+                while let Some((s, done)) = stack.pop() {
+                    if done {
+                        order.push(s);
+                        continue;
+                    }
+                    if seen[s] {
+                        continue;
+                    }
+                    seen[s] = true;
+                    stack.push((s, true));
+                    for &d in deps[s].iter().rev() {
+                        if !seen[d] {
+                            stack.push((d, false));
+                        }
+                    }
+                }
+                order
+            }
+        }
+    }
+
+    fn new_step(&self, instr: usize, stage: usize, kind: Kind) -> Step {
+        let ins = &self.df().instructions[instr];
+        Step {
+            instr,
+            stage,
+            line: ins.span.line,
+            keyword: ins.keyword.clone(),
+            kind,
+            fields: Vec::new(),
+            parent: None,
+            contents: Vec::new(),
+            writes: Writes::None,
+            key: Id::default(),
+            hit: false,
+            output: Id::default(),
+            declared_identical: false,
+            assumed_different: false,
+            linked: false,
+            error: None,
+        }
+    }
+
+    /// Content of a stage's filesystem at an absolute path: a hash of the outputs of every
+    /// step in its chain that may have written there.
+    fn stage_content(&self, exec: &Exec, stage: usize, path: &str) -> Id {
+        let mut h = KeyHasher::new("stage-content");
+        h.str(path);
+        if let Some(chain) = exec.chains.get(stage) {
+            for &si in chain {
+                let s = &exec.steps[si];
+                if overlaps(&s.writes, path) {
+                    h.id(s.output);
+                }
+            }
+        }
+        h.finish()
+    }
+
+    pub fn run(&self) -> Exec {
+        let df = self.df();
+        let n = df.instructions.len();
+        let mut exec = Exec {
+            by_instr: vec![None; n],
+            built: vec![false; df.stages.len()],
+            chains: vec![Vec::new(); df.stages.len()],
+            ..Default::default()
+        };
+        // Global ARGs: classic prints them as steps but never probes them; BuildKit has no
+        // vertex. Either way they are not cache steps.
+        for &i in &df.meta_args {
+            let mut s = self.new_step(i, usize::MAX, Kind::Metadata);
+            s.stage = usize::MAX;
+            exec.by_instr[i] = Some(exec.steps.len());
+            exec.steps.push(s);
+        }
+        let Some(target) = self.input.target_stage() else {
+            return exec;
+        };
+        exec.target = Some(target);
+        let meta = self.meta_args();
+        let meta_lines = self.meta_arg_lines();
+        let deps = self.deps(&meta);
+        let order = self.stage_order(&deps, target);
+        let mut states: Vec<Option<StageState>> = vec![None; df.stages.len()];
+        let mut failed = false;
+        for &si in &order {
+            exec.built[si] = true;
+            let st = self.run_stage(si, &meta, &meta_lines, &mut exec, &mut states, &mut failed);
+            states[si] = Some(st);
+        }
+        // Everything not built is reported as not run.
+        for (i, slot) in exec.by_instr.iter_mut().enumerate() {
+            if slot.is_none() {
+                let stage = df.instructions[i].stage.unwrap_or(usize::MAX);
+                let mut s = self.new_step(i, stage, Kind::NotRun);
+                s.stage = stage;
+                *slot = Some(exec.steps.len());
+                exec.steps.push(s);
+            }
+        }
+        exec
+    }
+
+    fn finish_key(&self, step: &mut Step, exec: &Exec) {
+        let mut h = KeyHasher::new(match self.builder {
+            Builder::Classic => "classic",
+            Builder::Buildkit => "buildkit",
+        });
+        h.str(&step.keyword);
+        for f in &step.fields {
+            h.str(&f.name).str(&f.value);
+        }
+        match step.parent {
+            Some(p) => h.id(exec.steps[p].key),
+            None => h.str("no-parent"),
+        };
+        for c in &step.contents {
+            h.id(c.digest);
+        }
+        step.key = h.finish();
+    }
+
+    /// Output identity of a step that executes (misses).
+    fn fresh_output(&self, step: &mut Step, exec: &Exec) -> Id {
+        if step.keyword == "RUN" {
+            if self.input.side == Side::B {
+                let declared = self.rerun.get(&step.line.to_string()).copied();
+                if declared == Some(RerunOutput::Identical) {
+                    if let Some((prev, align)) = self.previous {
+                        if let Some(Some(ai)) = align.get(step.instr) {
+                            if let Some(a) = prev.step_of(*ai) {
+                                step.declared_identical = true;
+                                return a.output;
+                            }
+                        }
+                    }
+                }
+                if declared.is_none() {
+                    step.assumed_different = true;
+                }
+            }
+            let side = match self.input.side {
+                Side::A => "A",
+                Side::B => "B",
+            };
+            return KeyHasher::new("run-output").str(side).id(step.key).finish();
+        }
+        // COPY/ADD/WORKDIR write the same bytes whenever their own inputs are the same.
+        let mut h = KeyHasher::new("deterministic-output");
+        h.str(&step.keyword);
+        for f in &step.fields {
+            h.str(&f.name).str(&f.value);
+        }
+        for c in &step.contents {
+            h.id(c.digest);
+        }
+        let _ = exec;
+        h.finish()
+    }
+
+    fn push_step(&self, mut step: Step, exec: &mut Exec, st: &mut StageState, failed: &mut bool) {
+        let idx = exec.steps.len();
+        if *failed {
+            step.kind = Kind::NotRun;
+            step.fields.clear();
+            step.contents.clear();
+            exec.by_instr[step.instr] = Some(idx);
+            exec.steps.push(step);
+            return;
+        }
+        if step.kind == Kind::Step || step.kind == Kind::From {
+            self.finish_key(&mut step, exec);
+            if let Some(e) = &step.error {
+                *failed = true;
+                let ins = &self.df().instructions[step.instr];
+                exec.errors.push(Diagnostic::error("build-error", e.clone(), ins.span));
+            }
+            match self.records.map.get(&step.key) {
+                Some(out) if step.error.is_none() => {
+                    step.hit = true;
+                    step.output = *out;
+                }
+                _ => {
+                    step.hit = false;
+                    step.output = if step.kind == Kind::From {
+                        step.key
+                    } else {
+                        self.fresh_output(&mut step, exec)
+                    };
+                }
+            }
+            if step.writes != Writes::None {
+                st.chain.push(idx);
+            }
+            if step.kind == Kind::Step || step.kind == Kind::From {
+                st.last = Some(idx);
+            }
+        }
+        exec.by_instr[step.instr] = Some(idx);
+        exec.steps.push(step);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_stage(
+        &self,
+        si: usize,
+        meta: &[(String, String)],
+        meta_lines: &HashMap<String, u32>,
+        exec: &mut Exec,
+        states: &mut [Option<StageState>],
+        failed: &mut bool,
+    ) -> StageState {
+        let df = self.df();
+        let stage = &df.stages[si];
+        let image = self.from_image(si, meta);
+        let from_ins = &df.instructions[stage.from];
+        let mut st = StageState::new();
+        let mut from = self.new_step(stage.from, si, Kind::From);
+        let escape = df.directives.escape;
+        let from_used: Vec<String> = match &from_ins.command {
+            Command::From(f) => {
+                let lk = Lookup {
+                    first: meta,
+                    second: Vec::new(),
+                };
+                shell::process_word(&f.image, &lk, escape)
+                    .map(|e| e.used.into_iter().collect())
+                    .unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
+        let base_origin = Origin {
+            line: from_used.iter().find_map(|u| meta_lines.get(u).copied()),
+            args: from_used
+                .iter()
+                .filter(|u| self.input.args.contains_key(*u))
+                .cloned()
+                .collect(),
+            from_build_arg: false,
+        };
+        if let Some(parent_stage) = self.stage_ref(&image, si, false) {
+            if let Some(Some(pst)) = states.get(parent_stage) {
+                st = pst.clone();
+                if self.builder == Builder::Classic {
+                    // Classic: each stage starts with no allowed build args (ResetAllowed).
+                    st.args.clear();
+                }
+            }
+            st.chain = exec.chains[parent_stage].clone();
+            from.parent = st.last;
+            from.fields.push(Field {
+                name: "stage".into(),
+                value: parent_stage.to_string(),
+                origin: base_origin,
+            });
+        } else if image.eq_ignore_ascii_case("scratch") {
+            from.fields.push(field("base", "scratch"));
+        } else {
+            let digest = self.input.image_digest(&image);
+            from.fields.push(Field {
+                name: "base".into(),
+                value: format!("{}@{}", normalize_image(&image), digest.short()),
+                origin: base_origin,
+            });
+            from.writes = Writes::All;
+        }
+        st.last = None;
+        self.push_step(from, exec, &mut st, failed);
+
+        for &ci in &stage.commands {
+            let ins = &df.instructions[ci];
+            self.run_instruction(ci, ins, si, meta, &mut st, exec, states, failed);
+        }
+        exec.chains[si] = st.chain.clone();
+        st
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_instruction(
+        &self,
+        ci: usize,
+        ins: &Instruction,
+        si: usize,
+        meta: &[(String, String)],
+        st: &mut StageState,
+        exec: &mut Exec,
+        states: &[Option<StageState>],
+        failed: &mut bool,
+    ) {
+        let classic = self.builder == Builder::Classic;
+        let line = ins.span.line;
+        let mut step = self.new_step(ci, si, if classic { Kind::Step } else { Kind::Metadata });
+        step.parent = st.last;
+        match &ins.command {
+            Command::Run(r) => {
+                step.kind = Kind::Step;
+                self.run_fields(r, ins, st, &mut step, exec, states, si, meta);
+                step.writes = Writes::All;
+            }
+            Command::Copy(c) => {
+                step.kind = Kind::Step;
+                self.copy_fields(c, ins, st, &mut step, exec, states, si, meta);
+            }
+            Command::Workdir { path } => {
+                let (p, used) = self.expand(path, st, meta);
+                let abs = abs_path(&st.cwd, &p);
+                st.cwd = abs.trim_end_matches('/').to_string();
+                if st.cwd.is_empty() {
+                    st.cwd = "/".into();
+                }
+                st.cwd_line = Some(line);
+                let args = self.args_behind(&used, st);
+                if classic {
+                    step.fields.push(Field {
+                        name: "instruction".into(),
+                        value: format!("WORKDIR {}", st.cwd),
+                        origin: Origin {
+                            line: Some(line),
+                            args,
+                            from_build_arg: false,
+                        },
+                    });
+                } else if st.cwd != "/" {
+                    step.kind = Kind::Step;
+                    step.fields.push(Field {
+                        name: "path".into(),
+                        value: st.cwd.clone(),
+                        origin: Origin {
+                            line: Some(line),
+                            args,
+                            from_build_arg: false,
+                        },
+                    });
+                    step.writes = Writes::Path(st.cwd.clone());
+                }
+            }
+            Command::Env { pairs } => {
+                let mut parts = Vec::new();
+                for kv in pairs {
+                    let (v, used) = self.expand(&kv.value, st, meta);
+                    let args = self.args_behind(&used, st);
+                    parts.push(format!("{}={}", kv.key, v));
+                    st.env.set(
+                        &kv.key,
+                        v,
+                        Origin {
+                            line: Some(line),
+                            args,
+                            from_build_arg: false,
+                        },
+                    );
+                }
+                if classic {
+                    let args = pairs
+                        .iter()
+                        .flat_map(|kv| st.env.origin[&kv.key].args.clone())
+                        .collect();
+                    step.fields.push(Field {
+                        name: "instruction".into(),
+                        value: format!("ENV {}", parts.join(" ")),
+                        origin: Origin {
+                            line: Some(line),
+                            args,
+                            from_build_arg: false,
+                        },
+                    });
+                }
+            }
+            Command::Arg { args } => {
+                let meta_map: HashMap<&str, &str> =
+                    meta.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let mut text = Vec::new();
+                for a in args {
+                    text.push(match &a.default {
+                        Some(d) => format!("{}={}", a.name, d),
+                        None => a.name.clone(),
+                    });
+                    let (value, origin) = match self.input.args.get(&a.name) {
+                        Some(v) => (
+                            Some(v.clone()),
+                            Origin {
+                                line: Some(line),
+                                args: vec![a.name.clone()],
+                                from_build_arg: true,
+                            },
+                        ),
+                        None => match &a.default {
+                            Some(d) => {
+                                let (v, used) = self.expand(d, st, meta);
+                                let args = self.args_behind(&used, st);
+                                (
+                                    Some(v),
+                                    Origin {
+                                        line: Some(line),
+                                        args,
+                                        from_build_arg: false,
+                                    },
+                                )
+                            }
+                            None => (
+                                meta_map.get(a.name.as_str()).map(|v| v.to_string()),
+                                Origin {
+                                    line: Some(line),
+                                    args: Vec::new(),
+                                    from_build_arg: false,
+                                },
+                            ),
+                        },
+                    };
+                    st.args.retain(|(n, _, _)| n != &a.name);
+                    st.args.push((a.name.clone(), value.clone(), origin.clone()));
+                    if !classic {
+                        if let Some(v) = value {
+                            st.env.set(&a.name, v, origin);
+                        }
+                    }
+                }
+                if classic {
+                    step.fields
+                        .push(field("instruction", format!("ARG {}", text.join(" "))));
+                }
+            }
+            Command::User { user } => {
+                let (u, _) = self.expand(user, st, meta);
+                st.user = u.clone();
+                st.user_line = Some(line);
+                if classic {
+                    step.fields.push(field("instruction", format!("USER {u}")));
+                }
+            }
+            Command::Shell { argv } => {
+                st.shell = argv.clone();
+                st.shell_line = Some(line);
+                if classic {
+                    step.fields
+                        .push(field("instruction", format!("SHELL {}", argv.join(" "))));
+                }
+            }
+            Command::Label { pairs } => {
+                if classic {
+                    let mut parts = Vec::new();
+                    let mut used_all = Vec::new();
+                    for kv in pairs {
+                        let (k, u1) = self.expand(&kv.key, st, meta);
+                        let (v, u2) = self.expand(&kv.value, st, meta);
+                        used_all.extend(u1);
+                        used_all.extend(u2);
+                        parts.push(format!("{k}={v}"));
+                    }
+                    step.fields.push(Field {
+                        name: "instruction".into(),
+                        value: format!("LABEL {}", parts.join(" ")),
+                        origin: Origin {
+                            line: Some(line),
+                            args: self.args_behind(&used_all, st),
+                            from_build_arg: false,
+                        },
+                    });
+                }
+            }
+            Command::Expose { ports } | Command::Volume { paths: ports } => {
+                if classic {
+                    let mut parts = Vec::new();
+                    let mut used_all = Vec::new();
+                    for p in ports {
+                        let (v, u) = self.expand(p, st, meta);
+                        used_all.extend(u);
+                        parts.push(v);
+                    }
+                    step.fields.push(Field {
+                        name: "instruction".into(),
+                        value: format!("{} {}", ins.keyword, parts.join(" ")),
+                        origin: Origin {
+                            line: Some(line),
+                            args: self.args_behind(&used_all, st),
+                            from_build_arg: false,
+                        },
+                    });
+                }
+            }
+            Command::Stopsignal { signal } => {
+                if classic {
+                    let (v, _) = self.expand(signal, st, meta);
+                    step.fields.push(field("instruction", format!("STOPSIGNAL {v}")));
+                }
+            }
+            Command::Invalid { .. } => {
+                // The parse diagnostic already explains it; the real build would stop here.
+                step.kind = Kind::NotRun;
+            }
+            _ => {
+                // CMD, ENTRYPOINT, HEALTHCHECK, MAINTAINER, ONBUILD: config only, not expanded.
+                if classic {
+                    step.fields.push(field("instruction", ins.text.clone()));
+                }
+            }
+        }
+        if step.kind == Kind::Metadata {
+            step.parent = None;
+        }
+        self.push_step(step, exec, st, failed);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_fields(
+        &self,
+        r: &RunCmd,
+        ins: &Instruction,
+        st: &StageState,
+        step: &mut Step,
+        exec: &Exec,
+        states: &[Option<StageState>],
+        si: usize,
+        meta: &[(String, String)],
+    ) {
+        let classic = self.builder == Builder::Classic;
+        let mut cmd = command_text(&r.command);
+        for h in &r.heredocs {
+            cmd.push('\n');
+            cmd.push_str(&h.content);
+        }
+        step.fields.push(Field {
+            name: "command".into(),
+            value: cmd,
+            origin: Origin {
+                line: Some(ins.span.line),
+                ..Default::default()
+            },
+        });
+        if matches!(r.command, CommandLine::Shell(_)) {
+            step.fields.push(Field {
+                name: "shell".into(),
+                value: st.shell.join(" "),
+                origin: Origin {
+                    line: st.shell_line,
+                    ..Default::default()
+                },
+            });
+        }
+        if classic {
+            for f in &ins.flags {
+                if matches!(f.name.as_str(), "mount" | "network" | "security") {
+                    step.error = Some(format!("the --{} option requires BuildKit", f.name));
+                    break;
+                }
+            }
+            // Declared args with a value prefix the probe command (`|N k=v ...`), unless ENV
+            // sets the same name.
+            let mut pairs: Vec<(&String, &String, &Origin)> = st
+                .args
+                .iter()
+                .filter_map(|(n, v, o)| v.as_ref().map(|v| (n, v, o)))
+                .filter(|(n, _, _)| st.env.get(n).is_none())
+                .collect();
+            pairs.sort_by(|a, b| a.0.cmp(b.0));
+            for (n, v, o) in pairs {
+                step.fields.push(Field {
+                    name: format!("arg:{n}"),
+                    value: v.clone(),
+                    origin: o.clone(),
+                });
+            }
+            let declared: BTreeSet<&str> = st.args.iter().map(|(n, _, _)| n.as_str()).collect();
+            let proxies: Vec<&str> = PROXY_ARGS
+                .iter()
+                .copied()
+                .filter(|p| self.input.args.contains_key(*p) && !declared.contains(p))
+                .collect();
+            if !proxies.is_empty() {
+                step.fields.push(field("proxy-args-passed", "yes"));
+            }
+            // The config's environment is compared as part of the parent chain (ENV steps).
+        } else {
+            for (k, v) in &st.env.vars {
+                step.fields.push(Field {
+                    name: format!("env:{k}"),
+                    value: v.clone(),
+                    origin: st.env.origin.get(k).cloned().unwrap_or_default(),
+                });
+            }
+            step.fields.push(Field {
+                name: "workdir".into(),
+                value: st.cwd.clone(),
+                origin: Origin {
+                    line: st.cwd_line,
+                    ..Default::default()
+                },
+            });
+            if !st.user.is_empty() {
+                step.fields.push(Field {
+                    name: "user".into(),
+                    value: st.user.clone(),
+                    origin: Origin {
+                        line: st.user_line,
+                        ..Default::default()
+                    },
+                });
+            }
+            if let Some(n) = &r.network {
+                step.fields.push(field("network", n.clone()));
+            }
+            if let Some(s) = &r.security {
+                step.fields.push(field("security", s.clone()));
+            }
+            for (i, m) in r.mounts.iter().enumerate() {
+                let mut m = m.clone();
+                for v in [&mut m.target, &mut m.source, &mut m.id, &mut m.from] {
+                    if let Some(x) = v.as_mut() {
+                        *x = self.expand(x, st, meta).0;
+                    }
+                }
+                step.fields.push(field(&format!("mount[{i}]"), mount_description(&m)));
+                if m.kind == "bind" {
+                    let src = m.source.clone().unwrap_or_else(|| "/".into());
+                    let c = self.source_content(&src, m.from.as_deref(), &[], exec, states, si);
+                    match c {
+                        Ok(c) => step.contents.push(c),
+                        Err(e) => step.error = Some(e),
+                    }
+                }
+                if m.kind == "secret" {
+                    if let Some(id) = &m.id {
+                        let required = m.required.unwrap_or(false);
+                        if required && !self.input.secrets.contains_key(id) {
+                            step.error = Some(format!("secret {id} is required but not provided"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The content-based key input for a COPY source / bind mount.
+    fn source_content(
+        &self,
+        src: &str,
+        from: Option<&str>,
+        excludes: &[String],
+        exec: &Exec,
+        states: &[Option<StageState>],
+        si: usize,
+    ) -> Result<ContentInput, String> {
+        let _ = states;
+        match from {
+            None => {
+                let sel = self.input.context.select(src, excludes)?;
+                let label = if context::clean(src).is_empty() {
+                    ". (the whole context)".to_string()
+                } else {
+                    src.to_string()
+                };
+                Ok(ContentInput {
+                    label,
+                    digest: sel.digest(),
+                    selection: Some(sel),
+                    stage_path: None,
+                })
+            }
+            Some(f) => {
+                let path = format!("/{}", context::clean(src.split(['*', '?', '[']).next().unwrap_or(src)));
+                if let Some(stage) = self.stage_ref(f, si, true) {
+                    let name = self.df().stages[stage]
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| stage.to_string());
+                    Ok(ContentInput {
+                        label: format!("stage {name}:{path}"),
+                        digest: self.stage_content(exec, stage, &path),
+                        selection: None,
+                        stage_path: Some((stage, path)),
+                    })
+                } else {
+                    Ok(ContentInput {
+                        label: format!("image {f}:{path}"),
+                        digest: KeyHasher::new("image-content")
+                            .id(self.input.image_digest(f))
+                            .str(&path)
+                            .finish(),
+                        selection: None,
+                        stage_path: None,
+                    })
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn copy_fields(
+        &self,
+        c: &CopyCmd,
+        ins: &Instruction,
+        st: &StageState,
+        step: &mut Step,
+        exec: &Exec,
+        states: &[Option<StageState>],
+        si: usize,
+        meta: &[(String, String)],
+    ) {
+        let classic = self.builder == Builder::Classic;
+        let line = ins.span.line;
+        let (dest, dest_used) = self.expand(&c.dest, st, meta);
+        let mut used_all = dest_used;
+        let mut sources = Vec::new();
+        for s in &c.sources {
+            let (v, u) = self.expand(s, st, meta);
+            used_all.extend(u);
+            sources.push(v);
+        }
+        let origin = Origin {
+            line: Some(line),
+            args: self.args_behind(&used_all, st),
+            from_build_arg: false,
+        };
+        let abs_dest = abs_path(&st.cwd, &dest);
+        step.fields.push(Field {
+            name: "sources".into(),
+            value: sources.join(" "),
+            origin: origin.clone(),
+        });
+        step.fields.push(Field {
+            name: "dest".into(),
+            value: if classic { dest.clone() } else { abs_dest.clone() },
+            origin,
+        });
+        if let Some(ch) = &c.chown {
+            step.fields.push(field("chown", self.expand(ch, st, meta).0));
+        }
+        if classic {
+            if c.chmod.is_some() {
+                step.error = Some("the --chmod option requires BuildKit".into());
+            }
+        } else {
+            if let Some(m) = &c.chmod {
+                step.fields.push(field("chmod", self.expand(m, st, meta).0));
+            }
+            if !c.exclude.is_empty() {
+                step.fields.push(field("exclude", c.exclude.join(",")));
+            }
+            if c.parents {
+                step.fields.push(field("parents", "true"));
+            }
+            if c.link && c.chmod.is_none() && self.link_independent {
+                step.linked = true;
+                step.parent = None;
+            }
+        }
+        if c.is_add {
+            if let Some(u) = c.unpack {
+                step.fields.push(field("unpack", u.to_string()));
+            }
+            if let Some(x) = &c.checksum {
+                step.fields.push(field("checksum", x.clone()));
+            }
+        }
+        let excludes: &[String] = if classic { &[] } else { &c.exclude };
+        for s in &sources {
+            if c.is_add && (s.starts_with("http://") || s.starts_with("https://")) {
+                step.contents.push(ContentInput {
+                    label: s.clone(),
+                    digest: KeyHasher::new("url").str(s).finish(),
+                    selection: None,
+                    stage_path: None,
+                });
+                continue;
+            }
+            match self.source_content(s, c.from.as_deref(), excludes, exec, states, si) {
+                Ok(ci) => step.contents.push(ci),
+                Err(e) => {
+                    step.error.get_or_insert(e);
+                }
+            }
+        }
+        for h in &c.heredocs {
+            let text = if h.expand {
+                self.expand(&h.content, st, meta).0
+            } else {
+                h.content.clone()
+            };
+            step.contents.push(ContentInput {
+                label: format!("heredoc {}", h.name),
+                digest: KeyHasher::new("heredoc").str(&h.name).str(&text).finish(),
+                selection: None,
+                stage_path: None,
+            });
+        }
+        step.writes = Writes::Path(abs_dest);
+    }
+}

@@ -1,0 +1,727 @@
+//! Verdicts and reasons: compare each step of build B with its counterpart in build A.
+//!
+//! A rebuilt step's reasons are exactly the key inputs that differ (its own fields, its
+//! content inputs, its parent); when nothing differs, the record was simply not available
+//! from the cache source. Nothing here decides a verdict — the key lookup in
+//! [`super::exec`] did — this module only says why.
+
+use super::build::{BuildInput, Side};
+use super::context::{self, FileChange};
+use super::exec::{ContentInput, Exec, Field, Kind, Step};
+use crate::report::{Builder, BuilderReport, Reason, Status, StepVerdict};
+use crate::scenario::{CacheSource, Scenario};
+
+fn reason(code: &str, message: String, line: Option<u32>) -> Reason {
+    Reason {
+        code: code.to_string(),
+        message,
+        line,
+    }
+}
+
+/// Shortens a value for display, keeping it on one line.
+fn show(v: &str) -> String {
+    let one: String = v
+        .chars()
+        .map(|c| if c == '\n' { '⏎' } else { c })
+        .collect();
+    let mut out: String = one.chars().take(48).collect();
+    if one.chars().count() > 48 {
+        out.push('…');
+    }
+    format!("\"{out}\"")
+}
+
+struct Ctx<'a> {
+    builder: Builder,
+    scenario: &'a Scenario,
+    a: &'a BuildInput,
+    b: &'a BuildInput,
+    ea: &'a Exec,
+    eb: &'a Exec,
+    align: &'a [Option<usize>],
+}
+
+pub fn explain(
+    builder: Builder,
+    scenario: &Scenario,
+    a: &BuildInput,
+    b: &BuildInput,
+    ea: &Exec,
+    eb: &Exec,
+    align: &[Option<usize>],
+) -> BuilderReport {
+    let cx = Ctx {
+        builder,
+        scenario,
+        a,
+        b,
+        ea,
+        eb,
+        align,
+    };
+    let mut steps = Vec::with_capacity(b.df.instructions.len());
+    for (i, ins) in b.df.instructions.iter().enumerate() {
+        let Some(s) = eb.step_of(i) else { continue };
+        let (status, reasons) = cx.verdict(s);
+        let stage = ins.stage;
+        steps.push(StepVerdict {
+            line: ins.span.line,
+            stage,
+            stage_name: stage.and_then(|si| b.df.stages.get(si)).and_then(|s| s.name.clone()),
+            keyword: ins.keyword.clone(),
+            status,
+            reasons,
+            instruction: i,
+        });
+    }
+    let built_stages = (0..eb.built.len()).filter(|&i| eb.built[i]).collect();
+    let summary = summarize(builder, &steps, eb);
+    BuilderReport {
+        steps,
+        summary,
+        built_stages,
+        errors: Vec::new(),
+    }
+}
+
+fn summarize(builder: Builder, steps: &[StepVerdict], eb: &Exec) -> String {
+    let counted: Vec<&StepVerdict> = steps
+        .iter()
+        .filter(|v| {
+            matches!(v.status, Status::Cached | Status::Rebuilt)
+                && eb.step_of(v.instruction).is_some_and(|s| s.kind == Kind::Step)
+        })
+        .collect();
+    let rebuilt: Vec<&&StepVerdict> = counted
+        .iter()
+        .filter(|v| v.status == Status::Rebuilt)
+        .collect();
+    let name = builder.label();
+    if let Some(e) = eb.errors.first() {
+        return format!(
+            "{name} fails at line {}: {}",
+            e.span.line, e.message
+        );
+    }
+    if counted.is_empty() {
+        return format!("{name} has no build steps to run");
+    }
+    match rebuilt.iter().min_by_key(|v| v.line) {
+        None => format!("{name} reuses the cache for all {} steps", counted.len()),
+        Some(first) => {
+            let why = first
+                .reasons
+                .iter()
+                .find(|r| !matches!(r.code.as_str(), "parent-rebuilt" | "first-miss"))
+                .or(first.reasons.first())
+                .map(|r| r.message.clone())
+                .unwrap_or_default();
+            format!(
+                "{name} rebuilds {} of {} steps; the first miss is line {} ({}): {}",
+                rebuilt.len(),
+                counted.len(),
+                first.line,
+                first.keyword,
+                why
+            )
+        }
+    }
+}
+
+impl Ctx<'_> {
+    fn counterpart(&self, s: &Step) -> Option<&Step> {
+        let ai = self.align.get(s.instr).copied().flatten()?;
+        self.ea
+            .step_of(ai)
+            .filter(|a| matches!(a.kind, Kind::Step | Kind::From))
+    }
+
+    fn stage_label(&self, stage: usize) -> String {
+        match self.b.df.stages.get(stage).and_then(|s| s.name.clone()) {
+            Some(n) => format!("stage {n}"),
+            None => format!("stage {stage}"),
+        }
+    }
+
+    fn target_label(&self) -> String {
+        match self.eb.target {
+            Some(t) => self.stage_label(t),
+            None => "the target".into(),
+        }
+    }
+
+    fn verdict(&self, s: &Step) -> (Status, Vec<Reason>) {
+        match s.kind {
+            Kind::Metadata => (Status::Metadata, self.metadata_reasons(s)),
+            Kind::NotRun => (Status::NotRun, self.not_run_reasons(s)),
+            Kind::From => {
+                let a = self.counterpart(s);
+                if a.is_some_and(|a| a.key == s.key) {
+                    (Status::Cached, Vec::new())
+                } else {
+                    (Status::Rebuilt, self.miss_reasons(s))
+                }
+            }
+            Kind::Step => {
+                if s.hit {
+                    (Status::Cached, self.hit_reasons(s))
+                } else {
+                    (Status::Rebuilt, self.miss_reasons(s))
+                }
+            }
+        }
+    }
+
+    fn metadata_reasons(&self, s: &Step) -> Vec<Reason> {
+        if s.stage == usize::MAX {
+            return vec![reason(
+                "global-arg",
+                "a global ARG is not a build step: it only feeds FROM lines and stages that re-declare it".into(),
+                None,
+            )];
+        }
+        if self.builder == Builder::Buildkit {
+            let what = match s.keyword.as_str() {
+                "ENV" | "ARG" => "it changes the environment of later RUN steps, which is where a change shows up",
+                "USER" | "SHELL" => "it changes how later RUN steps run, which is where a change shows up",
+                "WORKDIR" => "WORKDIR / makes no step",
+                _ => "it only changes the image configuration",
+            };
+            return vec![reason(
+                "metadata-only",
+                format!("BuildKit makes no build step for {}: {what}", s.keyword),
+                None,
+            )];
+        }
+        Vec::new()
+    }
+
+    fn not_run_reasons(&self, s: &Step) -> Vec<Reason> {
+        if let Some(e) = self.eb.errors.first() {
+            if !self.eb.built.get(s.stage).copied().unwrap_or(false) {
+                // fall through to the stage reason below
+            } else {
+                return vec![reason(
+                    "build-failed",
+                    format!("the build stops at line {}: {}", e.span.line, e.message),
+                    Some(e.span.line),
+                )];
+            }
+        }
+        if s.keyword != "FROM" && self.b.df.instructions[s.instr].command_is_invalid() {
+            return vec![reason(
+                "invalid-instruction",
+                "this instruction has an error, so the build would stop here".into(),
+                Some(s.line),
+            )];
+        }
+        let stage = self.stage_label(s.stage);
+        let msg = match self.builder {
+            Builder::Classic => format!(
+                "{stage} comes after {} in the file; the classic builder builds every stage up to the target, and no further",
+                self.target_label()
+            ),
+            Builder::Buildkit => format!(
+                "{} does not depend on {stage}, so BuildKit never builds it",
+                self.target_label()
+            ),
+        };
+        vec![reason("stage-not-built", msg, None)]
+    }
+
+    fn hit_reasons(&self, s: &Step) -> Vec<Reason> {
+        let mut out = Vec::new();
+        let a = self.counterpart(s);
+        // Content-keyed inputs that were rebuilt upstream but hash the same.
+        for c in &s.contents {
+            if let Some((stage, path)) = &c.stage_path {
+                let rebuilt = self.first_rebuilt_in_stage(*stage);
+                if let Some(line) = rebuilt {
+                    out.push(reason(
+                        "same-content",
+                        format!(
+                            "{} was rebuilt (line {line}) but produced identical files at {path}; {} keys this on content, so it stays cached",
+                            self.stage_label(*stage),
+                            self.builder.label()
+                        ),
+                        Some(line),
+                    ));
+                }
+            }
+        }
+        if s.linked {
+            if let (Some(a), Some(p)) = (a, s_parent_changed(self, s)) {
+                let _ = a;
+                out.push(reason(
+                    "link-independent",
+                    format!("COPY --link does not depend on earlier layers: line {p} was rebuilt, the copy is reused"),
+                    Some(p),
+                ));
+            }
+        }
+        // Changes in the scenario that touch this step but do not enter its key.
+        for c in &s.contents {
+            if let Some(sel) = &c.selection {
+                let touched: Vec<&String> = self
+                    .scenario
+                    .change
+                    .touched
+                    .iter()
+                    .filter(|t| sel.files.values().any(|f| f.path == context::clean(t)))
+                    .collect();
+                if !touched.is_empty() {
+                    out.push(reason(
+                        "mtime-ignored",
+                        format!(
+                            "{} only had its modification time changed; mtime is not part of the key",
+                            touched.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
+                        ),
+                        None,
+                    ));
+                }
+                let ignored = self.changed_but_ignored(&c.label);
+                if !ignored.is_empty() {
+                    out.push(reason(
+                        "ignored-file",
+                        format!(
+                            "{} changed but .dockerignore excludes it, so it is never sent",
+                            ignored.join(", ")
+                        ),
+                        None,
+                    ));
+                }
+            }
+        }
+        let ins = &self.b.df.instructions[s.instr];
+        if let crate::ast::Command::Run(r) = &ins.command {
+            for m in &r.mounts {
+                if m.kind == "secret" {
+                    if let Some(id) = &m.id {
+                        if self.scenario.change.secrets.contains_key(id) {
+                            out.push(reason(
+                                "secret-not-in-key",
+                                format!("secret {id} changed, but secret values never enter the cache key"),
+                                None,
+                            ));
+                        }
+                    }
+                }
+            }
+            if self.builder == Builder::Buildkit {
+                let changed_proxies: Vec<&str> = super::exec::PROXY_ARGS
+                    .iter()
+                    .copied()
+                    .filter(|p| self.scenario.change.args.contains_key(*p))
+                    .filter(|p| !s.fields.iter().any(|f| f.name == format!("env:{p}")))
+                    .collect();
+                if !changed_proxies.is_empty() {
+                    out.push(reason(
+                        "proxy-arg-not-in-key",
+                        format!(
+                            "{} changed, but proxy build args are kept out of BuildKit's cache key unless declared with ARG",
+                            changed_proxies.join(", ")
+                        ),
+                        None,
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    fn changed_but_ignored(&self, source_label: &str) -> Vec<String> {
+        let src = if source_label.starts_with(". (") {
+            "."
+        } else {
+            source_label
+        };
+        let ignored_b = self.b.context.ignored_matches(src);
+        ignored_b
+            .into_iter()
+            .filter(|p| {
+                self.scenario.change.files.keys().any(|f| context::clean(f) == *p)
+                    || self.scenario.change.chmod.keys().any(|f| context::clean(f) == *p)
+            })
+            .collect()
+    }
+
+    fn first_rebuilt_in_stage(&self, stage: usize) -> Option<u32> {
+        self.eb
+            .chains
+            .get(stage)?
+            .iter()
+            .map(|&i| &self.eb.steps[i])
+            .filter(|st| st.kind == Kind::Step && !st.hit)
+            .map(|st| st.line)
+            .min()
+    }
+
+    fn miss_reasons(&self, s: &Step) -> Vec<Reason> {
+        let mut out = Vec::new();
+        if let Some(e) = &s.error {
+            out.push(reason("build-error", e.clone(), Some(s.line)));
+            return out;
+        }
+        let Some(a) = self.counterpart(s) else {
+            let msg = if self.align.get(s.instr).copied().flatten().is_some() {
+                "build A did not build this step, so there is no record of it".to_string()
+            } else {
+                "this instruction is new or was edited in build B's Dockerfile".to_string()
+            };
+            out.push(reason("instruction-changed", msg, Some(s.line)));
+            self.parent_reasons(s, &mut out);
+            return out;
+        };
+        // 1. The step's own key inputs.
+        for f in &s.fields {
+            match a.fields.iter().find(|x| x.name == f.name) {
+                Some(x) if x.value == f.value => {}
+                Some(x) => out.push(self.field_reason(s, f, Some(x))),
+                None => out.push(self.field_reason(s, f, None)),
+            }
+        }
+        for x in &a.fields {
+            if !s.fields.iter().any(|f| f.name == x.name) {
+                out.push(self.removed_field_reason(x));
+            }
+        }
+        // 2. Content-based inputs.
+        for (i, c) in s.contents.iter().enumerate() {
+            let ac = a.contents.get(i);
+            if ac.is_some_and(|ac| ac.digest == c.digest) {
+                continue;
+            }
+            self.content_reasons(c, ac, &mut out);
+        }
+        if !out.is_empty() {
+            // Also say when the layer underneath was rebuilt: both causes hold.
+            if let Some(p) = s.parent {
+                let parent = &self.eb.steps[p];
+                if parent.kind == Kind::Step && !parent.hit {
+                    out.push(reason(
+                        "parent-rebuilt",
+                        format!("it also builds on line {} ({}), which was rebuilt", parent.line, parent.keyword),
+                        Some(parent.line),
+                    ));
+                }
+            }
+            return out;
+        }
+        // 3. The parent layer.
+        let parent_b = s.parent.map(|p| self.eb.steps[p].key);
+        let parent_a = a.parent.map(|p| self.ea.steps[p].key);
+        if parent_b != parent_a {
+            self.parent_reasons(s, &mut out);
+            if !out.is_empty() {
+                return out;
+            }
+        }
+        // 4. Same key as in build A: the record was not available.
+        if s.key == a.key {
+            out.push(self.not_in_cache_reason(s));
+        } else {
+            out.push(reason(
+                "key-changed",
+                "an input of this step's cache key changed".into(),
+                None,
+            ));
+        }
+        out
+    }
+
+    fn parent_reasons(&self, s: &Step, out: &mut Vec<Reason>) {
+        let Some(p) = s.parent else { return };
+        let parent = &self.eb.steps[p];
+        let rebuilt = match parent.kind {
+            Kind::From => self.counterpart(parent).is_none_or(|a| a.key != parent.key),
+            _ => !parent.hit,
+        };
+        if !rebuilt {
+            return;
+        }
+        let msg = match self.builder {
+            Builder::Classic if parent.stage == s.stage => format!(
+                "line {} was rebuilt; in the classic builder the first miss rebuilds every later step of the stage",
+                parent.line
+            ),
+            _ => format!(
+                "it builds on line {} ({}), which was rebuilt",
+                parent.line, parent.keyword
+            ),
+        };
+        out.push(reason("parent-rebuilt", msg, Some(parent.line)));
+        // Walk up to the first miss of the chain: the root cause.
+        let mut root = parent;
+        while let Some(pp) = root.parent {
+            let up = &self.eb.steps[pp];
+            let up_rebuilt = match up.kind {
+                Kind::From => self.counterpart(up).is_none_or(|a| a.key != up.key),
+                _ => !up.hit,
+            };
+            if !up_rebuilt {
+                break;
+            }
+            root = up;
+        }
+        if root.line != parent.line {
+            let first = self
+                .miss_reasons_shallow(root)
+                .map(|r| format!(": {}", r.message))
+                .unwrap_or_default();
+            out.push(reason(
+                "first-miss",
+                format!("the chain of misses starts at line {} {}{first}", root.line, root.keyword),
+                Some(root.line),
+            ));
+        }
+    }
+
+    /// The first direct reason of a step (no recursion into parents).
+    fn miss_reasons_shallow(&self, s: &Step) -> Option<Reason> {
+        let r = self.miss_reasons(s);
+        r.into_iter()
+            .find(|r| !matches!(r.code.as_str(), "parent-rebuilt" | "first-miss"))
+    }
+
+    fn not_in_cache_reason(&self, s: &Step) -> Reason {
+        let classic = self.builder == Builder::Classic;
+        let stage = self.stage_label(s.stage);
+        let c = &self.scenario.cache;
+        let msg = match c.source {
+            CacheSource::None => "fresh agent: no cache was imported, so every step runs".to_string(),
+            CacheSource::Local => "build A did not produce this step, so there is no record of it".to_string(),
+            CacheSource::CacheFromImage | CacheSource::SaveLoad if classic => format!(
+                "classic --cache-from only matches the history of the images it is given; {stage} is not one of them (build it with --target, push it, and add it as another --cache-from)"
+            ),
+            CacheSource::SaveLoad if !c.inline_cache => "docker save/load keeps the image but no BuildKit cache metadata: the image was not built with inline cache, so BuildKit cannot reuse it".to_string(),
+            CacheSource::CacheFromImage if !c.inline_cache => "the --cache-from image carries no BuildKit cache metadata (build A with --cache-to type=inline or BUILDKIT_INLINE_CACHE=1), so BuildKit cannot use it".to_string(),
+            CacheSource::CacheFromImage | CacheSource::SaveLoad => format!(
+                "inline cache records only the layers of the final image (mode=min); {stage} is not part of it — export the cache with mode=max"
+            ),
+            CacheSource::ExportMin | CacheSource::ExportMax if classic => "the classic builder cannot import a BuildKit cache export, so it starts cold".to_string(),
+            CacheSource::ExportMin => format!(
+                "mode=min exports only the layers of the final image; {stage} is not part of it — use mode=max"
+            ),
+            CacheSource::ExportMax => "the exported cache has no record of this step".to_string(),
+        };
+        reason("not-in-cache", msg, None)
+    }
+
+    fn field_reason(&self, s: &Step, f: &Field, old: Option<&Field>) -> Reason {
+        let classic = self.builder == Builder::Classic;
+        let change = match old {
+            Some(o) => format!("{} → {}", show(&o.value), show(&f.value)),
+            None => format!("now set to {}", show(&f.value)),
+        };
+        let name = f.name.as_str();
+        if let Some(k) = name.strip_prefix("env:").or_else(|| name.strip_prefix("arg:")) {
+            if f.origin.from_build_arg || name.starts_with("arg:") {
+                let decl = f
+                    .origin
+                    .line
+                    .map(|l| format!(" after ARG {k} (line {l})"))
+                    .unwrap_or_default();
+                let how = if classic {
+                    "the classic builder prefixes every RUN"
+                } else {
+                    "BuildKit puts it in the environment of every RUN"
+                };
+                return reason(
+                    "arg-changed",
+                    format!("build arg {k} changed ({change}); {how}{decl}, even if the command never uses it"),
+                    f.origin.line,
+                );
+            }
+            let via = if f.origin.args.is_empty() {
+                String::new()
+            } else {
+                format!(" because it expands build arg {}", f.origin.args.join(", "))
+            };
+            return reason(
+                "env-changed",
+                format!("environment variable {k} changed ({change}){via}"),
+                f.origin.line,
+            );
+        }
+        if name.starts_with("mount[") {
+            return reason(
+                "mount-changed",
+                format!("the RUN mount changed ({change}); mount ids and targets are part of the key"),
+                Some(s.line),
+            );
+        }
+        let (code, what) = match name {
+            "command" => ("command-changed", "the command text changed".to_string()),
+            "shell" => ("shell-changed", format!("the SHELL changed ({change})")),
+            "workdir" => ("workdir-changed", format!("the working directory changed ({change})")),
+            "user" => ("user-changed", format!("the USER changed ({change})")),
+            "network" => ("network-changed", format!("RUN --network changed ({change})")),
+            "security" => ("security-changed", format!("RUN --security changed ({change})")),
+            "base" => {
+                if f.origin.args.is_empty() {
+                    if self.scenario.change.base_rebuilt.is_empty() {
+                        ("base-changed", format!("the base image changed ({change})"))
+                    } else {
+                        (
+                            "base-changed",
+                            format!(
+                                "the base image has a new digest ({})",
+                                f.value.split('@').next().unwrap_or("")
+                            ),
+                        )
+                    }
+                } else {
+                    (
+                        "base-changed",
+                        format!(
+                            "FROM resolves to another image because build arg {} changed ({change})",
+                            f.origin.args.join(", ")
+                        ),
+                    )
+                }
+            }
+            "stage" => ("base-changed", "FROM now names another stage".to_string()),
+            "instruction" => {
+                let via = if f.origin.args.is_empty() {
+                    String::new()
+                } else {
+                    format!(" because build arg {} changed", f.origin.args.join(", "))
+                };
+                (
+                    "instruction-changed",
+                    format!("the instruction's value changed{via}: {}", show(&f.value)),
+                )
+            }
+            "proxy-args-passed" => (
+                "proxy-args-passed",
+                "a proxy build arg is now passed; the classic builder marks RUN steps when any build arg is passed".to_string(),
+            ),
+            "path" => ("workdir-changed", format!("the WORKDIR path changed ({change})")),
+            "dest" | "sources" | "chown" | "chmod" | "exclude" | "parents" | "unpack" | "checksum" => {
+                let via = if f.origin.args.is_empty() {
+                    String::new()
+                } else {
+                    format!(" because build arg {} changed", f.origin.args.join(", "))
+                };
+                ("copy-changed", format!("the {} of {} changed ({change}){via}", name, s.keyword))
+            }
+            other => ("key-changed", format!("{other} changed ({change})")),
+        };
+        let line = f.origin.line.or(Some(s.line));
+        reason(code, what, line)
+    }
+
+    fn removed_field_reason(&self, x: &Field) -> Reason {
+        let name = x.name.as_str();
+        if let Some(k) = name.strip_prefix("env:").or_else(|| name.strip_prefix("arg:")) {
+            let code = if x.origin.from_build_arg || name.starts_with("arg:") {
+                "arg-changed"
+            } else {
+                "env-changed"
+            };
+            return reason(code, format!("{k} is no longer set (was {})", show(&x.value)), x.origin.line);
+        }
+        reason("key-changed", format!("{name} is no longer set"), x.origin.line)
+    }
+
+    fn content_reasons(&self, c: &ContentInput, old: Option<&ContentInput>, out: &mut Vec<Reason>) {
+        if let (Some(sel), Some(old_sel)) = (&c.selection, old.and_then(|o| o.selection.as_ref())) {
+            let changes = context::diff(old_sel, sel);
+            let dockerignore_changed = self.scenario.change.dockerignore.is_some();
+            for ch in changes.iter().take(5) {
+                let (code, msg) = match ch {
+                    FileChange::Content(p) if p == "Dockerfile" => (
+                        "dockerfile-in-context",
+                        format!("the Dockerfile itself is in the build context and changed, so {} sees a changed file (list Dockerfile in .dockerignore)", c.label),
+                    ),
+                    FileChange::Content(p) if p == ".dockerignore" => (
+                        "dockerignore-in-context",
+                        format!(".dockerignore is itself a context file and changed, so {} sees a changed file", c.label),
+                    ),
+                    FileChange::Content(p) => ("context-file-changed", format!("context file {p} changed")),
+                    FileChange::Mode(..) => ("context-file-mode", format!("context file {}", ch.describe())),
+                    FileChange::Added(p) if dockerignore_changed => (
+                        "context-file-added",
+                        format!("{p} is now part of the copied files (.dockerignore changed)"),
+                    ),
+                    FileChange::Removed(p) if dockerignore_changed => (
+                        "context-file-removed",
+                        format!("{p} is no longer part of the copied files (.dockerignore changed)"),
+                    ),
+                    FileChange::Added(p) => ("context-file-added", format!("context file {p} was added")),
+                    FileChange::Removed(p) => ("context-file-removed", format!("context file {p} was removed")),
+                };
+                out.push(reason(code, msg, None));
+            }
+            if changes.len() > 5 {
+                out.push(reason(
+                    "context-file-changed",
+                    format!("and {} more changed files", changes.len() - 5),
+                    None,
+                ));
+            }
+            return;
+        }
+        if let Some((stage, path)) = &c.stage_path {
+            let rebuilt = self.first_rebuilt_in_stage(*stage);
+            let by = rebuilt
+                .map(|l| format!(": line {l} in it was rebuilt"))
+                .unwrap_or_default();
+            out.push(reason(
+                "source-stage-changed",
+                format!("the files from {} at {path} changed{by}", self.stage_label(*stage)),
+                rebuilt,
+            ));
+            // Say when that depends on an assumption about a re-run RUN's output.
+            if let Some(chain) = self.eb.chains.get(*stage) {
+                for &i in chain {
+                    let st = &self.eb.steps[i];
+                    if st.assumed_different {
+                        out.push(reason(
+                            "assumed-different-output",
+                            format!(
+                                "assumed: the re-run RUN at line {} writes different bytes; if its output is byte-identical, set rerun_output {{\"{}\": \"identical\"}} and the copy stays cached",
+                                st.line, st.line
+                            ),
+                            Some(st.line),
+                        ));
+                    }
+                }
+            }
+            return;
+        }
+        let code = if c.label.starts_with("image ") {
+            "source-image-changed"
+        } else {
+            "content-changed"
+        };
+        out.push(reason(code, format!("the content of {} changed", c.label), None));
+        let _ = Side::B;
+    }
+}
+
+fn s_parent_changed(cx: &Ctx, s: &Step) -> Option<u32> {
+    // For a linked COPY: the layer it would have sat on was rebuilt.
+    let ins_idx = s.instr;
+    let stage = cx.b.df.stages.get(s.stage)?;
+    let pos = stage.commands.iter().position(|&c| c == ins_idx)?;
+    let prev = if pos == 0 {
+        stage.from
+    } else {
+        stage.commands[pos - 1]
+    };
+    let mut line = None;
+    for &c in std::iter::once(&stage.from).chain(stage.commands.iter()) {
+        if let Some(st) = cx.eb.step_of(c) {
+            if st.kind == Kind::Step && !st.hit && st.line < s.line {
+                line = Some(line.map_or(st.line, |l: u32| l.min(st.line)));
+            }
+        }
+        if c == prev {
+            break;
+        }
+    }
+    let _ = cx.a;
+    line
+}

@@ -1,0 +1,448 @@
+//! Line-based Dockerfile parser modelled on BuildKit's `frontend/dockerfile/parser` and
+//! `instructions` packages (see `docs/PARSER.md`).
+//!
+//! Pipeline, one pass over the text:
+//! 1. [`source`]: physical lines (line endings kept, BOM skipped) and offset → line/col.
+//! 2. this module: parser directives, comments, line continuations (with comment and empty
+//!    lines inside), heredoc bodies → one logical line per instruction.
+//! 3. [`node`]: logical line → raw [`Node`] (keyword, flags, args) exactly as BuildKit.
+//! 4. [`typed`]: raw node → typed [`Instruction`]; then stages and global ARGs.
+//!
+//! Parsing never fails and never panics: every problem is a [`Diagnostic`] with a span, and
+//! parsing continues with the next instruction.
+
+mod heredoc;
+mod node;
+mod source;
+mod suggest;
+mod typed;
+
+pub use heredoc::{
+    chomp_heredoc_content, heredoc_data, heredocs_from_line, parse_heredoc_word, HeredocWord,
+};
+pub use typed::copy_source_data;
+
+use crate::ast::{Command, Directives, Dockerfile, Heredoc, Instruction, Node, Stage};
+use crate::syntax::{Diagnostic, Span, MAX_INPUT_BYTES};
+use node::Parsed;
+use source::Source;
+
+/// Parses a Dockerfile. Never fails: problems are reported in `Dockerfile::diagnostics`.
+pub fn parse(text: &str) -> Dockerfile {
+    let mut df = Dockerfile::default();
+    if text.len() > MAX_INPUT_BYTES {
+        df.diagnostics.push(Diagnostic::error(
+            "input-too-large",
+            format!(
+                "the Dockerfile is {} bytes, more than the {} bytes (1 MiB) layerlab accepts",
+                text.len(),
+                MAX_INPUT_BYTES
+            ),
+            Span {
+                start: 0,
+                end: 0,
+                line: 1,
+                col: 1,
+                end_line: 1,
+                end_col: 1,
+            },
+        ));
+        return df;
+    }
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let src = Source::new(text, bom);
+    let mut p = LineParser {
+        src: &src,
+        pos: bom,
+        directives: DirectiveState::default(),
+        df: &mut df,
+    };
+    p.run();
+    group_stages(&mut df);
+    df
+}
+
+#[derive(Default)]
+struct DirectiveState {
+    done: bool,
+    seen: [bool; 3],
+}
+
+struct LineParser<'s, 'a> {
+    src: &'s Source<'a>,
+    pos: usize,
+    directives: DirectiveState,
+    df: &'s mut Dockerfile,
+}
+
+/// Go `\s` (`[\t\n\f\r ]`).
+fn is_go_space(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\x0c' | '\r' | ' ')
+}
+
+/// `^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` on a line (leading whitespace trimmed).
+fn match_directive(line: &str) -> Option<(&str, &str)> {
+    let rest = line.strip_prefix('#')?.trim_start();
+    let mut chars = rest.char_indices();
+    match chars.next() {
+        Some((_, c)) if c.is_ascii_alphabetic() => {}
+        _ => return None,
+    }
+    let name_end = rest
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    let name = &rest[..name_end];
+    let after = rest[name_end..].trim_start_matches(is_go_space);
+    let after = after.strip_prefix('=')?;
+    let value_part = after.trim_start_matches(is_go_space);
+    if value_part.is_empty() {
+        // `.+?` still needs one character: the regex backtracks into the spaces.
+        let last = after.chars().next_back()?;
+        return Some((name, &after[after.len() - last.len_utf8()..]));
+    }
+    let value = value_part.trim_end_matches(is_go_space);
+    if value.contains('\n') {
+        return None;
+    }
+    Some((name, value))
+}
+
+/// BuildKit line continuation: the escape token as last non-blank character, unless it is
+/// itself escaped. Returns the line without it, and whether the instruction continues.
+fn trim_continuation(s: &str, esc: char) -> (&str, bool) {
+    let t = s.trim_end_matches([' ', '\t']);
+    if let Some(stripped) = t.strip_suffix(esc) {
+        if stripped.is_empty() {
+            return ("", true);
+        }
+        if !stripped.ends_with(esc) {
+            return (stripped, true);
+        }
+    }
+    (s, false)
+}
+
+fn is_comment(s: &str) -> bool {
+    s.trim_start().starts_with('#')
+}
+
+impl LineParser<'_, '_> {
+    fn next_line(&mut self) -> Option<source::Line> {
+        let l = self.src.line_at(self.pos)?;
+        self.pos = l.end;
+        Some(l)
+    }
+
+    fn directive(&mut self, tok: &str, line: &source::Line, lead: usize) {
+        let d = &mut self.directives;
+        let Some((name, value)) = match_directive(tok) else {
+            d.done = true;
+            return;
+        };
+        let key = name.to_ascii_lowercase();
+        let idx = match key.as_str() {
+            "syntax" => 0,
+            "escape" => 1,
+            "check" => 2,
+            _ => {
+                d.done = true;
+                return;
+            }
+        };
+        let span = self
+            .src
+            .span(line.start + lead, line.content_end.max(line.start + lead));
+        if d.seen[idx] {
+            self.df.diagnostics.push(Diagnostic::error(
+                "invalid-directive",
+                format!("only one {key} parser directive can be used"),
+                span,
+            ));
+            return;
+        }
+        d.seen[idx] = true;
+        let dirs: &mut Directives = &mut self.df.directives;
+        match idx {
+            0 => dirs.syntax = Some(value.to_string()),
+            1 => match value {
+                "`" => dirs.escape = '`',
+                "\\" => dirs.escape = '\\',
+                _ => self.df.diagnostics.push(Diagnostic::error(
+                    "invalid-directive",
+                    format!("invalid escape token '{value}' does not match ` or \\"),
+                    span,
+                )),
+            },
+            _ => dirs.check = Some(value.to_string()),
+        }
+    }
+
+    fn run(&mut self) {
+        let text = self.src.text;
+        while let Some(l) = self.next_line() {
+            let raw = &text[l.start..l.content_end];
+            let tok = raw.trim_start();
+            let lead = raw.len() - tok.len();
+            if !self.directives.done {
+                self.directive(tok, &l, lead);
+            }
+            if tok.starts_with('#') {
+                continue;
+            }
+            let esc = self.df.directives.escape;
+            let (first, mut cont) = trim_continuation(tok, esc);
+            if !cont && first.is_empty() {
+                continue;
+            }
+            let kw_start = l.start + lead;
+            let mut joined = String::from(first);
+            let mut last_end = l.content_end;
+            let mut empty_line: Option<source::Line> = None;
+            while cont {
+                let Some(c) = self.next_line() else { break };
+                last_end = c.content_end;
+                let craw = &text[c.start..c.content_end];
+                if is_comment(craw) {
+                    continue;
+                }
+                if craw.trim_start().is_empty() {
+                    empty_line.get_or_insert(c);
+                    continue;
+                }
+                let (part, k) = trim_continuation(craw, esc);
+                joined.push_str(part);
+                cont = k;
+            }
+            if let Some(e) = empty_line {
+                self.df.diagnostics.push(Diagnostic::warning(
+                    "empty-continuation-line",
+                    "empty continuation line inside this instruction (BuildKit warns: empty continuation lines will become errors in a future release)",
+                    self.src.span(e.start, e.content_end),
+                ));
+            }
+
+            let parsed = node::parse_line(&joined, esc, 0);
+            let mut heredocs = Vec::new();
+            let mut end = last_end;
+            if parsed.can_contain_heredoc() && joined.contains("<<") {
+                match heredoc::heredocs_from_line(&joined) {
+                    Ok(words) => {
+                        for w in words {
+                            let (h, e) = self.read_heredoc(w, kw_start);
+                            end = e;
+                            heredocs.push(h);
+                        }
+                    }
+                    Err(e) => self.df.diagnostics.push(Diagnostic::error(
+                        "invalid-heredoc",
+                        e,
+                        self.src.span(kw_start, last_end),
+                    )),
+                }
+            }
+            self.push(parsed, heredocs, kw_start, last_end, end);
+        }
+        if self.df.nodes.is_empty() {
+            self.df.diagnostics.push(Diagnostic::error(
+                "no-instructions",
+                "file with no instructions",
+                self.src.end_span(),
+            ));
+        }
+    }
+
+    /// Reads a heredoc body up to its terminator line. Returns the heredoc and the end
+    /// offset of what was consumed.
+    fn read_heredoc(&mut self, w: HeredocWord, kw_start: usize) -> (Heredoc, usize) {
+        let text = self.src.text;
+        let body_start = self.pos;
+        let mut content = String::new();
+        let mut end = body_start;
+        let mut terminated = false;
+        while let Some(l) = self.next_line() {
+            end = l.content_end;
+            let mut cand = &text[l.start..l.content_end];
+            if w.chomp {
+                cand = cand.trim_start_matches('\t');
+            }
+            if cand == w.name {
+                terminated = true;
+                break;
+            }
+            content.push_str(&text[l.start..l.end]);
+            end = l.end;
+        }
+        if !terminated {
+            // Trailing line ending is not part of the span.
+            end = text[..end]
+                .trim_end_matches(['\n', '\r'])
+                .len()
+                .max(body_start);
+            self.df.diagnostics.push(Diagnostic::error(
+                "unterminated-heredoc",
+                format!("unterminated heredoc: no line `{}` ends it", w.name),
+                self.src.span(kw_start, end),
+            ));
+        }
+        let span_start = body_start.min(end);
+        let h = Heredoc {
+            name: w.name,
+            content,
+            expand: w.expand,
+            chomp: w.chomp,
+            file_descriptor: w.file_descriptor,
+            span: self.src.span(span_start, end),
+        };
+        (h, end)
+    }
+
+    fn push(
+        &mut self,
+        parsed: Parsed,
+        heredocs: Vec<Heredoc>,
+        kw_start: usize,
+        text_end: usize,
+        end: usize,
+    ) {
+        let src = self.src;
+        let span = src.span(kw_start, end);
+        let original = &src.text[kw_start..text_end];
+        let node = to_node(&parsed, &heredocs, original, span);
+        let instruction = {
+            let mut ctx = typed::Ctx {
+                src,
+                text_start: kw_start,
+                text_end,
+                span,
+                diags: &mut self.df.diagnostics,
+                as_warning: false,
+            };
+            typed::build_instruction(&parsed, &heredocs, original, span, &mut ctx)
+        };
+        self.df.nodes.push(node);
+        self.df.instructions.push(instruction);
+    }
+}
+
+fn to_node(p: &Parsed, heredocs: &[Heredoc], original: &str, span: Span) -> Node {
+    let inner = p.inner.as_ref().map(|i| {
+        let off = original
+            .get(p.keyword_raw.len()..)
+            .and_then(|t| t.find(&i.keyword_raw))
+            .map(|o| o + p.keyword_raw.len())
+            .unwrap_or(0);
+        let inner_span = Span {
+            start: span.start + off,
+            // Same line as ONBUILD unless the trigger follows a continuation.
+            col: if original[..off].contains('\n') {
+                span.col
+            } else {
+                span.col + original[..off].chars().count() as u32
+            },
+            ..span
+        };
+        Box::new(to_node(i, &[], &original[off..], inner_span))
+    });
+    Node {
+        keyword: p.keyword.clone(),
+        flags: p.flags.clone(),
+        args: p.args.clone(),
+        json: p.json,
+        heredocs: heredocs.to_vec(),
+        inner,
+        original: original.to_string(),
+        span,
+    }
+}
+
+/// Groups instructions into stages, collects global ARGs, and checks that every other
+/// instruction comes after a FROM.
+fn group_stages(df: &mut Dockerfile) {
+    let mut stages: Vec<Stage> = Vec::new();
+    let mut diags = Vec::new();
+    for (idx, ins) in df.instructions.iter_mut().enumerate() {
+        let is_from = df.nodes[idx].keyword == "from";
+        if stages.is_empty() && df.nodes[idx].keyword == "arg" {
+            df.meta_args.push(idx);
+            continue;
+        }
+        if is_from {
+            let name = match &ins.command {
+                Command::From(f) => f.name.clone(),
+                _ => None,
+            };
+            let index = stages.len();
+            stages.push(Stage {
+                index,
+                name,
+                from: idx,
+                commands: Vec::new(),
+            });
+            set_stage(ins, index);
+            continue;
+        }
+        match stages.last_mut() {
+            Some(st) => {
+                st.commands.push(idx);
+                set_stage(ins, st.index);
+            }
+            None => {
+                if !matches!(ins.command, Command::Invalid { .. }) {
+                    diags.push(Diagnostic::error(
+                        "no-build-stage",
+                        format!(
+                            "no build stage in current context: {} before the first FROM (only ARG may come before FROM)",
+                            ins.keyword
+                        ),
+                        ins.span,
+                    ));
+                }
+            }
+        }
+    }
+    if stages.is_empty() && !df.instructions.is_empty() {
+        let span = df.instructions[df.instructions.len() - 1].span;
+        diags.push(Diagnostic::error(
+            "no-build-stage",
+            "dockerfile contains no stages to build: add a FROM instruction",
+            span,
+        ));
+    }
+    df.stages = stages;
+    df.diagnostics.extend(diags);
+}
+
+fn set_stage(ins: &mut Instruction, stage: usize) {
+    ins.stage = Some(stage);
+    if let Command::Onbuild { trigger } = &mut ins.command {
+        trigger.stage = Some(stage);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directive_regex() {
+        assert_eq!(match_directive("# escape=`"), Some(("escape", "`")));
+        assert_eq!(match_directive("#escape = ` "), Some(("escape", "`")));
+        assert_eq!(
+            match_directive("# syntax = docker/dockerfile:1"),
+            Some(("syntax", "docker/dockerfile:1"))
+        );
+        assert_eq!(match_directive("# not a directive"), None);
+        assert_eq!(match_directive("#!/bin/sh"), None);
+        assert_eq!(match_directive("# 1x=2"), None);
+    }
+
+    #[test]
+    fn continuation() {
+        assert_eq!(trim_continuation("foo \\", '\\'), ("foo ", true));
+        assert_eq!(trim_continuation("foo \\  \t", '\\'), ("foo ", true));
+        assert_eq!(trim_continuation("\\", '\\'), ("", true));
+        assert_eq!(trim_continuation("foo\\\\", '\\'), ("foo\\\\", false));
+        assert_eq!(trim_continuation("foo `", '`'), ("foo ", true));
+        assert_eq!(trim_continuation("foo \\", '`'), ("foo \\", false));
+    }
+}

@@ -1,0 +1,96 @@
+//! "did you mean X?" suggestions, as BuildKit's `util/suggest`: the closest option within
+//! Levenshtein distance 2.
+
+/// Levenshtein distance over characters (unit costs).
+pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+fn match_case(opt: &str, orig: &str) -> String {
+    if orig == orig.to_lowercase() {
+        opt.to_lowercase()
+    } else if orig == orig.to_uppercase() {
+        opt.to_uppercase()
+    } else {
+        opt.to_string()
+    }
+}
+
+/// The closest option to `val` (distance < 3), or `None` (also when `val` is an option).
+/// Ties go to the first option in the list.
+pub(crate) fn search(val: &str, options: &[&str], case_sensitive: bool) -> Option<String> {
+    // Very long words cannot be within distance 2 of a short option; skip the work.
+    let longest = options.iter().map(|o| o.chars().count()).max().unwrap_or(0);
+    if val.len() > longest * 4 + 8 {
+        return None;
+    }
+    let v = if case_sensitive {
+        val.to_string()
+    } else {
+        val.to_lowercase()
+    };
+    let mut best: Option<String> = None;
+    let mut mindist = 3;
+    for opt in options {
+        let o = if case_sensitive {
+            opt.to_string()
+        } else {
+            opt.to_lowercase()
+        };
+        if v == o {
+            return None;
+        }
+        let d = levenshtein(&v, &o);
+        if d < mindist {
+            best = Some(if case_sensitive {
+                o
+            } else {
+                match_case(&o, val)
+            });
+            mindist = d;
+        }
+    }
+    best
+}
+
+/// `msg` plus ` (did you mean X?)` when there is a close option.
+pub(crate) fn wrap(msg: String, val: &str, options: &[&str], case_sensitive: bool) -> String {
+    match search(val, options, case_sensitive) {
+        Some(m) => format!("{msg} (did you mean {m}?)"),
+        None => msg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances() {
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(levenshtein("copy", "copy"), 0);
+        assert_eq!(levenshtein("coppy", "copy"), 1);
+    }
+
+    #[test]
+    fn suggestions_follow_case() {
+        let opts = ["COPY", "RUN", "FROM"];
+        assert_eq!(search("COPPY", &opts, false).as_deref(), Some("COPY"));
+        assert_eq!(search("coppy", &opts, false).as_deref(), Some("copy"));
+        assert_eq!(search("Frm", &opts, false).as_deref(), Some("FROM"));
+        assert_eq!(search("xyzzy", &opts, false), None);
+        assert_eq!(search("copy", &opts, false), None);
+    }
+}

@@ -1,0 +1,1270 @@
+//! Raw node → typed [`Command`], following BuildKit's `instructions` package
+//! (`parse.go`, `bflag.go`, `commands_runmount.go`, ...): per-instruction flag sets with
+//! BuildKit's flag rules and messages, argument count checks, stage names, mounts.
+//!
+//! Values are never expanded here. Checks that BuildKit runs on expanded values (mount
+//! options) are run on the raw value unless it contains a `$`.
+
+use super::heredoc::{chomp_heredoc_content, parse_heredoc_word};
+use super::node::Parsed;
+use super::source::Source;
+use super::suggest;
+use crate::ast::{
+    ArgDecl, Command, CommandLine, CopyCmd, Flag, FromCmd, HealthcheckCmd, Heredoc, Instruction,
+    KeyValue, Mount, RunCmd,
+};
+use crate::dump::go_quote;
+use crate::syntax::{Diagnostic, Span};
+
+/// Every instruction BuildKit knows, upper case (suggestion candidates, in a fixed order).
+pub(crate) const INSTRUCTIONS: &[&str] = &[
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "FROM",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
+];
+
+pub(crate) fn is_known(lower: &str) -> bool {
+    INSTRUCTIONS.iter().any(|k| k.eq_ignore_ascii_case(lower))
+}
+
+/// Where an instruction sits in the source, for diagnostics.
+pub(crate) struct Ctx<'s, 'a> {
+    pub src: &'s Source<'a>,
+    /// Byte range of the instruction text (keyword to last continuation line).
+    pub text_start: usize,
+    pub text_end: usize,
+    pub span: Span,
+    pub diags: &'s mut Vec<Diagnostic>,
+    /// ONBUILD triggers are only checked when a child image builds: report as warnings.
+    pub as_warning: bool,
+}
+
+impl Ctx<'_, '_> {
+    fn text(&self) -> &str {
+        self.src
+            .text
+            .get(self.text_start..self.text_end)
+            .unwrap_or_default()
+    }
+
+    /// The span of the first (or last) occurrence of `needle` in the instruction text.
+    fn locate(&self, needle: &str, last: bool) -> Span {
+        if needle.is_empty() {
+            return self.span;
+        }
+        let t = self.text();
+        let found = if last {
+            t.rfind(needle)
+        } else {
+            t.find(needle)
+        };
+        match found {
+            Some(i) => {
+                let s = self.text_start + i;
+                self.src.span(s, s + needle.len())
+            }
+            None => self.span,
+        }
+    }
+
+    fn report(&mut self, f: Fail) {
+        let span = match &f.at {
+            Some(At::First(n)) => self.locate(n, false),
+            Some(At::Last(n)) => self.locate(n, true),
+            Some(At::Span(s)) => *s,
+            None => self.span,
+        };
+        let d = if self.as_warning {
+            Diagnostic::warning(f.code, format!("ONBUILD trigger: {}", f.msg), span)
+        } else {
+            Diagnostic::error(f.code, f.msg, span)
+        };
+        self.diags.push(d);
+    }
+}
+
+enum At {
+    First(String),
+    Last(String),
+    Span(Span),
+}
+
+pub(crate) struct Fail {
+    code: &'static str,
+    msg: String,
+    at: Option<At>,
+}
+
+fn fail(code: &'static str, msg: impl Into<String>) -> Fail {
+    Fail {
+        code,
+        msg: msg.into(),
+        at: None,
+    }
+}
+
+impl Fail {
+    fn at_first(mut self, needle: &str) -> Self {
+        self.at = Some(At::First(needle.to_string()));
+        self
+    }
+    fn at_last(mut self, needle: &str) -> Self {
+        self.at = Some(At::Last(needle.to_string()));
+        self
+    }
+}
+
+type R<T> = Result<T, Fail>;
+
+fn at_least_one(cmd: &str) -> Fail {
+    fail(
+        "invalid-arguments",
+        format!("{cmd} requires at least one argument"),
+    )
+}
+fn exactly_one(cmd: &str) -> Fail {
+    fail(
+        "invalid-arguments",
+        format!("{cmd} requires exactly one argument"),
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// Flags (BuildKit BFlags)
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Bool,
+    Str,
+    Strs,
+}
+
+enum Val {
+    Bool(bool),
+    Str(String),
+    Strs(Vec<String>),
+}
+
+struct Flags {
+    specs: &'static [(&'static str, Kind)],
+    vals: Vec<Option<Val>>,
+}
+
+impl Flags {
+    fn idx(&self, name: &str) -> Option<usize> {
+        self.specs.iter().position(|(n, _)| *n == name)
+    }
+    fn str(&self, name: &str) -> Option<String> {
+        match self.idx(name).and_then(|i| self.vals[i].as_ref()) {
+            Some(Val::Str(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+    fn bool(&self, name: &str) -> Option<bool> {
+        match self.idx(name).and_then(|i| self.vals[i].as_ref()) {
+            Some(Val::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+    fn strs(&self, name: &str) -> Vec<String> {
+        match self.idx(name).and_then(|i| self.vals[i].as_ref()) {
+            Some(Val::Strs(v)) => v.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// BuildKit `BFlags.Parse`: the first problem wins.
+fn parse_flags(raw: &[String], specs: &'static [(&'static str, Kind)]) -> R<Flags> {
+    let mut f = Flags {
+        specs,
+        vals: specs.iter().map(|_| None).collect(),
+    };
+    for a in raw {
+        if a == "--" {
+            break;
+        }
+        if !a.starts_with("--") {
+            return Err(fail(
+                "invalid-flag",
+                format!("arg should start with -- : {a}"),
+            ));
+        }
+        let (flag_name, value, has_value) = match a.split_once('=') {
+            Some((n, v)) => (n, v, true),
+            None => (a.as_str(), "", false),
+        };
+        let name = &flag_name[2..];
+        let Some(i) = f.idx(name) else {
+            let names: Vec<&str> = specs.iter().map(|(n, _)| *n).collect();
+            let msg = suggest::wrap(format!("unknown flag: {flag_name}"), name, &names, true);
+            return Err(fail("unknown-flag", msg).at_first(flag_name));
+        };
+        let kind = specs[i].1;
+        if f.vals[i].is_some() && kind != Kind::Strs {
+            return Err(fail(
+                "invalid-flag",
+                format!("duplicate flag specified: {flag_name}"),
+            )
+            .at_last(flag_name));
+        }
+        let missing = || {
+            fail(
+                "invalid-flag",
+                format!("missing a value on flag: {flag_name}"),
+            )
+            .at_first(flag_name)
+        };
+        match kind {
+            Kind::Bool => {
+                if has_value && value.is_empty() {
+                    return Err(missing());
+                }
+                let b = match value.to_lowercase().as_str() {
+                    "true" | "" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(fail(
+                            "invalid-flag",
+                            format!("expecting boolean value for flag {flag_name}, not: {value}"),
+                        )
+                        .at_first(flag_name))
+                    }
+                };
+                f.vals[i] = Some(Val::Bool(b));
+            }
+            Kind::Str => {
+                if !has_value {
+                    return Err(missing());
+                }
+                f.vals[i] = Some(Val::Str(value.to_string()));
+            }
+            Kind::Strs => {
+                if !has_value {
+                    return Err(missing());
+                }
+                match &mut f.vals[i] {
+                    Some(Val::Strs(v)) => v.push(value.to_string()),
+                    slot => *slot = Some(Val::Strs(vec![value.to_string()])),
+                }
+            }
+        }
+    }
+    Ok(f)
+}
+
+const NO_FLAGS: &[(&str, Kind)] = &[];
+const FROM_FLAGS: &[(&str, Kind)] = &[("platform", Kind::Str)];
+const COPY_FLAGS: &[(&str, Kind)] = &[
+    ("chown", Kind::Str),
+    ("from", Kind::Str),
+    ("chmod", Kind::Str),
+    ("link", Kind::Bool),
+    ("exclude", Kind::Strs),
+    ("parents", Kind::Bool),
+];
+const ADD_FLAGS: &[(&str, Kind)] = &[
+    ("chown", Kind::Str),
+    ("chmod", Kind::Str),
+    ("link", Kind::Bool),
+    ("keep-git-dir", Kind::Bool),
+    ("checksum", Kind::Str),
+    ("unpack", Kind::Bool),
+    ("exclude", Kind::Strs),
+];
+const RUN_FLAGS: &[(&str, Kind)] = &[
+    ("mount", Kind::Strs),
+    ("network", Kind::Str),
+    ("security", Kind::Str),
+    ("device", Kind::Strs),
+];
+const HEALTH_FLAGS: &[(&str, Kind)] = &[
+    ("interval", Kind::Str),
+    ("timeout", Kind::Str),
+    ("start-period", Kind::Str),
+    ("start-interval", Kind::Str),
+    ("retries", Kind::Str),
+];
+
+/// `--name[=value]` as written → [`Flag`].
+pub(crate) fn to_flag(raw: &str) -> Flag {
+    let body = raw.strip_prefix("--").unwrap_or(raw);
+    match body.split_once('=') {
+        Some((n, v)) => Flag {
+            name: n.to_string(),
+            value: Some(v.to_string()),
+        },
+        None => Flag {
+            name: body.to_string(),
+            value: None,
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+
+/// Builds the typed instruction for a node. Problems become diagnostics and
+/// [`Command::Invalid`].
+pub(crate) fn build_instruction(
+    p: &Parsed,
+    heredocs: &[Heredoc],
+    text: &str,
+    span: Span,
+    ctx: &mut Ctx,
+) -> Instruction {
+    let keyword = if is_known(&p.keyword) {
+        p.keyword.to_uppercase()
+    } else {
+        p.keyword_raw.clone()
+    };
+    let flags = p
+        .flags
+        .iter()
+        .filter(|f| f.as_str() != "--")
+        .map(|f| to_flag(f))
+        .collect();
+    let command = if let Some(e) = &p.error {
+        let code = if e.starts_with("when using JSON") {
+            "invalid-json"
+        } else {
+            "syntax"
+        };
+        // Node-level problems are BuildKit parser errors, even inside ONBUILD.
+        let saved = ctx.as_warning;
+        ctx.as_warning = false;
+        ctx.report(fail(code, e.clone()));
+        ctx.as_warning = saved;
+        Command::Invalid {
+            keyword: keyword.clone(),
+        }
+    } else {
+        match command(p, heredocs, ctx) {
+            Ok(c) => c,
+            Err(f) => {
+                ctx.report(f);
+                Command::Invalid {
+                    keyword: keyword.clone(),
+                }
+            }
+        }
+    };
+    Instruction {
+        keyword,
+        command,
+        flags,
+        text: text.to_string(),
+        span,
+        stage: None,
+    }
+}
+
+fn command_line(p: &Parsed) -> CommandLine {
+    if p.json {
+        CommandLine::Exec(p.args.clone())
+    } else {
+        CommandLine::Shell(p.args.join(" "))
+    }
+}
+
+fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
+    let args = &p.args;
+    let kw = p.keyword.as_str();
+    match kw {
+        "env" | "label" => {
+            let name = kw.to_uppercase();
+            parse_flags(&p.flags, NO_FLAGS)?;
+            let pairs = parse_kvps(args, &name)?;
+            Ok(if kw == "env" {
+                Command::Env { pairs }
+            } else {
+                Command::Label { pairs }
+            })
+        }
+        "maintainer" => {
+            if args.len() != 1 {
+                return Err(exactly_one("MAINTAINER"));
+            }
+            parse_flags(&p.flags, NO_FLAGS)?;
+            Ok(Command::Maintainer {
+                name: args[0].clone(),
+            })
+        }
+        "add" | "copy" => parse_copy(p, heredocs, kw == "add"),
+        "from" => parse_from(p),
+        "onbuild" => parse_onbuild(p, heredocs, ctx),
+        "workdir" => {
+            if args.len() != 1 {
+                return Err(exactly_one("WORKDIR"));
+            }
+            parse_flags(&p.flags, NO_FLAGS)?;
+            Ok(Command::Workdir {
+                path: args[0].clone(),
+            })
+        }
+        "run" => parse_run(p, heredocs),
+        "cmd" => {
+            parse_flags(&p.flags, NO_FLAGS)?;
+            Ok(Command::Cmd {
+                command: command_line(p),
+            })
+        }
+        "entrypoint" => {
+            parse_flags(&p.flags, NO_FLAGS)?;
+            Ok(Command::Entrypoint {
+                command: command_line(p),
+            })
+        }
+        "healthcheck" => parse_healthcheck(p),
+        "expose" => {
+            if args.is_empty() {
+                return Err(at_least_one("EXPOSE"));
+            }
+            parse_flags(&p.flags, NO_FLAGS)?;
+            let mut ports = args.clone();
+            ports.sort();
+            Ok(Command::Expose { ports })
+        }
+        "user" => {
+            if args.len() != 1 {
+                return Err(exactly_one("USER"));
+            }
+            parse_flags(&p.flags, NO_FLAGS)?;
+            Ok(Command::User {
+                user: args[0].clone(),
+            })
+        }
+        "volume" => {
+            if args.is_empty() {
+                return Err(at_least_one("VOLUME"));
+            }
+            parse_flags(&p.flags, NO_FLAGS)?;
+            let mut paths = Vec::with_capacity(args.len());
+            for v in args {
+                let v = v.trim();
+                if v.is_empty() {
+                    return Err(fail(
+                        "invalid-arguments",
+                        "VOLUME specified can not be an empty string",
+                    ));
+                }
+                paths.push(v.to_string());
+            }
+            Ok(Command::Volume { paths })
+        }
+        "stopsignal" => {
+            // BuildKit does not check STOPSIGNAL flags.
+            if args.len() != 1 {
+                return Err(exactly_one("STOPSIGNAL"));
+            }
+            Ok(Command::Stopsignal {
+                signal: args[0].clone(),
+            })
+        }
+        "arg" => {
+            // BuildKit does not check ARG flags.
+            if args.is_empty() {
+                return Err(at_least_one("ARG"));
+            }
+            let mut out = Vec::with_capacity(args.len());
+            for a in args {
+                match a.split_once('=') {
+                    Some((k, v)) => {
+                        if k.is_empty() {
+                            return Err(fail("invalid-arguments", "ARG names can not be blank"));
+                        }
+                        out.push(ArgDecl {
+                            name: k.to_string(),
+                            default: Some(v.to_string()),
+                        });
+                    }
+                    None => out.push(ArgDecl {
+                        name: a.clone(),
+                        default: None,
+                    }),
+                }
+            }
+            Ok(Command::Arg { args: out })
+        }
+        "shell" => {
+            parse_flags(&p.flags, NO_FLAGS)?;
+            if args.is_empty() {
+                return Err(at_least_one("SHELL"));
+            }
+            if !p.json {
+                return Err(fail(
+                    "invalid-arguments",
+                    "SHELL requires the arguments to be in JSON form",
+                ));
+            }
+            Ok(Command::Shell { argv: args.clone() })
+        }
+        _ => {
+            let msg = suggest::wrap(
+                format!("unknown instruction: {}", p.keyword_raw),
+                &p.keyword_raw,
+                INSTRUCTIONS,
+                false,
+            );
+            let span = ctx.locate(&p.keyword_raw, false);
+            Err(Fail {
+                code: "unknown-instruction",
+                msg,
+                at: Some(At::Span(span)),
+            })
+        }
+    }
+}
+
+fn parse_kvps(args: &[String], cmd: &str) -> R<Vec<KeyValue>> {
+    if args.is_empty() {
+        return Err(at_least_one(cmd));
+    }
+    if !args.len().is_multiple_of(3) {
+        return Err(fail(
+            "invalid-arguments",
+            format!("Bad input to {cmd}, too many arguments"),
+        ));
+    }
+    let mut out = Vec::with_capacity(args.len() / 3);
+    for t in args.chunks(3) {
+        if t[0].is_empty() {
+            return Err(fail(
+                "invalid-arguments",
+                format!("{cmd} names can not be blank"),
+            ));
+        }
+        out.push(KeyValue {
+            key: t[0].clone(),
+            value: t[1].clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// `^[a-z][a-z0-9-_.]*$`
+pub(crate) fn valid_stage_name(s: &str) -> bool {
+    let mut it = s.chars();
+    match it.next() {
+        Some(c) if c.is_ascii_lowercase() => {}
+        _ => return false,
+    }
+    it.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+}
+
+fn parse_from(p: &Parsed) -> R<Command> {
+    let args = &p.args;
+    let name = if args.len() == 3 && args[1].eq_ignore_ascii_case("as") {
+        let n = args[2].to_lowercase();
+        if !valid_stage_name(&n) {
+            return Err(fail(
+                "invalid-stage-name",
+                format!(
+                    "invalid name for build stage: {}, name can't start with a number or contain symbols",
+                    go_quote(&args[2])
+                ),
+            )
+            .at_last(&args[2]));
+        }
+        Some(n)
+    } else if args.len() != 1 {
+        return Err(fail(
+            "invalid-arguments",
+            "FROM requires either one or three arguments",
+        ));
+    } else {
+        None
+    };
+    let flags = parse_flags(&p.flags, FROM_FLAGS)?;
+    Ok(Command::From(FromCmd {
+        image: args[0].clone(),
+        name,
+        platform: flags.str("platform"),
+    }))
+}
+
+fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
+    let name = if is_add { "ADD" } else { "COPY" };
+    let args = &p.args;
+    if args.len() < 2 {
+        return Err(fail(
+            "invalid-arguments",
+            format!(
+                "{name} requires at least two arguments, but only one was provided. Destination could not be determined"
+            ),
+        ));
+    }
+    let flags = parse_flags(&p.flags, if is_add { ADD_FLAGS } else { COPY_FLAGS })?;
+    let dest = &args[args.len() - 1];
+    if matches!(parse_heredoc_word(dest), Ok(Some(_))) {
+        return Err(fail(
+            "invalid-arguments",
+            format!("{name} cannot accept a heredoc as a destination"),
+        )
+        .at_last(dest));
+    }
+    let mut sources = Vec::new();
+    let mut docs = Vec::new();
+    for src in &args[..args.len() - 1] {
+        match parse_heredoc_word(src) {
+            Ok(Some(w)) => {
+                let found = heredocs.iter().find(|h| h.name == w.name);
+                let mut h = match found {
+                    Some(h) => h.clone(),
+                    None => Heredoc {
+                        name: w.name.clone(),
+                        content: String::new(),
+                        expand: w.expand,
+                        chomp: w.chomp,
+                        file_descriptor: w.file_descriptor,
+                        span: Span::default(),
+                    },
+                };
+                h.expand = w.expand;
+                h.chomp = w.chomp;
+                docs.push(h);
+            }
+            _ => sources.push(src.clone()),
+        }
+    }
+    Ok(Command::Copy(CopyCmd {
+        is_add,
+        sources,
+        dest: dest.clone(),
+        heredocs: docs,
+        from: flags.str("from"),
+        chown: flags.str("chown"),
+        chmod: flags.str("chmod"),
+        link: flags.bool("link").unwrap_or(false),
+        parents: flags.bool("parents").unwrap_or(false),
+        exclude: flags.strs("exclude"),
+        checksum: flags.str("checksum"),
+        keep_git_dir: flags.bool("keep-git-dir"),
+        unpack: flags.bool("unpack"),
+    }))
+}
+
+/// The data of a COPY/ADD heredoc source as BuildKit's `SourceContents` holds it (`<<-`
+/// applied).
+pub fn copy_source_data(h: &Heredoc) -> String {
+    if h.chomp {
+        chomp_heredoc_content(&h.content)
+    } else {
+        h.content.clone()
+    }
+}
+
+fn parse_run(p: &Parsed, heredocs: &[Heredoc]) -> R<Command> {
+    let flags = parse_flags(&p.flags, RUN_FLAGS)?;
+    let mut mounts = Vec::new();
+    for m in flags.strs("mount") {
+        mounts.push(
+            parse_mount(&m)
+                .map_err(|e| fail("invalid-mount", e).at_first(&format!("--mount={}", m)))?,
+        );
+    }
+    let network = flags.str("network");
+    if let Some(n) = &network {
+        if !matches!(n.as_str(), "default" | "none" | "host") {
+            return Err(fail(
+                "invalid-flag",
+                format!("invalid network mode {}", go_quote(n)),
+            )
+            .at_first("--network"));
+        }
+    }
+    let security = flags.str("security");
+    if let Some(s) = &security {
+        if !matches!(s.as_str(), "insecure" | "sandbox") {
+            return Err(fail(
+                "invalid-flag",
+                format!("security {} is not valid", go_quote(s)),
+            )
+            .at_first("--security"));
+        }
+    }
+    Ok(Command::Run(RunCmd {
+        command: command_line(p),
+        heredocs: heredocs.to_vec(),
+        mounts,
+        network,
+        security,
+    }))
+}
+
+fn parse_onbuild(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
+    let Some(inner) = &p.inner else {
+        return Err(at_least_one("ONBUILD"));
+    };
+    parse_flags(&p.flags, NO_FLAGS)?;
+    let trig = inner.keyword_raw.trim().to_uppercase();
+    match trig.as_str() {
+        "ONBUILD" => {
+            return Err(fail(
+                "invalid-arguments",
+                "Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed",
+            ))
+        }
+        "MAINTAINER" | "FROM" => {
+            return Err(fail(
+                "invalid-arguments",
+                format!("{trig} isn't allowed as an ONBUILD trigger"),
+            ))
+        }
+        _ => {}
+    }
+    // The trigger's own text starts at its keyword, after `ONBUILD`.
+    let text = ctx.text().to_string();
+    let after_kw = p.keyword_raw.len().min(text.len());
+    let rel = text
+        .get(after_kw..)
+        .and_then(|t| t.find(&inner.keyword_raw))
+        .map(|i| i + after_kw)
+        .unwrap_or(0);
+    let start = ctx.text_start + rel;
+    let span = ctx.src.span(start, ctx.span.end);
+    let mut sub = Ctx {
+        src: ctx.src,
+        text_start: start,
+        text_end: ctx.text_end,
+        span,
+        diags: &mut *ctx.diags,
+        as_warning: true,
+    };
+    let trigger = build_instruction(inner, heredocs, &text[rel..], span, &mut sub);
+    Ok(Command::Onbuild {
+        trigger: Box::new(trigger),
+    })
+}
+
+fn parse_healthcheck(p: &Parsed) -> R<Command> {
+    let args = &p.args;
+    if args.is_empty() {
+        return Err(at_least_one("HEALTHCHECK"));
+    }
+    let typ = args[0].to_uppercase();
+    let rest = &args[1..];
+    let all_flags: Vec<Flag> = p
+        .flags
+        .iter()
+        .filter(|f| f.as_str() != "--")
+        .map(|f| to_flag(f))
+        .collect();
+    if typ == "NONE" {
+        if !rest.is_empty() {
+            return Err(fail(
+                "invalid-arguments",
+                "HEALTHCHECK NONE takes no arguments",
+            ));
+        }
+        return Ok(Command::Healthcheck(HealthcheckCmd {
+            command: None,
+            flags: all_flags,
+        }));
+    }
+    let flags = parse_flags(&p.flags, HEALTH_FLAGS)?;
+    if typ != "CMD" {
+        return Err(fail(
+            "invalid-arguments",
+            format!("Unknown type {} in HEALTHCHECK (try CMD)", go_quote(&typ)),
+        ));
+    }
+    if rest.is_empty() {
+        return Err(fail(
+            "invalid-arguments",
+            "Missing command after HEALTHCHECK CMD",
+        ));
+    }
+    let command = if p.json {
+        CommandLine::Exec(rest.to_vec())
+    } else {
+        CommandLine::Shell(rest.join(" "))
+    };
+    for name in ["interval", "timeout", "start-period", "start-interval"] {
+        if let Some(v) = flags.str(name) {
+            check_interval(name, &v).map_err(|e| fail("invalid-flag", e).at_first(name))?;
+        }
+    }
+    if let Some(r) = flags.str("retries") {
+        if !r.is_empty() {
+            match parse_go_int32(&r) {
+                Ok(n) if n < 0 => {
+                    return Err(fail(
+                        "invalid-flag",
+                        format!("--retries cannot be negative ({n})"),
+                    )
+                    .at_first("--retries"))
+                }
+                Ok(_) => {}
+                Err(e) => return Err(fail("invalid-flag", e).at_first("--retries")),
+            }
+        }
+    }
+    Ok(Command::Healthcheck(HealthcheckCmd {
+        command: Some(command),
+        flags: all_flags,
+    }))
+}
+
+/// `strconv.ParseInt(s, 10, 32)`.
+fn parse_go_int32(s: &str) -> Result<i64, String> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "strconv.ParseInt: parsing {}: invalid syntax",
+            go_quote(s)
+        ));
+    }
+    match s.parse::<i32>() {
+        Ok(n) => Ok(i64::from(n)),
+        Err(_) => Err(format!(
+            "strconv.ParseInt: parsing {}: value out of range",
+            go_quote(s)
+        )),
+    }
+}
+
+/// BuildKit `parseOptInterval`: a Go duration, 0 or at least 1ms.
+fn check_interval(name: &str, v: &str) -> Result<(), String> {
+    if v.is_empty() {
+        return Ok(());
+    }
+    let ns = parse_go_duration(v)?;
+    if ns != 0.0 && ns < 1_000_000.0 {
+        return Err(format!(
+            "Interval {} cannot be less than 1ms",
+            go_quote(name)
+        ));
+    }
+    Ok(())
+}
+
+/// Go `time.ParseDuration`, returning nanoseconds (as f64: only used for range checks).
+pub(crate) fn parse_go_duration(orig: &str) -> Result<f64, String> {
+    let invalid = || format!("time: invalid duration {}", go_quote(orig));
+    let mut s = orig;
+    let mut neg = false;
+    if let Some(c) = s.chars().next() {
+        if c == '-' || c == '+' {
+            neg = c == '-';
+            s = &s[1..];
+        }
+    }
+    if s == "0" {
+        return Ok(0.0);
+    }
+    if s.is_empty() {
+        return Err(invalid());
+    }
+    let mut total = 0.0f64;
+    while !s.is_empty() {
+        let b = s.as_bytes()[0];
+        if !(b == b'.' || b.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        let int_end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let pre = int_end > 0;
+        let mut v: f64 = if pre {
+            s[..int_end].parse::<f64>().map_err(|_| invalid())?
+        } else {
+            0.0
+        };
+        s = &s[int_end..];
+        let mut post = false;
+        if let Some(r) = s.strip_prefix('.') {
+            let frac_end = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
+            post = frac_end > 0;
+            if post {
+                let frac: f64 = format!("0.{}", &r[..frac_end]).parse().unwrap_or(0.0);
+                v += frac;
+            }
+            s = &r[frac_end..];
+        }
+        if !pre && !post {
+            return Err(invalid());
+        }
+        let unit_end = s
+            .find(|c: char| c == '.' || c.is_ascii_digit())
+            .unwrap_or(s.len());
+        if unit_end == 0 {
+            return Err(format!("time: missing unit in duration {}", go_quote(orig)));
+        }
+        let u = &s[..unit_end];
+        s = &s[unit_end..];
+        let mult = match u {
+            "ns" => 1.0,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => {
+                return Err(format!(
+                    "time: unknown unit {} in duration {}",
+                    go_quote(u),
+                    go_quote(orig)
+                ))
+            }
+        };
+        total += v * mult;
+        if total > 9.3e18 {
+            return Err(invalid());
+        }
+    }
+    Ok(if neg { -total } else { total })
+}
+
+// ---------------------------------------------------------------------------------------
+// RUN --mount
+
+const MOUNT_TYPES: &[&str] = &["bind", "cache", "tmpfs", "secret", "ssh"];
+const SHARING: &[&str] = &["shared", "private", "locked"];
+const MOUNT_KEYS: &[&str] = &[
+    "type",
+    "from",
+    "source",
+    "target",
+    "readonly",
+    "id",
+    "sharing",
+    "required",
+    "size",
+    "mode",
+    "uid",
+    "gid",
+    "src",
+    "dst",
+    "destination",
+    "ro",
+    "rw",
+    "readwrite",
+    "env",
+];
+
+/// The comma-separated fields of a mount, with CSV quoting (`"a,b"`, `""` for a quote).
+fn csv_fields(s: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    if s.is_empty() {
+        return Ok(out);
+    }
+    let mut rest = s;
+    loop {
+        if let Some(q) = rest.strip_prefix('"') {
+            let mut field = String::new();
+            let mut r = q;
+            loop {
+                match r.find('"') {
+                    None => return Err("extraneous or missing \" in quoted-field".into()),
+                    Some(i) => {
+                        field.push_str(&r[..i]);
+                        r = &r[i + 1..];
+                        if let Some(r2) = r.strip_prefix('"') {
+                            field.push('"');
+                            r = r2;
+                            continue;
+                        }
+                        break;
+                    }
+                }
+            }
+            out.push(field);
+            if r.is_empty() {
+                return Ok(out);
+            }
+            match r.strip_prefix(',') {
+                Some(r2) => rest = r2,
+                None => return Err("extraneous or missing \" in quoted-field".into()),
+            }
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            let field = &rest[..end];
+            if field.contains('"') {
+                return Err("bare \" in non-quoted-field".into());
+            }
+            out.push(field.to_string());
+            if end == rest.len() {
+                return Ok(out);
+            }
+            rest = &rest[end + 1..];
+        }
+    }
+}
+
+fn parse_go_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// docker/go-units `RAMInBytes` syntax: `64m`, `1.5GiB`, `100 kb`.
+fn valid_ram_size(s: &str) -> bool {
+    let num_end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let num = &s[..num_end];
+    if num.is_empty() || num.starts_with('.') || num.ends_with('.') || num.matches('.').count() > 1
+    {
+        return false;
+    }
+    let mut u = s[num_end..].strip_prefix(' ').unwrap_or(&s[num_end..]);
+    if let Some(c) = u.chars().next() {
+        if "kKmMgGtTpP".contains(c) {
+            u = &u[1..];
+        }
+    }
+    u = u.strip_prefix(['i', 'I']).unwrap_or(u);
+    u = u.strip_prefix(['b', 'B']).unwrap_or(u);
+    u.is_empty()
+}
+
+/// BuildKit `parseMount` on raw (unexpanded) values.
+pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
+    let fields = csv_fields(val).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
+    let mut m = Mount {
+        kind: "bind".into(),
+        target: None,
+        source: None,
+        from: None,
+        id: None,
+        env: None,
+        readwrite: false,
+        sharing: None,
+        required: None,
+        mode: None,
+        uid: None,
+        gid: None,
+        size: None,
+        raw: val.to_string(),
+    };
+    let mut readonly = false;
+    let mut ro_auto = true;
+    let secret_or_ssh = |m: &Mount| m.kind == "secret" || m.kind == "ssh";
+    for field in &fields {
+        let (key, value, has) = match field.split_once('=') {
+            Some((k, v)) => (k.to_lowercase(), v, true),
+            None => (field.to_lowercase(), "", false),
+        };
+        if !has {
+            match key.as_str() {
+                "readonly" | "ro" => {
+                    readonly = true;
+                    ro_auto = false;
+                }
+                "readwrite" | "rw" => {
+                    readonly = false;
+                    ro_auto = false;
+                }
+                "required" => {
+                    if secret_or_ssh(&m) {
+                        m.required = Some(true);
+                    } else {
+                        return Err(format!(
+                            "unexpected key '{key}' for mount type '{}'",
+                            m.kind
+                        ));
+                    }
+                }
+                _ => return Err(format!("invalid field '{field}' must be a key=value pair")),
+            }
+            continue;
+        }
+        let has_var = value.contains('$');
+        match key.as_str() {
+            "type" => {
+                let v = value.to_lowercase();
+                if !has_var && !MOUNT_TYPES.contains(&v.as_str()) {
+                    return Err(suggest::wrap(
+                        format!("unsupported mount type {}", go_quote(value)),
+                        value,
+                        MOUNT_TYPES,
+                        true,
+                    ));
+                }
+                m.kind = v;
+            }
+            "from" => {
+                if let Some(i) = value.find('$') {
+                    if i != value.len() - 1 {
+                        return Err(format!(
+                            "'{key}' doesn't support variable expansion, define alias stage instead"
+                        ));
+                    }
+                }
+                m.from = Some(value.to_string());
+            }
+            "source" | "src" => m.source = Some(value.to_string()),
+            "target" | "dst" | "destination" => m.target = Some(value.to_string()),
+            "readonly" | "ro" | "readwrite" | "rw" => {
+                // A `$VAR` value is only known at build time: keep the default.
+                if has_var {
+                    continue;
+                }
+                let Some(b) = parse_go_bool(value) else {
+                    return Err(format!("invalid value for {key}: {value}"));
+                };
+                readonly = if key == "readonly" || key == "ro" {
+                    b
+                } else {
+                    !b
+                };
+                ro_auto = false;
+            }
+            "required" => {
+                if !secret_or_ssh(&m) {
+                    return Err(format!(
+                        "unexpected key '{key}' for mount type '{}'",
+                        m.kind
+                    ));
+                }
+                match parse_go_bool(value) {
+                    Some(b) => m.required = Some(b),
+                    None if has_var => m.required = None,
+                    None => return Err(format!("invalid value for {key}: {value}")),
+                }
+            }
+            "size" => {
+                if m.kind != "tmpfs" {
+                    return Err(format!(
+                        "unexpected key '{key}' for mount type '{}'",
+                        m.kind
+                    ));
+                }
+                if !has_var && !valid_ram_size(value) {
+                    return Err(format!("invalid value for {key}: {value}"));
+                }
+                m.size = Some(value.to_string());
+            }
+            "id" => m.id = Some(value.to_string()),
+            "sharing" => {
+                let v = value.to_lowercase();
+                if !has_var && !SHARING.contains(&v.as_str()) {
+                    return Err(suggest::wrap(
+                        format!("unsupported sharing value {}", go_quote(value)),
+                        value,
+                        SHARING,
+                        true,
+                    ));
+                }
+                m.sharing = Some(v);
+            }
+            "mode" => {
+                if !has_var && u32::from_str_radix(value, 8).is_err() {
+                    return Err(format!("invalid value {value} for mode"));
+                }
+                m.mode = Some(value.to_string());
+            }
+            "uid" | "gid" => {
+                if !has_var && value.parse::<u32>().is_err() {
+                    return Err(format!("invalid value {value} for {key}"));
+                }
+                if key == "uid" {
+                    m.uid = Some(value.to_string());
+                } else {
+                    m.gid = Some(value.to_string());
+                }
+            }
+            "env" => m.env = Some(value.to_string()),
+            _ => {
+                return Err(suggest::wrap(
+                    format!("unexpected key '{key}' in '{field}'"),
+                    &key,
+                    MOUNT_KEYS,
+                    true,
+                ))
+            }
+        }
+    }
+    let file_info_allowed = matches!(m.kind.as_str(), "secret" | "ssh" | "cache");
+    if !file_info_allowed {
+        let q = go_quote(&m.kind);
+        if m.mode.is_some() {
+            return Err(format!("mode not allowed for {q} type mounts"));
+        }
+        if m.uid.is_some() {
+            return Err(format!("uid not allowed for {q} type mounts"));
+        }
+        if m.gid.is_some() {
+            return Err(format!("gid not allowed for {q} type mounts"));
+        }
+    }
+    if ro_auto {
+        readonly = !matches!(m.kind.as_str(), "cache" | "tmpfs");
+    }
+    m.readwrite = !readonly;
+    if m.kind == "secret" {
+        if m.from.is_some() {
+            return Err("secret mount should not have a from".into());
+        }
+        if m.sharing.is_some() {
+            return Err("secret mount should not define sharing".into());
+        }
+        if m.source.is_none() && m.target.is_none() && m.id.is_none() {
+            return Err("invalid secret mount. one of source, target required".into());
+        }
+        if m.source.is_some() && m.id.is_some() {
+            return Err("both source and id can't be set".into());
+        }
+    }
+    if m.sharing.is_some() && m.kind != "cache" {
+        return Err(format!("invalid cache sharing set for {} mount", m.kind));
+    }
+    Ok(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_go_duration("5s").unwrap(), 5e9);
+        assert_eq!(parse_go_duration("1m30s").unwrap(), 90e9);
+        assert_eq!(parse_go_duration("1.5h").unwrap(), 5400e9);
+        assert_eq!(parse_go_duration("0").unwrap(), 0.0);
+        assert!(parse_go_duration("5").unwrap_err().contains("missing unit"));
+        assert!(parse_go_duration("5x")
+            .unwrap_err()
+            .contains("unknown unit"));
+        assert!(parse_go_duration("abc")
+            .unwrap_err()
+            .contains("invalid duration"));
+        assert!(check_interval("interval", "100us").is_err());
+        assert!(check_interval("interval", "0s").is_ok());
+    }
+
+    #[test]
+    fn csv() {
+        assert_eq!(
+            csv_fields("type=cache,\"target=/a,b\",ro").unwrap(),
+            vec!["type=cache", "target=/a,b", "ro"]
+        );
+        assert!(csv_fields("a\"b").is_err());
+        assert!(csv_fields("\"abc").is_err());
+    }
+
+    #[test]
+    fn ram_sizes() {
+        for ok in ["64m", "1.5GiB", "100 kb", "1024", "2g"] {
+            assert!(valid_ram_size(ok), "{ok}");
+        }
+        for bad in ["", "m", "1.5.x", "12q"] {
+            assert!(!valid_ram_size(bad), "{bad}");
+        }
+    }
+}

@@ -17,6 +17,9 @@ impl PatternMatcher {
             patterns: patterns.to_vec(),
         })
     }
+    pub fn exclusions(&self) -> bool {
+        self.patterns.iter().any(|p| p.starts_with('!'))
+    }
     pub fn matches_or_parent_matches(&self, path: &str) -> Result<bool, PatternError> {
         Ok(self
             .patterns

@@ -70,6 +70,21 @@ fn stages_and_images(dockerfile: &str) -> (Vec<String>, Vec<String>) {
     (stages, images)
 }
 
+/// True when a description cites a semantics.md rule (`R7`, `§3.4`), a user story or the
+/// pitfall gallery.
+fn names_a_rule(description: &str) -> bool {
+    let lower = description.to_ascii_lowercase();
+    if lower.contains("user story") || lower.contains("pitfall") || description.contains("§3.") {
+        return true;
+    }
+    let b = description.as_bytes();
+    (0..b.len()).any(|i| {
+        b[i] == b'R'
+            && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+            && b.get(i + 1).is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
 fn check(file: &str, text: &str, problems: &mut Vec<String>) -> Option<Scenario> {
     let mut bad = |msg: String| problems.push(format!("{file}: {msg}"));
     let s = match Scenario::from_json(text) {
@@ -90,14 +105,17 @@ fn check(file: &str, text: &str, problems: &mut Vec<String>) -> Option<Scenario>
     if !well_named {
         bad("file name must be <topic>-<what>.json in lower-case kebab-case".into());
     }
-    if s.name.as_deref().map_or(true, |n| n.trim().is_empty()) {
+    if s.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
         bad("missing `name`".into());
     }
-    if s.description
-        .as_deref()
-        .map_or(true, |d| d.trim().is_empty())
-    {
-        bad("missing `description`".into());
+    match s.description.as_deref() {
+        None => bad("missing `description`".into()),
+        Some(d) if d.trim().is_empty() => bad("missing `description`".into()),
+        Some(d) if !file.starts_with("smoke-") && !names_a_rule(d) => bad(
+            "description must name the rule it pins down (R<n>, §3.<n>, user story or pitfall)"
+                .into(),
+        ),
+        Some(_) => {}
     }
 
     // Paths the change refers to must exist in A's context (or be added by the change).
@@ -328,6 +346,11 @@ fn checker_rejects_broken_scenarios() {
             "x-y.json",
             r#"{"name":"n","description":"d","dockerfile":"FROM layerlab/base:1\n","cache":{"source":"local","inline_cache":true}}"#,
             "inline_cache",
+        ),
+        (
+            "x-y.json",
+            r#"{"name":"n","description":"Rebuilds stuff.","dockerfile":"FROM layerlab/base:1\n"}"#,
+            "must name the rule",
         ),
         ("x-y.json", r#"{"name":"n","dockerfil":""}"#, "dockerfil"),
     ];

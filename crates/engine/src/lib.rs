@@ -9,6 +9,7 @@
 
 pub mod ast;
 pub mod dump;
+pub mod export;
 pub mod ignore;
 pub mod parser;
 pub mod report;

@@ -1,2 +1,3 @@
-//! The layerlab playground (Yew). Stub until the app lands.
-fn main() {}
+fn main() {
+    layerlab_app::start();
+}

@@ -1,0 +1,88 @@
+# shellcheck shell=bash
+# Shared helpers for scripts/serve.sh and scripts/test.sh: find or install the tools the
+# playground needs, quietly when they are already there. Sourced, not executed.
+#
+# Tools go where their ordinary installers put them: rustup target, `cargo install` into
+# ~/.cargo/bin (trunk, wasm-bindgen-cli), npm's binaryen (for wasm-opt) into .tools/
+# (gitignored), Debian's chromium + chromium-driver with apt (only when root).
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$REPO_ROOT/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+TRUNK_REQ="^0.21"
+BINARYEN_VERSION="132"
+
+say() { printf '[layerlab] %s\n' "$*" >&2; }
+
+# The wasm-bindgen version pinned in Cargo.lock (wasm-bindgen-cli must match it exactly).
+lockfile_wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' \
+    "$REPO_ROOT/Cargo.lock"
+}
+
+ensure_wasm_target() {
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    say "installing the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown >&2
+  fi
+}
+
+ensure_trunk() {
+  if trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.'; then return 0; fi
+  # Another install (e.g. started by hand) may be running; cargo serialises on its own lock.
+  say "installing trunk $TRUNK_REQ (cargo install; takes several minutes once)"
+  cargo install --locked trunk --version "$TRUNK_REQ" >&2
+}
+
+ensure_wasm_bindgen() {
+  local want
+  want="$(lockfile_wasm_bindgen_version)"
+  if [ -z "$want" ]; then say "no wasm-bindgen in Cargo.lock"; return 1; fi
+  if [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $want" ] &&
+     command -v wasm-bindgen-test-runner >/dev/null; then
+    return 0
+  fi
+  say "installing wasm-bindgen-cli $want (matches Cargo.lock)"
+  # Not --locked: its lockfile names a dependency version missing from the registry index.
+  cargo install wasm-bindgen-cli --version "=$want" --force >&2
+}
+
+ensure_wasm_opt() {
+  if [ -x "$REPO_ROOT/.tools/node_modules/.bin/wasm-opt" ] &&
+     "$REPO_ROOT/.tools/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null; then
+    say "npm is missing: install Node.js (apt-get install nodejs npm)"; return 1
+  fi
+  # Debian's binaryen is too old to read current rustc output; npm's build of it works.
+  say "installing binaryen $BINARYEN_VERSION (wasm-opt) into .tools/"
+  mkdir -p "$REPO_ROOT/.tools"
+  npm install --prefix "$REPO_ROOT/.tools" --no-save --no-audit --no-fund --silent \
+    "binaryen@$BINARYEN_VERSION" >&2
+}
+
+ensure_app_tools() {
+  ensure_wasm_target && ensure_wasm_bindgen && ensure_wasm_opt && ensure_trunk
+}
+
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then return 0; fi
+  if [ "$(id -u)" != 0 ]; then
+    say "chromium and chromium-driver are missing; run as root or: sudo apt-get install chromium chromium-driver"
+    return 1
+  fi
+  say "installing Debian chromium + chromium-driver"
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >&2; then
+    apt-get update -q >&2 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >&2
+  fi
+}
+
+ensure_e2e_deps() {
+  local dir="$REPO_ROOT/tests/e2e"
+  if [ -d "$dir/node_modules/playwright-core" ]; then return 0; fi
+  say "installing e2e dependencies (npm ci in tests/e2e)"
+  # PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: we drive Debian's chromium, never a downloaded one.
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent >&2)
+}

@@ -228,9 +228,14 @@ impl LineParser<'_, '_> {
                 match heredoc::heredocs_from_line(&joined) {
                     Ok(words) => {
                         for w in words {
-                            let (h, e) = self.read_heredoc(w, kw_start);
+                            let (h, e, terminated) = self.read_heredoc(w, kw_start);
                             end = e;
                             heredocs.push(h);
+                            if !terminated {
+                                // The rest of the file is consumed: later heredocs of this
+                                // line cannot have a body either. One error is enough.
+                                break;
+                            }
                         }
                     }
                     Err(e) => self.df.diagnostics.push(Diagnostic::error(
@@ -251,9 +256,9 @@ impl LineParser<'_, '_> {
         }
     }
 
-    /// Reads a heredoc body up to its terminator line. Returns the heredoc and the end
-    /// offset of what was consumed.
-    fn read_heredoc(&mut self, w: HeredocWord, kw_start: usize) -> (Heredoc, usize) {
+    /// Reads a heredoc body up to its terminator line. Returns the heredoc, the end offset
+    /// of what was consumed and whether the terminator was found.
+    fn read_heredoc(&mut self, w: HeredocWord, kw_start: usize) -> (Heredoc, usize, bool) {
         let text = self.src.text;
         let body_start = self.pos;
         let mut content = String::new();
@@ -293,7 +298,7 @@ impl LineParser<'_, '_> {
             file_descriptor: w.file_descriptor,
             span: self.src.span(span_start, end),
         };
-        (h, end)
+        (h, end, terminated)
     }
 
     fn push(

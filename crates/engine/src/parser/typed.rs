@@ -617,12 +617,20 @@ fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
         )
         .at_last(dest));
     }
+    // BuildKit looks heredocs up by name (a later body with the same name wins); a name
+    // used twice as a source is kept once so repeated sources cannot multiply the body.
+    let by_name: std::collections::HashMap<&str, &Heredoc> =
+        heredocs.iter().map(|h| (h.name.as_str(), h)).collect();
+    let mut seen = std::collections::HashSet::new();
     let mut sources = Vec::new();
     let mut docs = Vec::new();
     for src in &args[..args.len() - 1] {
         match parse_heredoc_word(src) {
             Ok(Some(w)) => {
-                let found = heredocs.iter().find(|h| h.name == w.name);
+                if !seen.insert(w.name.clone()) {
+                    continue;
+                }
+                let found = by_name.get(w.name.as_str()).copied();
                 let mut h = match found {
                     Some(h) => h.clone(),
                     None => Heredoc {

@@ -1,41 +1,413 @@
-//! `.dockerignore` reading and moby/patternmatcher matching semantics. (Stub: being written.)
+//! `.dockerignore` reading and matching with the semantics of moby/patternmatcher (used by
+//! both the classic builder and BuildKit), plus Go's `filepath.Match` for COPY source globs.
 //!
-//! TEMPORARY signatures (team lead) so the simulator compiles while the real matcher is
-//! written; the owner replaces this whole file. Nothing here is claimed to be correct.
+//! - [`read_ignore_file`]: `ignorefile.ReadAll` — comments, blank lines, `/` prefixes,
+//!   `! pattern` → `!pattern`, path cleaning.
+//! - [`PatternMatcher`]: `patternmatcher.New` + `MatchesOrParentMatches` (and the
+//!   deprecated `Matches`). Later patterns override earlier ones, `!` re-includes, and a
+//!   path is excluded when it or one of its parent directories matches.
+//! - [`filepath_match`]: Go's `filepath.Match` with `/` as the separator.
+//!
+//! Matching follows moby's design: a pattern is an exact string, a `prefix**`, a
+//! `**suffix`, or else a Go regexp built from the pattern; the regexp is evaluated by the
+//! small engine in `ignore/regex.rs`, so odd patterns (`[*]`, `\d`, a stray `^`) behave as
+//! they do in Docker. Unix semantics: `/` is the separator and `\` escapes.
+//!
+//! Known divergences (documented in `docs/FUZZING.md` too):
+//! - Unicode classes in a pattern (`\pL`) are reported as a bad pattern instead of matched.
+//! - `ReadAll` fails in Go on a line longer than 64 KiB (`bufio.Scanner: token too long`);
+//!   here such a line is read like any other.
 
+mod fnmatch;
+mod regex;
+
+use std::fmt;
+
+/// An invalid pattern (`filepath.ErrBadPattern` or `illegal exclusion pattern: "!"`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PatternError {
     pub message: String,
 }
 
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PatternError {}
+
+/// Go's `filepath.ErrBadPattern` message.
+pub const BAD_PATTERN: &str = "syntax error in pattern";
+
+fn bad_pattern() -> PatternError {
+    PatternError {
+        message: BAD_PATTERN.to_string(),
+    }
+}
+
+/// Go's `filepath.Match(pattern, name)` with `/` as the separator: `*` never matches `/`,
+/// `?` matches one character except `/`, `[a-z]`/`[^a-z]` classes, `\` escapes. A malformed
+/// pattern is an error even when the name would not match.
+pub fn filepath_match(pattern: &str, name: &str) -> Result<bool, PatternError> {
+    fnmatch::go_match(pattern, name).map_err(|_| bad_pattern())
+}
+
+/// Go's `filepath.Clean` with `/` as the separator: the shortest equivalent path (`.` for
+/// an empty result, `..` kept where it cannot be resolved, `/..` at the root is `/`).
+pub fn clean_path(path: &str) -> String {
+    if path.is_empty() {
+        return ".".to_string();
+    }
+    let rooted = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if matches!(parts.last(), Some(&p) if p != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
+}
+
+/// Go's `filepath.Dir`: everything before the last `/`, cleaned.
+pub fn dir_path(path: &str) -> String {
+    match path.rfind('/') {
+        Some(i) => clean_path(&path[..=i]),
+        None => ".".to_string(),
+    }
+}
+
+/// Reads a `.dockerignore` file like moby's `ignorefile.ReadAll`: a UTF-8 byte-order mark is
+/// dropped from the first line; lines starting with `#` are comments; every other line is
+/// trimmed, skipped when empty, cleaned, and loses a leading `/`; `! pattern` becomes
+/// `!pattern`. A bare `!` is kept, for [`PatternMatcher::new`] to reject.
+pub fn read_ignore_file(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    // bufio.ScanLines: split on '\n', drop one trailing '\r', no empty final line.
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    if lines.last() == Some(&"") {
+        lines.pop();
+    }
+    for line in lines {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.starts_with('#') {
+            continue;
+        }
+        let mut pattern = line.trim();
+        if pattern.is_empty() {
+            continue;
+        }
+        let invert = pattern.starts_with('!');
+        if invert {
+            pattern = pattern[1..].trim();
+        }
+        let mut cleaned = String::new();
+        if !pattern.is_empty() {
+            cleaned = clean_path(pattern);
+            if cleaned.len() > 1 && cleaned.starts_with('/') {
+                cleaned.remove(0);
+            }
+        }
+        out.push(if invert {
+            format!("!{cleaned}")
+        } else {
+            cleaned
+        });
+    }
+    out
+}
+
+/// How one pattern is matched (moby's `matchType`).
+#[derive(Debug)]
+enum Kind {
+    /// The path equals the pattern.
+    Exact,
+    /// `dir/**`: the path starts with the pattern minus its trailing `**`.
+    Prefix,
+    /// `**/name`: the path ends with the pattern minus its leading `**`, or is that suffix
+    /// minus its `/`.
+    Suffix,
+    Regex(regex::Regex),
+}
+
+#[derive(Debug)]
+struct Rule {
+    exclusion: bool,
+    /// The cleaned pattern without its `!`.
+    cleaned: String,
+    /// Number of `/`-separated components of `cleaned`.
+    dirs: usize,
+    /// `None` when the generated regexp does not compile: every match attempt then fails
+    /// with `ErrBadPattern`, like moby's lazily compiled pattern.
+    kind: Option<Kind>,
+}
+
+impl Rule {
+    fn matches(&self, path: &str) -> Result<bool, PatternError> {
+        let pat = self.cleaned.as_bytes();
+        let path_b = path.as_bytes();
+        match &self.kind {
+            None => Err(bad_pattern()),
+            Some(Kind::Exact) => Ok(path == self.cleaned),
+            Some(Kind::Prefix) => Ok(path_b.starts_with(&pat[..pat.len().saturating_sub(2)])),
+            Some(Kind::Suffix) => {
+                let suffix = pat.get(2..).unwrap_or_default();
+                Ok(path_b.ends_with(suffix)
+                    || (suffix.first() == Some(&b'/') && path_b == &suffix[1..]))
+            }
+            Some(Kind::Regex(re)) => Ok(re.is_match_at_start(path)),
+        }
+    }
+}
+
+/// How moby's `Pattern.compile` (with `/` as the separator) treats a cleaned pattern (no
+/// `!`): the match kind (`exactMatch`, `prefixMatch`, `suffixMatch` or `regexpMatch`) and the
+/// Go regexp it builds (only meaningful for `regexpMatch`). For explanations and tests.
+pub fn match_kind(pattern: &str) -> (&'static str, String) {
+    translate(pattern)
+}
+
+fn translate(pattern: &str) -> (&'static str, String) {
+    // text/scanner drops a byte-order mark at the start.
+    let body = pattern.strip_prefix('\u{FEFF}').unwrap_or(pattern);
+    let mut re = String::from("^");
+    let mut kind = "exactMatch";
+    let mut chars = body.chars().peekable();
+    let mut first = true;
+    while let Some(ch) = chars.next() {
+        match ch {
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                // `**/` is treated as `**`.
+                if chars.peek() == Some(&'/') {
+                    chars.next();
+                }
+                if chars.peek().is_none() {
+                    // Trailing `**`: anything, like .gitignore.
+                    if kind == "exactMatch" {
+                        kind = "prefixMatch";
+                    } else {
+                        re.push_str(".*");
+                        kind = "regexpMatch";
+                    }
+                } else {
+                    // Any number of directories, even none.
+                    re.push_str("(.*/)?");
+                    kind = "regexpMatch";
+                }
+                if first {
+                    kind = "suffixMatch";
+                }
+            }
+            '*' => {
+                re.push_str("[^/]*");
+                kind = "regexpMatch";
+            }
+            '?' => {
+                re.push_str("[^/]");
+                kind = "regexpMatch";
+            }
+            '.' | '+' | '(' | ')' | '|' | '{' | '}' | '$' => {
+                re.push('\\');
+                re.push(ch);
+            }
+            '\\' => match chars.next() {
+                Some(next) => {
+                    re.push('\\');
+                    re.push(next);
+                    kind = "regexpMatch";
+                }
+                None => re.push('\\'),
+            },
+            '[' | ']' => {
+                re.push(ch);
+                kind = "regexpMatch";
+            }
+            other => re.push(other),
+        }
+        first = false;
+    }
+    if kind == "regexpMatch" {
+        re.push('$');
+    }
+    (kind, re)
+}
+
+/// An ordered list of `.dockerignore` patterns (moby's `patternmatcher.PatternMatcher`).
+#[derive(Debug)]
 pub struct PatternMatcher {
+    rules: Vec<Rule>,
     patterns: Vec<String>,
+    exclusions: bool,
 }
 
 impl PatternMatcher {
+    /// `patternmatcher.New`: each pattern is trimmed (empty ones are dropped) and cleaned; a
+    /// leading `!` makes it an exclusion (re-inclusion); `!` alone and patterns that Go's
+    /// `filepath.Match` rejects are errors.
     pub fn new(patterns: &[String]) -> Result<PatternMatcher, PatternError> {
+        let mut rules = Vec::with_capacity(patterns.len());
+        let mut kept = Vec::with_capacity(patterns.len());
+        let mut exclusions = false;
+        for p in patterns {
+            let p = p.trim();
+            if p.is_empty() {
+                continue;
+            }
+            // moby cleans before looking at the `!`.
+            let cleaned_full = clean_path(p);
+            let (exclusion, cleaned) = match cleaned_full.strip_prefix('!') {
+                Some("") => {
+                    return Err(PatternError {
+                        message: "illegal exclusion pattern: \"!\"".to_string(),
+                    })
+                }
+                Some(rest) => (true, rest.to_string()),
+                None => (false, cleaned_full.clone()),
+            };
+            exclusions |= exclusion;
+            filepath_match(&cleaned, ".")?;
+            let (tag, source) = translate(&cleaned);
+            let kind = match tag {
+                "exactMatch" => Some(Kind::Exact),
+                "prefixMatch" => Some(Kind::Prefix),
+                "suffixMatch" => Some(Kind::Suffix),
+                _ => regex::Regex::new(&source).ok().map(Kind::Regex),
+            };
+            rules.push(Rule {
+                exclusion,
+                dirs: cleaned.split('/').count(),
+                cleaned,
+                kind,
+            });
+            kept.push(cleaned_full);
+        }
         Ok(PatternMatcher {
-            patterns: patterns.to_vec(),
+            rules,
+            patterns: kept,
+            exclusions,
         })
     }
-    pub fn exclusions(&self) -> bool {
-        self.patterns.iter().any(|p| p.starts_with('!'))
-    }
+
+    /// `MatchesOrParentMatches`: whether `path` (slash-separated, relative to the context)
+    /// is matched — by the last pattern that matches it or one of its parent directories —
+    /// and not re-included by a later `!` pattern.
     pub fn matches_or_parent_matches(&self, path: &str) -> Result<bool, PatternError> {
         Ok(self
-            .patterns
-            .iter()
-            .any(|p| path == p || path.starts_with(&format!("{p}/"))))
+            .deciding_pattern(path)?
+            .is_some_and(|i| !self.rules[i].exclusion))
+    }
+
+    /// The index (into [`PatternMatcher::patterns`]) of the pattern that decided
+    /// [`PatternMatcher::matches_or_parent_matches`] for `path`: the last pattern that
+    /// matched, or `None` when none did. Useful to explain why a file is (not) excluded.
+    pub fn deciding_pattern(&self, path: &str) -> Result<Option<usize>, PatternError> {
+        let mut matched = false;
+        let mut decided = None;
+        let parent = dir_path(path);
+        // Byte offsets where the parent's successive prefixes end.
+        let mut prefix_ends: Vec<usize> = parent.match_indices('/').map(|(i, _)| i).collect();
+        prefix_ends.push(parent.len());
+        for (i, rule) in self.rules.iter().enumerate() {
+            // An inclusion cannot change an already matched path, nor an exclusion an
+            // unmatched one.
+            if rule.exclusion != matched {
+                continue;
+            }
+            let mut m = rule.matches(path)?;
+            if !m && parent != "." {
+                m = prefix_ends
+                    .iter()
+                    .any(|&end| rule.matches(&parent[..end]).unwrap_or(false));
+            }
+            if m {
+                matched = !rule.exclusion;
+                decided = Some(i);
+            }
+        }
+        Ok(decided)
+    }
+
+    /// The deprecated `Matches`: like [`PatternMatcher::matches_or_parent_matches`] but it
+    /// only tries the one parent directory with as many components as the pattern.
+    pub fn matches(&self, path: &str) -> Result<bool, PatternError> {
+        let mut matched = false;
+        let parent = dir_path(path);
+        let parent_dirs: Vec<&str> = parent.split('/').collect();
+        for rule in &self.rules {
+            if rule.exclusion != matched {
+                continue;
+            }
+            let mut m = rule.matches(path)?;
+            if !m && parent != "." && rule.dirs <= parent_dirs.len() {
+                m = rule
+                    .matches(&parent_dirs[..rule.dirs].join("/"))
+                    .unwrap_or(false);
+            }
+            if m {
+                matched = !rule.exclusion;
+            }
+        }
+        Ok(matched)
+    }
+
+    /// Whether any pattern is an exclusion (`!pattern`).
+    pub fn exclusions(&self) -> bool {
+        self.exclusions
+    }
+
+    /// The active patterns, trimmed and cleaned, exclusions with their `!`.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
     }
 }
 
-pub fn read_ignore_file(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| l.trim_start_matches('/').to_string())
-        .collect()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-pub fn filepath_match(pattern: &str, name: &str) -> Result<bool, PatternError> {
-    Ok(pattern == name)
+    #[test]
+    fn clean_like_go() {
+        for (input, want) in [
+            ("", "."),
+            (".", "."),
+            ("/", "/"),
+            ("a/b/", "a/b"),
+            ("a//b", "a/b"),
+            ("./a", "a"),
+            ("a/../..", ".."),
+            ("/../a", "/a"),
+            ("../../a/./b/..", "../../a"),
+            ("!dir/../x", "x"),
+            ("abc/", "abc"),
+        ] {
+            assert_eq!(clean_path(input), want, "{input:?}");
+        }
+        assert_eq!(dir_path("file/"), "file");
+        assert_eq!(dir_path("file"), ".");
+        assert_eq!(dir_path("/"), "/");
+        assert_eq!(dir_path("a/b/c"), "a/b");
+    }
+
+    #[test]
+    fn translation_kinds() {
+        assert_eq!(translate("**"), ("suffixMatch", "^".to_string()));
+        assert_eq!(translate("dir/**"), ("prefixMatch", "^dir/".to_string()));
+        assert_eq!(translate("a*/b"), ("regexpMatch", "^a[^/]*/b$".to_string()));
+        assert_eq!(translate("a(b)c/def").0, "exactMatch");
+    }
 }

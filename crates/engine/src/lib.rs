@@ -16,6 +16,7 @@ pub mod report;
 pub mod scenario;
 pub mod shell;
 pub mod sim;
+pub mod stress;
 pub mod syntax;
 
 pub use ast::Dockerfile;

@@ -183,3 +183,20 @@ fn explanations_match_snapshots() {
     eprintln!("{checked} snapshots match");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The fast path that derives B's context from A's must agree with building it from scratch.
+#[test]
+fn derived_context_of_b_equals_a_fresh_one() {
+    use layerlab_engine::sim::build::BuildInput;
+    let mut checked = 0;
+    for (name, s) in scenarios() {
+        let a = BuildInput::a(&s);
+        let fast = BuildInput::b_from(&s, &a);
+        let slow = BuildInput::b(&s);
+        assert_eq!(fast.context.files, slow.context.files, "{name}: visible files differ");
+        assert_eq!(fast.context.ignored, slow.context.ignored, "{name}: ignored files differ");
+        assert_eq!(fast.df, slow.df, "{name}: parsed Dockerfile differs");
+        checked += 1;
+    }
+    assert!(checked > 0);
+}

@@ -41,6 +41,83 @@ impl BuildInput {
         }
     }
 
+    /// Build B, derived from build A's resolved context when `.dockerignore` is unchanged
+    /// (only the changed files are hashed and matched again).
+    pub fn b_from(s: &Scenario, a: &BuildInput) -> BuildInput {
+        if s.change.dockerignore.is_some() {
+            return BuildInput::b(s);
+        }
+        let text = s.dockerfile_b().to_string();
+        let mut changes: Vec<(String, Option<super::context::FileEntry>)> = Vec::new();
+        for (p, f) in &s.change.files {
+            changes.push((p.clone(), Some(Context::entry(f))));
+        }
+        for p in &s.change.removed {
+            if !s.change.files.contains_key(p) {
+                changes.push((p.clone(), None));
+            }
+        }
+        for (p, mode) in &s.change.chmod {
+            let base = s.change.files.get(p).or_else(|| s.context.get(p));
+            if let Some(f) = base {
+                if s.change.removed.contains(p) {
+                    continue;
+                }
+                let spec = FileSpec::Full {
+                    content: f.content().to_string(),
+                    mode: Some(mode.clone()),
+                };
+                changes.push((p.clone(), Some(Context::entry(&spec))));
+            }
+        }
+        if text != a.text {
+            changes.push(("Dockerfile".into(), Some(Context::text_entry(&text))));
+        }
+        let mut b = BuildInput::b_without_context(s, text, a);
+        b.context = a.context.with_changes(s.dockerignore.as_deref(), &changes);
+        b
+    }
+
+    fn b_without_context(s: &Scenario, text: String, a: &BuildInput) -> BuildInput {
+        let df = if text == a.text {
+            a.df.clone()
+        } else {
+            crate::parse(&text)
+        };
+        let mut args = s.args.clone();
+        for (k, v) in &s.change.args {
+            match v {
+                Some(v) => {
+                    args.insert(k.clone(), v.clone());
+                }
+                None => {
+                    args.remove(k);
+                }
+            }
+        }
+        let mut secrets = s.secrets.clone();
+        for (k, v) in &s.change.secrets {
+            match v {
+                Some(v) => {
+                    secrets.insert(k.clone(), v.clone());
+                }
+                None => {
+                    secrets.remove(k);
+                }
+            }
+        }
+        BuildInput {
+            side: Side::B,
+            context: Context::default(),
+            text,
+            df,
+            args,
+            secrets,
+            target: s.change.target.clone().or_else(|| s.target.clone()),
+            rebuilt_bases: s.change.base_rebuilt.clone(),
+        }
+    }
+
     pub fn b(s: &Scenario) -> BuildInput {
         let text = s.dockerfile_b().to_string();
         let df = crate::parse(&text);

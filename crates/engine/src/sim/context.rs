@@ -8,7 +8,8 @@
 use super::hash::{Id, KeyHasher};
 use crate::ignore::{self, PatternMatcher};
 use crate::scenario::FileSpec;
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileEntry {
@@ -25,6 +26,15 @@ pub struct Context {
     pub ignored: BTreeMap<String, FileEntry>,
     /// A `.dockerignore` pattern the matcher rejected (the real build fails on it).
     pub ignore_error: Option<String>,
+    /// Digests already computed, by (source, excludes): both builders ask for the same ones.
+    memo: RefCell<HashMap<(String, Vec<String>), Result<Id, String>>>,
+}
+
+fn is_clean(p: &str) -> bool {
+    !p.is_empty()
+        && !p.starts_with('/')
+        && !p.ends_with('/')
+        && p.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
 /// Normalises a context path the way both builders do: no leading `/` or `./`, `.` and `..`
@@ -55,60 +65,87 @@ impl Context {
         dockerfile: &str,
         dockerignore: Option<&str>,
     ) -> Context {
-        let mut all: BTreeMap<String, FileEntry> = BTreeMap::new();
-        for (p, spec) in files {
-            let p = clean(p);
-            if p.is_empty() {
-                continue;
-            }
-            all.insert(
-                p,
-                FileEntry {
-                    content: file_id(spec.content()),
-                    mode: spec.mode(),
-                },
-            );
-        }
-        all.insert(
-            "Dockerfile".into(),
-            FileEntry {
-                content: file_id(dockerfile),
-                mode: 0o644,
-            },
-        );
         let mut ctx = Context::default();
         let matcher = match dockerignore {
-            Some(text) => {
-                all.insert(
-                    ".dockerignore".into(),
-                    FileEntry {
-                        content: file_id(text),
-                        mode: 0o644,
-                    },
-                );
-                let patterns = ignore::read_ignore_file(text);
-                match PatternMatcher::new(&patterns) {
-                    Ok(m) => Some(m),
-                    Err(e) => {
-                        ctx.ignore_error = Some(e.message);
-                        None
-                    }
+            Some(text) => match PatternMatcher::new(&ignore::read_ignore_file(text)) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    ctx.ignore_error = Some(e.message);
+                    None
                 }
-            }
+            },
             None => None,
         };
-        for (p, e) in all {
-            let excluded = match &matcher {
-                Some(m) => m.matches_or_parent_matches(&p).unwrap_or(false),
-                None => false,
-            };
+        let mut put = |p: String, e: FileEntry| {
+            let excluded = matcher
+                .as_ref()
+                .is_some_and(|m| m.matches_or_parent_matches(&p).unwrap_or(false));
             if excluded {
                 ctx.ignored.insert(p, e);
             } else {
                 ctx.files.insert(p, e);
             }
+        };
+        for (p, spec) in files {
+            let p = if is_clean(p) { p.clone() } else { clean(p) };
+            if p.is_empty() {
+                continue;
+            }
+            put(p, Context::entry(spec));
+        }
+        put("Dockerfile".into(), Context::text_entry(dockerfile));
+        if let Some(text) = dockerignore {
+            put(".dockerignore".into(), Context::text_entry(text));
         }
         ctx
+    }
+
+    /// A copy of this context with some files replaced (`Some`) or removed (`None`), under
+    /// the same `.dockerignore`: only the changed paths are matched again. This keeps
+    /// build B cheap when the context is large and the change is small.
+    pub fn with_changes(&self, dockerignore: Option<&str>, changes: &[(String, Option<FileEntry>)]) -> Context {
+        let matcher = dockerignore.and_then(|t| PatternMatcher::new(&ignore::read_ignore_file(t)).ok());
+        let mut ctx = Context {
+            files: self.files.clone(),
+            ignored: self.ignored.clone(),
+            ignore_error: self.ignore_error.clone(),
+            memo: RefCell::default(),
+        };
+        for (p, e) in changes {
+            let p = clean(p);
+            if p.is_empty() {
+                continue;
+            }
+            ctx.files.remove(&p);
+            ctx.ignored.remove(&p);
+            if let Some(e) = e {
+                let excluded = matcher
+                    .as_ref()
+                    .is_some_and(|m| m.matches_or_parent_matches(&p).unwrap_or(false));
+                if excluded {
+                    ctx.ignored.insert(p, *e);
+                } else {
+                    ctx.files.insert(p, *e);
+                }
+            }
+        }
+        ctx
+    }
+
+    /// The entry a file spec gets in the context.
+    pub fn entry(spec: &FileSpec) -> FileEntry {
+        FileEntry {
+            content: file_id(spec.content()),
+            mode: spec.mode(),
+        }
+    }
+
+    /// The entry of a generated context file (the Dockerfile, `.dockerignore`).
+    pub fn text_entry(text: &str) -> FileEntry {
+        FileEntry {
+            content: file_id(text),
+            mode: 0o644,
+        }
     }
 
     fn is_dir(files: &BTreeMap<String, FileEntry>, dir: &str) -> bool {
@@ -133,6 +170,48 @@ impl Context {
             }
         }
         Ok(sel)
+    }
+
+    /// The content digest of what a source selects; equal to `select(..).digest()` but
+    /// without building the selection (this runs for every COPY of every build).
+    pub fn digest(&self, source: &str, excludes: &[String]) -> Result<Id, String> {
+        let memo_key = (source.to_string(), excludes.to_vec());
+        if let Some(r) = self.memo.borrow().get(&memo_key) {
+            return r.clone();
+        }
+        let r = self.digest_uncached(source, excludes);
+        self.memo.borrow_mut().insert(memo_key, r.clone());
+        r
+    }
+
+    fn digest_uncached(&self, source: &str, excludes: &[String]) -> Result<Id, String> {
+        let src = clean(source);
+        if !excludes.is_empty() || has_glob(&src) || self.files.contains_key(&src) {
+            return self.select(source, excludes).map(|s| s.digest());
+        }
+        if !Context::is_dir(&self.files, &src) {
+            return Err(format!("'{source}' not found in the build context"));
+        }
+        let prefix = if src.is_empty() {
+            String::new()
+        } else {
+            format!("{src}/")
+        };
+        let mut h = KeyHasher::new("selection");
+        for (p, e) in self.files.range(prefix.clone()..) {
+            if !p.starts_with(&prefix) {
+                break;
+            }
+            h.str(&p[prefix.len()..]).id(e.content).u64(e.mode as u64);
+        }
+        Ok(h.finish())
+    }
+
+    /// Whether a source selects the context file at `path`.
+    pub fn selects(&self, source: &str, excludes: &[String], path: &str) -> bool {
+        self.select(source, excludes)
+            .map(|s| s.files.values().any(|f| f.path == path))
+            .unwrap_or(false)
     }
 
     /// Where a source would have matched had `.dockerignore` not excluded it.

@@ -17,7 +17,7 @@
 //!   from the target are built.
 
 use super::build::{normalize_image, BuildInput, Side};
-use super::context::{self, Selection};
+use super::context;
 use super::hash::{Id, KeyHasher};
 use crate::ast::{Command, CommandLine, CopyCmd, Instruction, Mount, RunCmd};
 use crate::report::Builder;
@@ -77,8 +77,8 @@ pub struct ContentInput {
     /// Human label: `app.py`, `. (context)`, `stage builder:/out`, `image alpine:/x`.
     pub label: String,
     pub digest: Id,
-    /// For context sources: the selected files, to say which file changed.
-    pub selection: Option<Selection>,
+    /// For context sources: the source and `--exclude` patterns, to say which file changed.
+    pub context_source: Option<(String, Vec<String>)>,
     /// For stage sources: the stage and absolute path.
     pub stage_path: Option<(usize, String)>,
 }
@@ -1134,7 +1134,7 @@ impl<'a> Executor<'a> {
         let _ = states;
         match from {
             None => {
-                let sel = self.input.context.select(src, excludes)?;
+                let digest = self.input.context.digest(src, excludes)?;
                 let label = if context::clean(src).is_empty() {
                     ". (the whole context)".to_string()
                 } else {
@@ -1142,8 +1142,8 @@ impl<'a> Executor<'a> {
                 };
                 Ok(ContentInput {
                     label,
-                    digest: sel.digest(),
-                    selection: Some(sel),
+                    digest,
+                    context_source: Some((src.to_string(), excludes.to_vec())),
                     stage_path: None,
                 })
             }
@@ -1157,7 +1157,7 @@ impl<'a> Executor<'a> {
                     Ok(ContentInput {
                         label: format!("stage {name}:{path}"),
                         digest: self.stage_content(exec, stage, &path),
-                        selection: None,
+                        context_source: None,
                         stage_path: Some((stage, path)),
                     })
                 } else {
@@ -1167,7 +1167,7 @@ impl<'a> Executor<'a> {
                             .id(self.input.image_digest(f))
                             .str(&path)
                             .finish(),
-                        selection: None,
+                        context_source: None,
                         stage_path: None,
                     })
                 }
@@ -1249,7 +1249,7 @@ impl<'a> Executor<'a> {
                 step.contents.push(ContentInput {
                     label: s.clone(),
                     digest: KeyHasher::new("url").str(s).finish(),
-                    selection: None,
+                    context_source: None,
                     stage_path: None,
                 });
                 continue;
@@ -1270,7 +1270,7 @@ impl<'a> Executor<'a> {
             step.contents.push(ContentInput {
                 label: format!("heredoc {}", h.name),
                 digest: KeyHasher::new("heredoc").str(&h.name).str(&text).finish(),
-                selection: None,
+                context_source: None,
                 stage_path: None,
             });
         }

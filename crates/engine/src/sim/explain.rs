@@ -262,13 +262,13 @@ impl Ctx<'_> {
         }
         // Changes in the scenario that touch this step but do not enter its key.
         for c in &s.contents {
-            if let Some(sel) = &c.selection {
+            if let Some((src, ex)) = &c.context_source {
                 let touched: Vec<&String> = self
                     .scenario
                     .change
                     .touched
                     .iter()
-                    .filter(|t| sel.files.values().any(|f| f.path == context::clean(t)))
+                    .filter(|t| self.b.context.selects(src, ex, &context::clean(t)))
                     .collect();
                 if !touched.is_empty() {
                     out.push(reason(
@@ -331,6 +331,10 @@ impl Ctx<'_> {
     }
 
     fn changed_but_ignored(&self, source_label: &str) -> Vec<String> {
+        let ch = &self.scenario.change;
+        if ch.files.is_empty() && ch.chmod.is_empty() {
+            return Vec::new();
+        }
         let src = if source_label.starts_with(". (") {
             "."
         } else {
@@ -626,7 +630,14 @@ impl Ctx<'_> {
     }
 
     fn content_reasons(&self, c: &ContentInput, old: Option<&ContentInput>, out: &mut Vec<Reason>) {
-        if let (Some(sel), Some(old_sel)) = (&c.selection, old.and_then(|o| o.selection.as_ref())) {
+        let selections = match (&c.context_source, old.and_then(|o| o.context_source.as_ref())) {
+            (Some((src, ex)), Some((osrc, oex))) => Some((
+                self.b.context.select(src, ex).unwrap_or_default(),
+                self.a.context.select(osrc, oex).unwrap_or_default(),
+            )),
+            _ => None,
+        };
+        if let Some((sel, old_sel)) = &selections {
             let changes = context::diff(old_sel, sel);
             let dockerignore_changed = self.scenario.change.dockerignore.is_some();
             for ch in changes.iter().take(5) {

@@ -14,15 +14,16 @@ impl Id {
     }
 }
 
-/// FNV-1a over two independent 64-bit lanes, with length-prefixed fields so that
-/// `("ab","c")` and `("a","bc")` differ.
+/// A word-at-a-time multiply-rotate hash over two independent 64-bit lanes, with
+/// length-prefixed fields so that `("ab","c")` and `("a","bc")` differ.
 #[derive(Clone, Debug)]
 pub struct KeyHasher {
     a: u64,
     b: u64,
 }
 
-const PRIME: u64 = 0x0000_0100_0000_01b3;
+const K1: u64 = 0x9e37_79b9_7f4a_7c15;
+const K2: u64 = 0xc2b2_ae3d_27d4_eb4f;
 
 impl Default for KeyHasher {
     fn default() -> Self {
@@ -40,17 +41,23 @@ impl KeyHasher {
         h
     }
 
-    fn byte(&mut self, x: u8) {
-        self.a = (self.a ^ x as u64).wrapping_mul(PRIME);
-        self.b = (self.b ^ (x.rotate_left(3) as u64)).wrapping_mul(PRIME.rotate_left(7) | 1);
+    #[inline]
+    fn word(&mut self, w: u64) {
+        self.a = (self.a ^ w).wrapping_mul(K1).rotate_left(29);
+        self.b = (self.b ^ w.rotate_left(32)).wrapping_mul(K2).rotate_left(31) ^ self.a;
     }
 
     pub fn bytes(&mut self, data: &[u8]) -> &mut Self {
-        for b in (data.len() as u64).to_le_bytes() {
-            self.byte(b);
+        self.word(data.len() as u64);
+        let mut chunks = data.chunks_exact(8);
+        for c in &mut chunks {
+            self.word(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
         }
-        for &x in data {
-            self.byte(x);
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.word(u64::from_le_bytes(buf) ^ 0xff);
         }
         self
     }
@@ -60,11 +67,14 @@ impl KeyHasher {
     }
 
     pub fn u64(&mut self, x: u64) -> &mut Self {
-        self.bytes(&x.to_le_bytes())
+        self.word(x);
+        self
     }
 
     pub fn id(&mut self, id: Id) -> &mut Self {
-        self.bytes(&id.0.to_le_bytes())
+        self.word(id.0 as u64);
+        self.word((id.0 >> 64) as u64);
+        self
     }
 
     pub fn finish(&self) -> Id {

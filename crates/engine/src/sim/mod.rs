@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 /// Simulates build B of the scenario under the classic builder and BuildKit.
 pub fn simulate(scenario: &Scenario) -> Report {
     let a = BuildInput::a(scenario);
-    let b = BuildInput::b(scenario);
+    let b = BuildInput::b_from(scenario, &a);
     let align = align(&a.df, &b.df);
     let mut diagnostics = b.df.diagnostics.clone();
     if scenario.change.dockerfile.is_some() {

@@ -99,6 +99,10 @@ pub fn generate(plan: &Plan, out: &mut Export) -> Result<(), ExportError> {
     for s in &plan.secrets {
         y.push_str(&format!("          {0}: ${{{{ secrets.{0} }}}}\n", s.env));
     }
+    for (name, secret) in plan.backend_env() {
+        let store = if secret { "secrets" } else { "vars" };
+        y.push_str(&format!("          {name}: ${{{{ {store}.{name} }}}}\n"));
+    }
     let body = plan.script_body(&Style {
         builder: BuilderStyle::Preconfigured,
         branch_var: "BRANCH",

@@ -110,6 +110,8 @@ pub struct Build {
     /// Cache location key (lower-case target or final stage name, or `image`).
     pub key: String,
     pub mode_max: bool,
+    /// The target reaches other stages (their layers are not in the final image).
+    pub uses_other_stages: bool,
     /// Prefix for the image tag when several targets are built (`<key>-`), else empty.
     pub tag_prefix: String,
 }
@@ -134,6 +136,8 @@ pub struct Plan {
     pub notes: Vec<String>,
     /// Longest slug that still fits a 128-character tag `<key>-<slug>`.
     pub slug_max: usize,
+    /// Paths of the scenario's build-context files (lockfiles become CI cache keys).
+    pub context_files: Vec<String>,
 }
 
 /// Cache flags of one build, with placeholders `{IMAGE}`, `{CACHE_REPO}`, `{SLUG}`,
@@ -207,7 +211,7 @@ impl Plan {
             ));
         }
 
-        if backend == Backend::Inline && builds.iter().any(|b| b.mode_max) {
+        if backend == Backend::Inline && builds.iter().any(|b| b.uses_other_stages) {
             notes.push(
                 "inline cache is min-mode only: layers of stages that are not in the final image (builder stages) are not cached; use --backend registry for mode=max (pipelines.md §1.3)".into(),
             );
@@ -243,6 +247,7 @@ impl Plan {
             secrets,
             notes,
             slug_max,
+            context_files: scenario.context.keys().cloned().collect(),
         })
     }
 
@@ -484,6 +489,17 @@ impl Plan {
         if self.backend == Backend::Local {
             p(&mut s, "CACHE_DIR=${CACHE_DIR:-.buildx-cache}");
         }
+        for (name, _) in self.backend_env() {
+            if !name.starts_with("AWS_ACCESS") && !name.starts_with("AWS_SECRET") {
+                p(
+                    &mut s,
+                    &format!(
+                        ": \"${{{name}:?set {name} for the {} cache}}\"",
+                        self.backend.name()
+                    ),
+                );
+            }
+        }
         if self.needs_builder() {
             match st.builder {
                 BuilderStyle::Preconfigured => {}
@@ -618,6 +634,45 @@ impl Plan {
             }
         }
         s
+    }
+}
+
+/// A value for a CI environment mapping.
+pub enum EnvValue {
+    /// From the user: the CI's literal-string escaping applies.
+    User(String),
+    /// Generated text that the CI must evaluate (`$(Build.SourceBranch)`, `$CI_REGISTRY_IMAGE/x`).
+    Ci(String),
+}
+
+impl Plan {
+    /// The step environment every wrapper maps: `IMAGE` (when known as a literal) and the
+    /// build-arg values. Wrappers add their CI-specific entries.
+    pub fn user_env(&self) -> Vec<(String, EnvValue)> {
+        let mut v = Vec::new();
+        if let Some(img) = self.image_literal() {
+            v.push(("IMAGE".to_string(), EnvValue::User(img)));
+        }
+        for a in &self.args {
+            v.push((a.env.clone(), EnvValue::User(a.value.clone())));
+        }
+        v
+    }
+}
+
+impl Plan {
+    /// Variables the backend reads from the CI (name, is a secret).
+    pub fn backend_env(&self) -> Vec<(&'static str, bool)> {
+        match self.backend {
+            Backend::S3 => vec![
+                ("AWS_REGION", false),
+                ("S3_CACHE_BUCKET", false),
+                ("AWS_ACCESS_KEY_ID", true),
+                ("AWS_SECRET_ACCESS_KEY", true),
+            ],
+            Backend::Azblob => vec![("AZBLOB_ACCOUNT_URL", false)],
+            _ => vec![],
+        }
     }
 }
 
@@ -1121,10 +1176,11 @@ fn plan_builds(
             (None, Some(i)) => df.stages[i].name.clone().unwrap_or_else(|| "image".into()),
             (None, None) => "image".into(),
         };
-        let mode_max = match stage {
+        let uses_other_stages = match stage {
             Some(i) => reachable(&deps, i).len() > 1,
             None => true,
-        } && backend != Backend::Inline;
+        };
+        let mode_max = uses_other_stages && backend != Backend::Inline;
         let tag_prefix = if several {
             format!("{key}-")
         } else {
@@ -1134,6 +1190,7 @@ fn plan_builds(
             target,
             key,
             mode_max,
+            uses_other_stages,
             tag_prefix,
         }
     };

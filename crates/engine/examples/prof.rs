@@ -1,9 +1,15 @@
-use layerlab_engine::stress::{stress_scenario, StressSize, STRESS};
 use layerlab_engine::sim::build::BuildInput;
+use layerlab_engine::stress::{stress_scenario, StressSize, STRESS};
 use std::time::Instant;
 fn main() {
-    let pats: usize = std::env::args().nth(1).map(|a| a.parse().unwrap()).unwrap_or(0);
-    let s = stress_scenario(StressSize { ignore_patterns: pats, ..STRESS });
+    let pats: usize = std::env::args()
+        .nth(1)
+        .map(|a| a.parse().unwrap())
+        .unwrap_or(0);
+    let s = stress_scenario(StressSize {
+        ignore_patterns: pats,
+        ..STRESS
+    });
     let t = Instant::now();
     let a = BuildInput::a(&s);
     println!("input a {:?}", t.elapsed());

@@ -29,8 +29,7 @@ fn scenarios() -> Vec<(String, Scenario)> {
     paths.sort();
     for p in paths {
         let text = std::fs::read_to_string(&p).unwrap();
-        let s = Scenario::from_json(&text)
-            .unwrap_or_else(|e| panic!("{}:{e}", p.display()));
+        let s = Scenario::from_json(&text).unwrap_or_else(|e| panic!("{}:{e}", p.display()));
         let name = p.file_stem().unwrap().to_string_lossy().to_string();
         out.push((name, s));
     }
@@ -126,7 +125,11 @@ fn render(s: &Scenario) -> String {
     let lines: Vec<&str> = b_text.lines().collect();
     let mut out = String::new();
     for d in &report.diagnostics {
-        let _ = writeln!(out, "diagnostic {}:{}: {}", d.span.line, d.span.col, d.message);
+        let _ = writeln!(
+            out,
+            "diagnostic {}:{}: {}",
+            d.span.line, d.span.col, d.message
+        );
     }
     for (name, rep) in [
         ("classic", &report.builders.classic),
@@ -193,8 +196,14 @@ fn derived_context_of_b_equals_a_fresh_one() {
         let a = BuildInput::a(&s);
         let fast = BuildInput::b_from(&s, &a);
         let slow = BuildInput::b(&s);
-        assert_eq!(fast.context.files, slow.context.files, "{name}: visible files differ");
-        assert_eq!(fast.context.ignored, slow.context.ignored, "{name}: ignored files differ");
+        assert_eq!(
+            fast.context.files, slow.context.files,
+            "{name}: visible files differ"
+        );
+        assert_eq!(
+            fast.context.ignored, slow.context.ignored,
+            "{name}: ignored files differ"
+        );
         assert_eq!(fast.df, slow.df, "{name}: parsed Dockerfile differs");
         checked += 1;
     }

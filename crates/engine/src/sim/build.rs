@@ -252,8 +252,14 @@ mod tests {
 
     #[test]
     fn image_names_normalise() {
-        assert_eq!(normalize_image("busybox"), "docker.io/library/busybox:latest");
-        assert_eq!(normalize_image("layerlab/base:1"), "docker.io/layerlab/base:1");
+        assert_eq!(
+            normalize_image("busybox"),
+            "docker.io/library/busybox:latest"
+        );
+        assert_eq!(
+            normalize_image("layerlab/base:1"),
+            "docker.io/layerlab/base:1"
+        );
         assert_eq!(
             normalize_image("127.0.0.1:5000/x/y:2"),
             "127.0.0.1:5000/x/y:2"

@@ -11,6 +11,8 @@ use crate::scenario::FileSpec;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
+type DigestMemo = HashMap<(String, Vec<String>), Result<Id, String>>;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileEntry {
     pub content: Id,
@@ -27,14 +29,15 @@ pub struct Context {
     /// A `.dockerignore` pattern the matcher rejected (the real build fails on it).
     pub ignore_error: Option<String>,
     /// Digests already computed, by (source, excludes): both builders ask for the same ones.
-    memo: RefCell<HashMap<(String, Vec<String>), Result<Id, String>>>,
+    memo: RefCell<DigestMemo>,
 }
 
 fn is_clean(p: &str) -> bool {
     !p.is_empty()
         && !p.starts_with('/')
         && !p.ends_with('/')
-        && p.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+        && p.split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
 }
 
 /// Normalises a context path the way both builders do: no leading `/` or `./`, `.` and `..`
@@ -103,8 +106,13 @@ impl Context {
     /// A copy of this context with some files replaced (`Some`) or removed (`None`), under
     /// the same `.dockerignore`: only the changed paths are matched again. This keeps
     /// build B cheap when the context is large and the change is small.
-    pub fn with_changes(&self, dockerignore: Option<&str>, changes: &[(String, Option<FileEntry>)]) -> Context {
-        let matcher = dockerignore.and_then(|t| PatternMatcher::new(&ignore::read_ignore_file(t)).ok());
+    pub fn with_changes(
+        &self,
+        dockerignore: Option<&str>,
+        changes: &[(String, Option<FileEntry>)],
+    ) -> Context {
+        let matcher =
+            dockerignore.and_then(|t| PatternMatcher::new(&ignore::read_ignore_file(t)).ok());
         let mut ctx = Context {
             files: self.files.clone(),
             ignored: self.ignored.clone(),
@@ -307,7 +315,9 @@ fn select_from(files: &BTreeMap<String, FileEntry>, source: &str) -> Result<Sele
             }
         }
         if sel.files.is_empty() {
-            return Err(format!("no source files were specified: '{source}' matches nothing"));
+            return Err(format!(
+                "no source files were specified: '{source}' matches nothing"
+            ));
         }
         return Ok(sel);
     }

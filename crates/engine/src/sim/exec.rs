@@ -147,7 +147,11 @@ pub struct Exec {
 
 impl Exec {
     pub fn step_of(&self, instr: usize) -> Option<&Step> {
-        self.by_instr.get(instr).copied().flatten().map(|i| &self.steps[i])
+        self.by_instr
+            .get(instr)
+            .copied()
+            .flatten()
+            .map(|i| &self.steps[i])
     }
 }
 
@@ -329,7 +333,12 @@ impl<'a> Executor<'a> {
         &self.input.df
     }
 
-    fn expand(&self, word: &str, st: &StageState, meta: &[(String, String)]) -> (String, Vec<String>) {
+    fn expand(
+        &self,
+        word: &str,
+        st: &StageState,
+        meta: &[(String, String)],
+    ) -> (String, Vec<String>) {
         let escape = self.df().directives.escape;
         let lookup = self.lookup(st, meta);
         match shell::process_word(word, &lookup, escape) {
@@ -374,7 +383,12 @@ impl<'a> Executor<'a> {
         let mut out: Vec<(String, String)> = Vec::new();
         if self.builder == Builder::Buildkit {
             for (k, v) in PLATFORM_ARGS {
-                let v = self.input.args.get(k).cloned().unwrap_or_else(|| v.to_string());
+                let v = self
+                    .input
+                    .args
+                    .get(k)
+                    .cloned()
+                    .unwrap_or_else(|| v.to_string());
                 out.push((k.to_string(), v));
             }
         }
@@ -436,7 +450,7 @@ impl<'a> Executor<'a> {
         None
     }
 
-    fn from_image(&self, stage: usize, meta: &[(String, String)]) -> String {
+    fn base_name(&self, stage: usize, meta: &[(String, String)]) -> String {
         let ins = &self.df().instructions[self.df().stages[stage].from];
         if let Command::From(f) = &ins.command {
             let lk = Lookup {
@@ -456,7 +470,7 @@ impl<'a> Executor<'a> {
         let df = self.df();
         let mut out = vec![Vec::new(); df.stages.len()];
         for (si, st) in df.stages.iter().enumerate() {
-            let img = self.from_image(si, meta);
+            let img = self.base_name(si, meta);
             if let Some(d) = self.stage_ref(&img, si, false) {
                 out[si].push(d);
             }
@@ -664,7 +678,8 @@ impl<'a> Executor<'a> {
             if let Some(e) = &step.error {
                 *failed = true;
                 let ins = &self.df().instructions[step.instr];
-                exec.errors.push(Diagnostic::error("build-error", e.clone(), ins.span));
+                exec.errors
+                    .push(Diagnostic::error("build-error", e.clone(), ins.span));
             }
             match self.records.map.get(&step.key) {
                 Some(out) if step.error.is_none() => {
@@ -703,7 +718,7 @@ impl<'a> Executor<'a> {
     ) -> StageState {
         let df = self.df();
         let stage = &df.stages[si];
-        let image = self.from_image(si, meta);
+        let image = self.base_name(si, meta);
         let from_ins = &df.instructions[stage.from];
         let mut st = StageState::new();
         let mut from = self.new_step(stage.from, si, Kind::From);
@@ -899,7 +914,8 @@ impl<'a> Executor<'a> {
                         },
                     };
                     st.args.retain(|(n, _, _)| n != &a.name);
-                    st.args.push((a.name.clone(), value.clone(), origin.clone()));
+                    st.args
+                        .push((a.name.clone(), value.clone(), origin.clone()));
                     if !classic {
                         if let Some(v) = value {
                             st.env.set(&a.name, v, origin);
@@ -972,7 +988,8 @@ impl<'a> Executor<'a> {
             Command::Stopsignal { signal } => {
                 if classic {
                     let (v, _) = self.expand(signal, st, meta);
-                    step.fields.push(field("instruction", format!("STOPSIGNAL {v}")));
+                    step.fields
+                        .push(field("instruction", format!("STOPSIGNAL {v}")));
                 }
             }
             Command::Invalid { .. } => {
@@ -1100,7 +1117,8 @@ impl<'a> Executor<'a> {
                         *x = self.expand(x, st, meta).0;
                     }
                 }
-                step.fields.push(field(&format!("mount[{i}]"), mount_description(&m)));
+                step.fields
+                    .push(field(&format!("mount[{i}]"), mount_description(&m)));
                 if m.kind == "bind" {
                     let src = m.source.clone().unwrap_or_else(|| "/".into());
                     let c = self.source_content(&src, m.from.as_deref(), &[], exec, states, si);
@@ -1148,7 +1166,10 @@ impl<'a> Executor<'a> {
                 })
             }
             Some(f) => {
-                let path = format!("/{}", context::clean(src.split(['*', '?', '[']).next().unwrap_or(src)));
+                let path = format!(
+                    "/{}",
+                    context::clean(src.split(['*', '?', '[']).next().unwrap_or(src))
+                );
                 if let Some(stage) = self.stage_ref(f, si, true) {
                     let name = self.df().stages[stage]
                         .name
@@ -1210,11 +1231,16 @@ impl<'a> Executor<'a> {
         });
         step.fields.push(Field {
             name: "dest".into(),
-            value: if classic { dest.clone() } else { abs_dest.clone() },
+            value: if classic {
+                dest.clone()
+            } else {
+                abs_dest.clone()
+            },
             origin,
         });
         if let Some(ch) = &c.chown {
-            step.fields.push(field("chown", self.expand(ch, st, meta).0));
+            step.fields
+                .push(field("chown", self.expand(ch, st, meta).0));
         }
         if classic {
             if c.chmod.is_some() {

@@ -21,10 +21,7 @@ fn reason(code: &str, message: String, line: Option<u32>) -> Reason {
 
 /// Shortens a value for display, keeping it on one line.
 fn show(v: &str) -> String {
-    let one: String = v
-        .chars()
-        .map(|c| if c == '\n' { '⏎' } else { c })
-        .collect();
+    let one: String = v.chars().map(|c| if c == '\n' { '⏎' } else { c }).collect();
     let mut out: String = one.chars().take(48).collect();
     if one.chars().count() > 48 {
         out.push('…');
@@ -68,7 +65,9 @@ pub fn explain(
         steps.push(StepVerdict {
             line: ins.span.line,
             stage,
-            stage_name: stage.and_then(|si| b.df.stages.get(si)).and_then(|s| s.name.clone()),
+            stage_name: stage
+                .and_then(|si| b.df.stages.get(si))
+                .and_then(|s| s.name.clone()),
             keyword: ins.keyword.clone(),
             status,
             reasons,
@@ -90,7 +89,9 @@ fn summarize(builder: Builder, steps: &[StepVerdict], eb: &Exec) -> String {
         .iter()
         .filter(|v| {
             matches!(v.status, Status::Cached | Status::Rebuilt)
-                && eb.step_of(v.instruction).is_some_and(|s| s.kind == Kind::Step)
+                && eb
+                    .step_of(v.instruction)
+                    .is_some_and(|s| s.kind == Kind::Step)
         })
         .collect();
     let rebuilt: Vec<&&StepVerdict> = counted
@@ -99,10 +100,7 @@ fn summarize(builder: Builder, steps: &[StepVerdict], eb: &Exec) -> String {
         .collect();
     let name = builder.label();
     if let Some(e) = eb.errors.first() {
-        return format!(
-            "{name} fails at line {}: {}",
-            e.span.line, e.message
-        );
+        return format!("{name} fails at line {}: {}", e.span.line, e.message);
     }
     if counted.is_empty() {
         return format!("{name} has no build steps to run");
@@ -344,8 +342,17 @@ impl Ctx<'_> {
         ignored_b
             .into_iter()
             .filter(|p| {
-                self.scenario.change.files.keys().any(|f| context::clean(f) == *p)
-                    || self.scenario.change.chmod.keys().any(|f| context::clean(f) == *p)
+                self.scenario
+                    .change
+                    .files
+                    .keys()
+                    .any(|f| context::clean(f) == *p)
+                    || self
+                        .scenario
+                        .change
+                        .chmod
+                        .keys()
+                        .any(|f| context::clean(f) == *p)
             })
             .collect()
     }
@@ -405,7 +412,10 @@ impl Ctx<'_> {
                 if parent.kind == Kind::Step && !parent.hit {
                     out.push(reason(
                         "parent-rebuilt",
-                        format!("it also builds on line {} ({}), which was rebuilt", parent.line, parent.keyword),
+                        format!(
+                            "it also builds on line {} ({}), which was rebuilt",
+                            parent.line, parent.keyword
+                        ),
                         Some(parent.line),
                     ));
                 }
@@ -475,7 +485,10 @@ impl Ctx<'_> {
                 .unwrap_or_default();
             out.push(reason(
                 "first-miss",
-                format!("the chain of misses starts at line {} {}{first}", root.line, root.keyword),
+                format!(
+                    "the chain of misses starts at line {} {}{first}",
+                    root.line, root.keyword
+                ),
                 Some(root.line),
             ));
         }
@@ -519,7 +532,10 @@ impl Ctx<'_> {
             None => format!("now set to {}", show(&f.value)),
         };
         let name = f.name.as_str();
-        if let Some(k) = name.strip_prefix("env:").or_else(|| name.strip_prefix("arg:")) {
+        if let Some(k) = name
+            .strip_prefix("env:")
+            .or_else(|| name.strip_prefix("arg:"))
+        {
             if f.origin.from_build_arg || name.starts_with("arg:") {
                 let decl = f
                     .origin
@@ -551,7 +567,9 @@ impl Ctx<'_> {
         if name.starts_with("mount[") {
             return reason(
                 "mount-changed",
-                format!("the RUN mount changed ({change}); mount ids and targets are part of the key"),
+                format!(
+                    "the RUN mount changed ({change}); mount ids and targets are part of the key"
+                ),
                 Some(s.line),
             );
         }
@@ -618,19 +636,33 @@ impl Ctx<'_> {
 
     fn removed_field_reason(&self, x: &Field) -> Reason {
         let name = x.name.as_str();
-        if let Some(k) = name.strip_prefix("env:").or_else(|| name.strip_prefix("arg:")) {
+        if let Some(k) = name
+            .strip_prefix("env:")
+            .or_else(|| name.strip_prefix("arg:"))
+        {
             let code = if x.origin.from_build_arg || name.starts_with("arg:") {
                 "arg-changed"
             } else {
                 "env-changed"
             };
-            return reason(code, format!("{k} is no longer set (was {})", show(&x.value)), x.origin.line);
+            return reason(
+                code,
+                format!("{k} is no longer set (was {})", show(&x.value)),
+                x.origin.line,
+            );
         }
-        reason("key-changed", format!("{name} is no longer set"), x.origin.line)
+        reason(
+            "key-changed",
+            format!("{name} is no longer set"),
+            x.origin.line,
+        )
     }
 
     fn content_reasons(&self, c: &ContentInput, old: Option<&ContentInput>, out: &mut Vec<Reason>) {
-        let selections = match (&c.context_source, old.and_then(|o| o.context_source.as_ref())) {
+        let selections = match (
+            &c.context_source,
+            old.and_then(|o| o.context_source.as_ref()),
+        ) {
             (Some((src, ex)), Some((osrc, oex))) => Some((
                 self.b.context.select(src, ex).unwrap_or_default(),
                 self.a.context.select(osrc, oex).unwrap_or_default(),
@@ -681,7 +713,10 @@ impl Ctx<'_> {
                 .unwrap_or_default();
             out.push(reason(
                 "source-stage-changed",
-                format!("the files from {} at {path} changed{by}", self.stage_label(*stage)),
+                format!(
+                    "the files from {} at {path} changed{by}",
+                    self.stage_label(*stage)
+                ),
                 rebuilt,
             ));
             // Say when that depends on an assumption about a re-run RUN's output.
@@ -707,7 +742,11 @@ impl Ctx<'_> {
         } else {
             "content-changed"
         };
-        out.push(reason(code, format!("the content of {} changed", c.label), None));
+        out.push(reason(
+            code,
+            format!("the content of {} changed", c.label),
+            None,
+        ));
         let _ = Side::B;
     }
 }

@@ -44,14 +44,19 @@ impl KeyHasher {
     #[inline]
     fn word(&mut self, w: u64) {
         self.a = (self.a ^ w).wrapping_mul(K1).rotate_left(29);
-        self.b = (self.b ^ w.rotate_left(32)).wrapping_mul(K2).rotate_left(31) ^ self.a;
+        self.b = (self.b ^ w.rotate_left(32))
+            .wrapping_mul(K2)
+            .rotate_left(31)
+            ^ self.a;
     }
 
     pub fn bytes(&mut self, data: &[u8]) -> &mut Self {
         self.word(data.len() as u64);
         let mut chunks = data.chunks_exact(8);
         for c in &mut chunks {
-            self.word(u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+            self.word(u64::from_le_bytes([
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+            ]));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {

@@ -8,8 +8,8 @@
 
 pub mod build;
 pub mod context;
-mod explain;
 pub mod exec;
+mod explain;
 pub mod hash;
 
 use crate::ast::Dockerfile;
@@ -191,8 +191,7 @@ fn records_for(
 pub fn align(a: &Dockerfile, b: &Dockerfile) -> Vec<Option<usize>> {
     let mut out = vec![None; b.instructions.len()];
     if a.instructions.len() == b.instructions.len()
-        && a
-            .instructions
+        && a.instructions
             .iter()
             .zip(&b.instructions)
             .all(|(x, y)| x.text == y.text)
@@ -208,7 +207,10 @@ pub fn align(a: &Dockerfile, b: &Dockerfile) -> Vec<Option<usize>> {
         for st in &df.stages {
             let mut v = vec![st.from];
             v.extend(&st.commands);
-            g.push((Some(st.name.clone().unwrap_or_else(|| format!("#{}", st.index))), v));
+            g.push((
+                Some(st.name.clone().unwrap_or_else(|| format!("#{}", st.index))),
+                v,
+            ));
         }
         g
     };
@@ -218,7 +220,9 @@ pub fn align(a: &Dockerfile, b: &Dockerfile) -> Vec<Option<usize>> {
         // Match a stage by name, else by position.
         let ai = ga
             .iter()
-            .find(|(n, _)| n.is_some() && n == name && !name.as_deref().unwrap_or("").starts_with('#'))
+            .find(|(n, _)| {
+                n.is_some() && n == name && !name.as_deref().unwrap_or("").starts_with('#')
+            })
             .or_else(|| ga.get(gi))
             .map(|(_, v)| v.clone())
             .unwrap_or_default();

@@ -172,23 +172,51 @@ pub enum Command {
     From(FromCmd),
     Run(RunCmd),
     Copy(CopyCmd),
-    Env { pairs: Vec<KeyValue> },
-    Arg { args: Vec<ArgDecl> },
-    Label { pairs: Vec<KeyValue> },
-    Workdir { path: String },
-    User { user: String },
-    Shell { argv: Vec<String> },
-    Cmd { command: CommandLine },
-    Entrypoint { command: CommandLine },
-    Expose { ports: Vec<String> },
-    Volume { paths: Vec<String> },
+    Env {
+        pairs: Vec<KeyValue>,
+    },
+    Arg {
+        args: Vec<ArgDecl>,
+    },
+    Label {
+        pairs: Vec<KeyValue>,
+    },
+    Workdir {
+        path: String,
+    },
+    User {
+        user: String,
+    },
+    Shell {
+        argv: Vec<String>,
+    },
+    Cmd {
+        command: CommandLine,
+    },
+    Entrypoint {
+        command: CommandLine,
+    },
+    Expose {
+        ports: Vec<String>,
+    },
+    Volume {
+        paths: Vec<String>,
+    },
     Healthcheck(HealthcheckCmd),
-    Stopsignal { signal: String },
-    Maintainer { name: String },
-    Onbuild { trigger: Box<Instruction> },
+    Stopsignal {
+        signal: String,
+    },
+    Maintainer {
+        name: String,
+    },
+    Onbuild {
+        trigger: Box<Instruction>,
+    },
     /// An instruction that could not be understood (unknown keyword, bad flags, ...). The
     /// matching diagnostic is in [`Dockerfile::diagnostics`].
-    Invalid { keyword: String },
+    Invalid {
+        keyword: String,
+    },
 }
 
 /// One typed instruction with its position.

@@ -21,7 +21,7 @@ pub mod syntax;
 
 pub use ast::Dockerfile;
 pub use parser::parse;
-pub use scenario::Scenario;
-pub use syntax::{Diagnostic, Severity, Span};
 pub use report::Report;
+pub use scenario::Scenario;
 pub use sim::simulate;
+pub use syntax::{Diagnostic, Severity, Span};

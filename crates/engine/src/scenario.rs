@@ -243,7 +243,10 @@ impl Scenario {
 
     /// The Dockerfile text of build B.
     pub fn dockerfile_b(&self) -> &str {
-        self.change.dockerfile.as_deref().unwrap_or(&self.dockerfile)
+        self.change
+            .dockerfile
+            .as_deref()
+            .unwrap_or(&self.dockerfile)
     }
 }
 

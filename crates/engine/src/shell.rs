@@ -47,7 +47,7 @@ use pattern::Budget;
 pub const MAX_NESTING: usize = 100;
 
 /// Work allowance of one [`process_word`] / [`process_words`] call.
-pub const MAX_WORK: u64 = 1 << 26;
+pub const MAX_WORK: u64 = 1 << 22;
 
 /// Where variable values come from.
 pub trait EnvLookup {
@@ -317,6 +317,8 @@ impl<'a> Lexer<'a> {
             match ch {
                 '$' => {
                     let tmp = self.process_dollar()?;
+                    // Copying an expansion up one nesting level is work too.
+                    self.charge(tmp.len() as u64)?;
                     result.push_str(&tmp);
                     words.add_string(&tmp);
                 }

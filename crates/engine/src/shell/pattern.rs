@@ -192,17 +192,31 @@ impl Pattern {
         anchored: bool,
         budget: &mut Budget,
     ) -> Result<Option<(usize, usize)>, Exhausted> {
-        let n_states = self.states();
+        self.find_with(&mut Scratch::new(self), text, from, anchored, budget)
+    }
+
+    /// [`Pattern::find`] reusing the thread lists of earlier searches.
+    fn find_with(
+        &self,
+        scratch: &mut Scratch,
+        text: &str,
+        from: usize,
+        anchored: bool,
+        budget: &mut Budget,
+    ) -> Result<Option<(usize, usize)>, Exhausted> {
         let match_state = self.toks.len();
-        let mut clist = ThreadList::new(n_states);
-        let mut nlist = ThreadList::new(n_states);
-        let mut chain = Vec::new();
+        let Scratch {
+            clist,
+            nlist,
+            chain,
+        } = scratch;
+        clist.clear();
         let mut matched: Option<(usize, usize)> = None;
         let mut pos = from;
         loop {
             if matched.is_none() && (!anchored || pos == from) {
                 // A new attempt starting here ranks below every attempt that started earlier.
-                self.add(&mut clist, 0, pos, &mut chain);
+                self.add(clist, 0, pos, chain);
             }
             if clist.threads.is_empty() {
                 break;
@@ -219,17 +233,34 @@ impl Pattern {
                 }
                 let Some(c) = ch else { continue };
                 match self.toks[t.state] {
-                    Tok::Lit(l) if l == c => self.add(&mut nlist, t.state + 1, t.start, &mut chain),
-                    Tok::Any if c != '\n' => self.add(&mut nlist, t.state + 1, t.start, &mut chain),
-                    Tok::Star if c != '\n' => self.add(&mut nlist, t.state, t.start, &mut chain),
+                    Tok::Lit(l) if l == c => self.add(nlist, t.state + 1, t.start, chain),
+                    Tok::Any if c != '\n' => self.add(nlist, t.state + 1, t.start, chain),
+                    Tok::Star if c != '\n' => self.add(nlist, t.state, t.start, chain),
                     _ => {}
                 }
             }
             let Some(c) = ch else { break };
             pos += c.len_utf8();
-            std::mem::swap(&mut clist, &mut nlist);
+            std::mem::swap(clist, nlist);
         }
         Ok(matched)
+    }
+}
+
+/// Reusable memory of a [`Pattern`] search.
+struct Scratch {
+    clist: ThreadList,
+    nlist: ThreadList,
+    chain: Vec<usize>,
+}
+
+impl Scratch {
+    fn new(p: &Pattern) -> Self {
+        Scratch {
+            clist: ThreadList::new(p.states()),
+            nlist: ThreadList::new(p.states()),
+            chain: Vec::new(),
+        }
     }
 }
 
@@ -277,16 +308,19 @@ pub(crate) fn replace_all(
     budget: &mut Budget,
 ) -> Result<String, Exhausted> {
     let mut out = String::new();
+    let mut scratch = Scratch::new(pat);
     let mut last_end = 0;
     let mut search = 0;
     while search <= value.len() {
-        let Some((a0, a1)) = pat.find(value, search, false, budget)? else {
+        let Some((a0, a1)) = pat.find_with(&mut scratch, value, search, false, budget)? else {
             break;
         };
         out.push_str(&value[last_end..a0]);
         if a1 > last_end || a0 == 0 {
+            let before = out.len();
             expand_template(&mut out, template, value, (a0, a1));
-            budget.charge(template.len() as u64)?;
+            // Charge what the replacement produced (the template may copy the match).
+            budget.charge((out.len() - before) as u64 + 1)?;
         }
         last_end = a1;
         let width = value[search..].chars().next().map_or(0, char::len_utf8);

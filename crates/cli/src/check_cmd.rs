@@ -228,7 +228,7 @@ fn check(o: &Opts) -> Result<ExitCode, String> {
         .strip_prefix(&o.context)
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .unwrap_or_else(|_| "Dockerfile".into());
-    let mut mark_changed = |s: &mut Scenario, p: &str| {
+    let mark_changed = |s: &mut Scenario, p: &str| {
         let p = p.trim_start_matches("./").to_string();
         if p == df_rel {
             // We only know the current text: make A's differ by a trailing comment.

@@ -123,6 +123,8 @@ pub struct Step {
     pub assumed_different: bool,
     /// `COPY --link` (effective): the copy does not depend on the previous layer.
     pub linked: bool,
+    /// An ONBUILD trigger of the parent stage, executed at the start of this stage.
+    pub trigger: bool,
     pub error: Option<String>,
 }
 
@@ -541,6 +543,7 @@ impl<'a> Executor<'a> {
             declared_identical: false,
             assumed_different: false,
             linked: false,
+            trigger: false,
             error: None,
         }
     }
@@ -669,7 +672,9 @@ impl<'a> Executor<'a> {
             step.kind = Kind::NotRun;
             step.fields.clear();
             step.contents.clear();
-            exec.by_instr[step.instr] = Some(idx);
+            if !step.trigger {
+                exec.by_instr[step.instr] = Some(idx);
+            }
             exec.steps.push(step);
             return;
         }
@@ -702,7 +707,9 @@ impl<'a> Executor<'a> {
                 st.last = Some(idx);
             }
         }
-        exec.by_instr[step.instr] = Some(idx);
+        if !step.trigger {
+            exec.by_instr[step.instr] = Some(idx);
+        }
         exec.steps.push(step);
     }
 
@@ -771,11 +778,20 @@ impl<'a> Executor<'a> {
             from.writes = Writes::All;
         }
         st.last = None;
+        let parent_stage = self.stage_ref(&image, si, false);
         self.push_step(from, exec, &mut st, failed);
 
+        // ONBUILD triggers of a parent stage run first, as ordinary instructions (R14).
+        if let Some(ps) = parent_stage {
+            for &pc in &df.stages[ps].commands {
+                if let Command::Onbuild { trigger } = &df.instructions[pc].command {
+                    self.run_instruction(pc, trigger, si, meta, &mut st, exec, states, failed, true);
+                }
+            }
+        }
         for &ci in &stage.commands {
             let ins = &df.instructions[ci];
-            self.run_instruction(ci, ins, si, meta, &mut st, exec, states, failed);
+            self.run_instruction(ci, ins, si, meta, &mut st, exec, states, failed, false);
         }
         exec.chains[si] = st.chain.clone();
         st
@@ -792,10 +808,14 @@ impl<'a> Executor<'a> {
         exec: &mut Exec,
         states: &[Option<StageState>],
         failed: &mut bool,
+        trigger: bool,
     ) {
         let classic = self.builder == Builder::Classic;
         let line = ins.span.line;
         let mut step = self.new_step(ci, si, if classic { Kind::Step } else { Kind::Metadata });
+        step.trigger = trigger;
+        step.keyword = ins.keyword.clone();
+        step.line = line;
         step.parent = st.last;
         match &ins.command {
             Command::Run(r) => {

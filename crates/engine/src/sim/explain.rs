@@ -89,9 +89,11 @@ fn summarize(builder: Builder, steps: &[StepVerdict], eb: &Exec) -> String {
         .iter()
         .filter(|v| {
             matches!(v.status, Status::Cached | Status::Rebuilt)
-                && eb
-                    .step_of(v.instruction)
-                    .is_some_and(|s| s.kind == Kind::Step)
+                && eb.step_of(v.instruction).is_some_and(|s| {
+                    s.kind == Kind::Step
+                        || (s.kind == Kind::From
+                            && eb.steps.iter().any(|t| t.trigger && t.stage == s.stage))
+                })
         })
         .collect();
     let rebuilt: Vec<&&StepVerdict> = counted
@@ -130,6 +132,15 @@ fn summarize(builder: Builder, steps: &[StepVerdict], eb: &Exec) -> String {
 impl Ctx<'_> {
     fn counterpart(&self, s: &Step) -> Option<&Step> {
         let ai = self.align.get(s.instr).copied().flatten()?;
+        if s.trigger {
+            // The same trigger, run in the matching child stage of build A.
+            let from_b = self.b.df.stages.get(s.stage)?.from;
+            let from_a = self.align.get(from_b).copied().flatten()?;
+            let stage_a = self.ea.step_of(from_a)?.stage;
+            return self.ea.steps.iter().find(|a| {
+                a.trigger && a.instr == ai && a.stage == stage_a && a.kind == Kind::Step
+            });
+        }
         self.ea
             .step_of(ai)
             .filter(|a| matches!(a.kind, Kind::Step | Kind::From))
@@ -155,10 +166,26 @@ impl Ctx<'_> {
             Kind::NotRun => (Status::NotRun, self.not_run_reasons(s)),
             Kind::From => {
                 let a = self.counterpart(s);
-                if a.is_some_and(|a| a.key == s.key) {
-                    (Status::Cached, Vec::new())
+                let mut reasons = Vec::new();
+                if a.is_none_or(|a| a.key != s.key) {
+                    reasons = self.miss_reasons(s);
+                }
+                // ONBUILD triggers inherited from a parent stage run right after FROM.
+                for t in self.eb.steps.iter().filter(|t| {
+                    t.trigger && t.stage == s.stage && t.kind == Kind::Step && !t.hit
+                }) {
+                    for r in self.miss_reasons(t) {
+                        reasons.push(reason(
+                            &r.code,
+                            format!("ONBUILD {} (line {}) runs here: {}", t.keyword, t.line, r.message),
+                            r.line.or(Some(t.line)),
+                        ));
+                    }
+                }
+                if reasons.is_empty() {
+                    (Status::Cached, reasons)
                 } else {
-                    (Status::Rebuilt, self.miss_reasons(s))
+                    (Status::Rebuilt, reasons)
                 }
             }
             Kind::Step => {
@@ -455,6 +482,10 @@ impl Ctx<'_> {
             return;
         }
         let msg = match self.builder {
+            _ if parent.trigger => format!(
+                "it builds on the ONBUILD {} trigger from line {}, which ran at the start of this stage and was rebuilt",
+                parent.keyword, parent.line
+            ),
             Builder::Classic if parent.stage == s.stage => format!(
                 "line {} was rebuilt; in the classic builder the first miss rebuilds every later step of the stage",
                 parent.line

@@ -2,30 +2,36 @@
 //!
 //! The whole build is one `sh '''…'''` step. Groovy's triple-single-quoted strings do not
 //! interpolate `$`, but they do process backslash escapes, so every `\` is written `\\` and
-//! every `'` as `\'` (which also makes a premature `'''` impossible). Values are
-//! single-quoted shell assignments inside the script: Jenkins' own `environment {}` and
-//! `withEnv` expand `${VAR}` references in values, the shell's single quotes do not.
+//! a `'` followed by another `'` (or ending the string) as `\'`, which makes a premature
+//! `'''` impossible. Values are single-quoted shell assignments inside the script rather
+//! than `environment {}`/`withEnv` entries, because Jenkins may expand `${VAR}` references
+//! in those (unverified; not relied on); the shell's single quotes expand nothing.
 //! Credentials come from `withCredentials`, so Groovy never sees them.
 
 use super::plan::{Backend, BuilderStyle, EnvValue, Plan, Style};
 use super::{shell, Export, ExportError};
 
 /// Body of a Groovy `'''…'''` string holding exactly `s`.
+///
+/// `\` is doubled; a `'` is escaped only when another `'` or the end of the string
+/// follows, so no unescaped `''` can appear (hence no premature `'''`, and no `''''` at
+/// the close) while lone quotes in the script stay readable.
 pub fn groovy_triple_single(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
+            '\'' if matches!(chars.peek(), None | Some('\'')) => out.push_str("\\'"),
             c => out.push(c),
         }
     }
     out
 }
 
-/// A Groovy single-quoted string literal.
+/// A Groovy single-quoted (`'…'`) string literal: here every `'` is escaped.
 pub fn groovy_single(s: &str) -> String {
-    format!("'{}'", groovy_triple_single(s))
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 pub fn generate(plan: &Plan, out: &mut Export) -> Result<(), ExportError> {
@@ -95,4 +101,23 @@ pub fn generate(plan: &Plan, out: &mut Export) -> Result<(), ExportError> {
     ));
     out.notes.push("the `ci` builder is created once per agent and selected with --builder, so shared agents keep their default builder; on persistent agents it also keeps BuildKit's local cache (pipelines.md §10)".into());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_runs_never_close_the_string() {
+        assert_eq!(groovy_triple_single("a'b"), "a'b");
+        assert_eq!(groovy_triple_single("'''"), "\\'\\'\\'");
+        assert_eq!(groovy_triple_single("'''x"), "\\'\\''x");
+        assert_eq!(groovy_triple_single("x'"), "x\\'");
+        assert_eq!(groovy_triple_single("\\n"), "\\\\n");
+        assert_eq!(groovy_single("it's"), "'it\\'s'");
+        for s in ["'", "''", "'''", "''''", "a''b'''c'"] {
+            let g = groovy_triple_single(s);
+            assert!(!g.replace("\\'", "").contains("''"), "{s:?} -> {g}");
+        }
+    }
 }

@@ -33,12 +33,14 @@ fn assert_registry_builds(calls: &[Vec<String>], image: &str, slug: &str, tag: &
     assert_eq!(b.len(), 2, "{calls:?}");
     for (argv, t) in b.iter().zip(["runtime", "test"]) {
         assert_eq!(flag_values(argv, "--target"), vec![t]);
+        let mut want_from = vec![format!("type=registry,ref={image}-cache:{t}-main")];
+        if slug != "main" {
+            want_from.insert(0, format!("type=registry,ref={image}-cache:{t}-{slug}"));
+        }
         assert_eq!(
             flag_values(argv, "--cache-from"),
-            vec![
-                format!("type=registry,ref={image}-cache:{t}-{slug}"),
-                format!("type=registry,ref={image}-cache:{t}-main"),
-            ]
+            want_from,
+            "current branch, then default branch"
         );
         assert_eq!(
             flag_values(argv, "--cache-to"),
@@ -388,10 +390,15 @@ fn inline_backend_is_min_mode_and_warns_for_multi_stage() {
     assert_eq!(flag_values(argv, "--cache-to"), vec!["type=inline"]);
     assert_eq!(
         flag_values(argv, "--cache-from"),
+        vec!["type=registry,ref=r.io/web-shop:cache-runtime-main"]
+    );
+    assert!(flag_values(argv, "--tag").contains(&"r.io/web-shop:cache-runtime-main".to_string()));
+    let argv = &builds(&run_ci(Ci::Gitlab, &e, "fix/1", &[]))[0];
+    assert_eq!(
+        flag_values(argv, "--cache-from"),
         vec![
-            "type=registry,ref=r.io/web-shop:cache-runtime-main",
+            "type=registry,ref=r.io/web-shop:cache-runtime-fix-1",
             "type=registry,ref=r.io/web-shop:cache-runtime-main"
         ]
     );
-    assert!(flag_values(argv, "--tag").contains(&"r.io/web-shop:cache-runtime-main".to_string()));
 }

@@ -18,7 +18,10 @@ fn fixture_dir(ci: Ci) -> PathBuf {
 #[test]
 fn goldens_match() {
     let update = std::env::var_os("UPDATE_EXPORT_FIXTURES").is_some();
-    let sc = scenario(&[("NODE_ENV", "production")], &[("npm_token", "zq-secret-value-zq")]);
+    let sc = scenario(
+        &[("NODE_ENV", "production")],
+        &[("npm_token", "zq-secret-value-zq")],
+    );
     let mut failures = vec![];
     for ci in Ci::ALL {
         let e = gen(
@@ -48,7 +51,9 @@ fn goldens_match() {
         );
         assert!(
             !e.buildx_command.contains("zq-secret-value-zq")
-                && e.files.iter().all(|(_, c)| !c.contains("zq-secret-value-zq"))
+                && e.files
+                    .iter()
+                    .all(|(_, c)| !c.contains("zq-secret-value-zq"))
         );
         for (name, content) in outputs {
             let path = fixture_dir(ci).join(name.replace('/', "__"));

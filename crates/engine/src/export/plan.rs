@@ -589,8 +589,20 @@ impl Plan {
                     ),
                 );
             }
-            for f in &c.from {
-                add(&mut s, &format!("--cache-from {}", script_word(f)));
+            for (i, f) in c.from.iter().enumerate() {
+                if i == 0 && c.from.len() > 1 && f.contains("{SLUG}") {
+                    // on the default branch both imports are the same location
+                    p(
+                        &mut s,
+                        &format!(
+                            "if [ \"$slug\" != {} ]; then set -- \"$@\" --cache-from {}; fi",
+                            shell::quote(&self.default_slug),
+                            script_word(f)
+                        ),
+                    );
+                } else {
+                    add(&mut s, &format!("--cache-from {}", script_word(f)));
+                }
             }
             if let Some(t) = &c.to {
                 if c.to_default_branch_only {

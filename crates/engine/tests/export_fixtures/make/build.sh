@@ -20,7 +20,7 @@ set -- --builder ci --file Dockerfile
 set -- "$@" --target runtime
 set -- "$@" --build-arg "NODE_ENV=${BUILD_ARG_NODE_ENV}"
 if [ -n "${NPM_TOKEN:-}" ]; then set -- "$@" --secret id=npm_token,env=NPM_TOKEN; fi
-set -- "$@" --cache-from "type=registry,ref=${CACHE_REPO}:runtime-${slug}"
+if [ "$slug" != main ]; then set -- "$@" --cache-from "type=registry,ref=${CACHE_REPO}:runtime-${slug}"; fi
 set -- "$@" --cache-from "type=registry,ref=${CACHE_REPO}:runtime-main"
 set -- "$@" --cache-to "type=registry,ref=${CACHE_REPO}:runtime-${slug},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true"
 set -- "$@" --tag "${IMAGE}:runtime-${TAG:-latest}"
@@ -32,7 +32,7 @@ set -- --builder ci --file Dockerfile
 set -- "$@" --target test
 set -- "$@" --build-arg "NODE_ENV=${BUILD_ARG_NODE_ENV}"
 if [ -n "${NPM_TOKEN:-}" ]; then set -- "$@" --secret id=npm_token,env=NPM_TOKEN; fi
-set -- "$@" --cache-from "type=registry,ref=${CACHE_REPO}:test-${slug}"
+if [ "$slug" != main ]; then set -- "$@" --cache-from "type=registry,ref=${CACHE_REPO}:test-${slug}"; fi
 set -- "$@" --cache-from "type=registry,ref=${CACHE_REPO}:test-main"
 set -- "$@" --cache-to "type=registry,ref=${CACHE_REPO}:test-${slug},mode=max,image-manifest=true,oci-mediatypes=true,ignore-error=true"
 set -- "$@" --tag "${IMAGE}:test-${TAG:-latest}"

@@ -7,6 +7,7 @@
 //! native and `wasm32-unknown-unknown`; never panics on any input; parsing never fails (it
 //! returns a tree plus diagnostics).
 
+pub mod advice;
 pub mod ast;
 pub mod dump;
 pub mod export;

@@ -51,15 +51,36 @@ pub fn parse(text: &str) -> Dockerfile {
     }
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let src = Source::new(text, bom);
+    let estimate = estimate_instructions(&src);
+    df.nodes.reserve_exact(estimate);
+    df.instructions.reserve_exact(estimate);
     let mut p = LineParser {
         src: &src,
-        pos: bom,
+        next: 0,
         directives: DirectiveState::default(),
         df: &mut df,
     };
     p.run();
     group_stages(&mut df);
     df
+}
+
+/// A cheap guess of the instruction count (lines that are neither empty, comments, nor
+/// after a line ending in a continuation character), to size the output vectors once.
+fn estimate_instructions(src: &Source) -> usize {
+    let mut n = 0;
+    let mut continued = false;
+    let mut idx = 0;
+    while let Some(l) = src.line(idx) {
+        idx += 1;
+        let t = src.text[l.start..l.content_end].trim_ascii();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        n += usize::from(!continued);
+        continued = t.ends_with('\\') || t.ends_with('`');
+    }
+    n
 }
 
 #[derive(Default)]
@@ -70,7 +91,8 @@ struct DirectiveState {
 
 struct LineParser<'s, 'a> {
     src: &'s Source<'a>,
-    pos: usize,
+    /// Index of the next physical line to read.
+    next: usize,
     directives: DirectiveState,
     df: &'s mut Dockerfile,
 }
@@ -110,26 +132,42 @@ fn match_directive(line: &str) -> Option<(&str, &str)> {
 /// BuildKit line continuation: the escape token as last non-blank character, unless it is
 /// itself escaped. Returns the line without it, and whether the instruction continues.
 fn trim_continuation(s: &str, esc: char) -> (&str, bool) {
-    let t = s.trim_end_matches([' ', '\t']);
-    if let Some(stripped) = t.strip_suffix(esc) {
-        if stripped.is_empty() {
+    // The escape token is `\` or `` ` `` (ASCII), so byte tests are exact.
+    let e = esc as u8;
+    let b = s.as_bytes();
+    let mut end = b.len();
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+        end -= 1;
+    }
+    if end > 0 && b[end - 1] == e {
+        if end == 1 {
             return ("", true);
         }
-        if !stripped.ends_with(esc) {
-            return (stripped, true);
+        if b[end - 2] != e {
+            return (&s[..end - 1], true);
         }
     }
     (s, false)
 }
 
-fn is_comment(s: &str) -> bool {
-    s.trim_start().starts_with('#')
+/// `str::trim_start` (Unicode white space, like Go's `unicode.IsSpace`) with a fast path
+/// for the ASCII indentation that almost every line has.
+pub(crate) fn trim_start_ws(s: &str) -> &str {
+    let n = s
+        .bytes()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        .count();
+    let r = &s[n..];
+    match r.as_bytes().first() {
+        Some(&b) if b >= 0x80 => r.trim_start(),
+        _ => r,
+    }
 }
 
 impl LineParser<'_, '_> {
     fn next_line(&mut self) -> Option<source::Line> {
-        let l = self.src.line_at(self.pos)?;
-        self.pos = l.end;
+        let l = self.src.line(self.next)?;
+        self.next += 1;
         Some(l)
     }
 
@@ -181,7 +219,7 @@ impl LineParser<'_, '_> {
         let text = self.src.text;
         while let Some(l) = self.next_line() {
             let raw = &text[l.start..l.content_end];
-            let tok = raw.trim_start();
+            let tok = trim_start_ws(raw);
             let lead = raw.len() - tok.len();
             if !self.directives.done {
                 self.directive(tok, &l, lead);
@@ -202,10 +240,11 @@ impl LineParser<'_, '_> {
                 let Some(c) = self.next_line() else { break };
                 last_end = c.content_end;
                 let craw = &text[c.start..c.content_end];
-                if is_comment(craw) {
+                let ctrim = trim_start_ws(craw);
+                if ctrim.starts_with('#') {
                     continue;
                 }
-                if craw.trim_start().is_empty() {
+                if ctrim.is_empty() {
                     empty_line.get_or_insert(c);
                     continue;
                 }
@@ -260,7 +299,7 @@ impl LineParser<'_, '_> {
     /// of what was consumed and whether the terminator was found.
     fn read_heredoc(&mut self, w: HeredocWord, kw_start: usize) -> (Heredoc, usize, bool) {
         let text = self.src.text;
-        let body_start = self.pos;
+        let body_start = self.src.line_start(self.next);
         let mut content = String::new();
         let mut end = body_start;
         let mut terminated = false;
@@ -312,7 +351,6 @@ impl LineParser<'_, '_> {
         let src = self.src;
         let span = src.span(kw_start, end);
         let original = &src.text[kw_start..text_end];
-        let node = to_node(&parsed, &heredocs, original, span);
         let instruction = {
             let mut ctx = typed::Ctx {
                 src,
@@ -324,36 +362,43 @@ impl LineParser<'_, '_> {
             };
             typed::build_instruction(&parsed, &heredocs, original, span, &mut ctx)
         };
+        let node = to_node(parsed, heredocs, src, (kw_start, text_end, end), span);
         self.df.nodes.push(node);
         self.df.instructions.push(instruction);
     }
 }
 
-fn to_node(p: &Parsed, heredocs: &[Heredoc], original: &str, span: Span) -> Node {
-    let inner = p.inner.as_ref().map(|i| {
+/// Moves a parsed line into a [`Node`]; an ONBUILD trigger gets a span starting at its
+/// keyword.
+fn to_node(
+    p: Parsed,
+    heredocs: Vec<Heredoc>,
+    src: &Source,
+    (start, text_end, end): (usize, usize, usize),
+    span: Span,
+) -> Node {
+    let original = src.text.get(start..text_end).unwrap_or_default();
+    let inner = p.inner.map(|i| {
+        let skip = p.keyword_raw.len().min(original.len());
         let off = original
-            .get(p.keyword_raw.len()..)
+            .get(skip..)
             .and_then(|t| t.find(&i.keyword_raw))
-            .map(|o| o + p.keyword_raw.len())
-            .unwrap_or(0);
-        let inner_span = Span {
-            start: span.start + off,
-            // Same line as ONBUILD unless the trigger follows a continuation.
-            col: if original[..off].contains('\n') {
-                span.col
-            } else {
-                span.col + original[..off].chars().count() as u32
-            },
-            ..span
-        };
-        Box::new(to_node(i, &[], &original[off..], inner_span))
+            .map_or(0, |o| o + skip);
+        let s = start + off;
+        Box::new(to_node(
+            *i,
+            Vec::new(),
+            src,
+            (s, text_end, end),
+            src.span(s, end),
+        ))
     });
     Node {
-        keyword: p.keyword.clone(),
-        flags: p.flags.clone(),
-        args: p.args.clone(),
+        keyword: p.keyword,
+        flags: p.flags,
+        args: p.args,
         json: p.json,
-        heredocs: heredocs.to_vec(),
+        heredocs,
         inner,
         original: original.to_string(),
         span,

@@ -36,17 +36,26 @@ impl Parsed {
 
 /// Go's `reWhitespace` = `[\t\v\f\r ]`.
 #[inline]
-pub(crate) fn is_re_ws(c: char) -> bool {
-    matches!(c, '\t' | '\x0b' | '\x0c' | '\r' | ' ')
+fn is_re_ws_byte(b: u8) -> bool {
+    matches!(b, b'\t' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
+/// Byte index of the first `[\t\v\f\r ]` (ASCII, so always a char boundary).
+#[inline]
+fn find_re_ws(s: &str) -> Option<usize> {
+    s.bytes().position(is_re_ws_byte)
+}
+
+#[inline]
+fn skip_re_ws(s: &str) -> &str {
+    let n = s.bytes().take_while(|&b| is_re_ws_byte(b)).count();
+    &s[n..]
 }
 
 /// `reWhitespace.Split(s, 2)`: the text before the first whitespace run and the text after it.
 pub(crate) fn split_ws2(s: &str) -> (&str, Option<&str>) {
-    match s.find(is_re_ws) {
-        Some(i) => {
-            let rest = s[i..].trim_start_matches(is_re_ws);
-            (&s[..i], Some(rest))
-        }
+    match find_re_ws(s) {
+        Some(i) => (&s[..i], Some(skip_re_ws(&s[i..]))),
         None => (s, None),
     }
 }
@@ -59,10 +68,10 @@ fn split_ws_all(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = s;
     loop {
-        match cur.find(is_re_ws) {
+        match find_re_ws(cur) {
             Some(i) => {
                 out.push(cur[..i].to_string());
-                cur = cur[i..].trim_start_matches(is_re_ws);
+                cur = skip_re_ws(&cur[i..]);
             }
             None => {
                 out.push(cur.to_string());
@@ -239,6 +248,9 @@ pub(crate) fn extract_builder_flags(line: &str, esc: char) -> (&str, Vec<String>
 }
 
 /// BuildKit `parseWords`: whitespace-separated words, quotes and escapes kept verbatim.
+///
+/// Since nothing inside a word is dropped except an escape token that ends the input, every
+/// word is a slice of `rest`.
 pub(crate) fn parse_words(rest: &str, esc: char) -> Vec<String> {
     #[derive(PartialEq)]
     enum Ph {
@@ -250,70 +262,68 @@ pub(crate) fn parse_words(rest: &str, esc: char) -> Vec<String> {
     let mut phase = Ph::Spaces;
     let mut quote = '\0';
     let mut blank_ok = false;
-    let mut buf = String::new();
+    let mut start = 0;
     let n = rest.len();
-    let mut pos = 0;
-    loop {
-        let cur = char_at(rest, pos);
-        if phase == Ph::Spaces {
-            let Some(ch) = cur else { break };
-            if ch.is_whitespace() {
-                pos += ch.len_utf8();
-                continue;
-            }
-            phase = Ph::Word;
-        }
-        let Some(mut ch) = cur else {
-            if blank_ok || !buf.is_empty() {
-                words.push(buf);
-            }
-            break;
-        };
+    let mut it = rest.char_indices();
+    while let Some((pos, ch)) = it.next() {
         let w = ch.len_utf8();
-        if phase == Ph::Word {
-            if ch.is_whitespace() {
-                phase = Ph::Spaces;
-                if blank_ok || !buf.is_empty() {
-                    words.push(std::mem::take(&mut buf));
-                }
-                blank_ok = false;
-                pos += w;
-                continue;
-            }
-            if ch == '\'' || ch == '"' {
-                quote = ch;
-                blank_ok = true;
-                phase = Ph::Quote;
-            }
-            if ch == esc {
-                if pos + w >= n {
-                    pos += w;
+        match phase {
+            Ph::Spaces => {
+                if ch.is_whitespace() {
                     continue;
                 }
-                buf.push(ch);
-                pos += w;
-                ch = char_at(rest, pos).unwrap_or(ch);
-            }
-            buf.push(ch);
-            pos += ch.len_utf8();
-            continue;
-        }
-        // Quote
-        if ch == quote {
-            phase = Ph::Word;
-        }
-        if ch == esc && quote != '\'' {
-            if pos + w >= n {
                 phase = Ph::Word;
-                pos += w;
-                continue;
+                start = pos;
+                if ch == '\'' || ch == '"' {
+                    quote = ch;
+                    blank_ok = true;
+                    phase = Ph::Quote;
+                } else if ch == esc {
+                    if pos + w >= n {
+                        // A lone escape token at the very end is dropped.
+                        return words;
+                    }
+                    it.next();
+                }
             }
-            pos += w;
-            buf.push(ch);
-            ch = char_at(rest, pos).unwrap_or(ch);
+            Ph::Word => {
+                if ch.is_whitespace() {
+                    phase = Ph::Spaces;
+                    if blank_ok || pos > start {
+                        words.push(rest[start..pos].to_string());
+                    }
+                    blank_ok = false;
+                    continue;
+                }
+                if ch == '\'' || ch == '"' {
+                    quote = ch;
+                    blank_ok = true;
+                    phase = Ph::Quote;
+                } else if ch == esc {
+                    if pos + w >= n {
+                        if blank_ok || pos > start {
+                            words.push(rest[start..pos].to_string());
+                        }
+                        return words;
+                    }
+                    it.next();
+                }
+            }
+            Ph::Quote => {
+                if ch == quote {
+                    phase = Ph::Word;
+                } else if ch == esc && quote != '\'' {
+                    if pos + w >= n {
+                        words.push(rest[start..pos].to_string());
+                        return words;
+                    }
+                    it.next();
+                }
+            }
         }
-        buf.push(ch);
-        pos += ch.len_utf8();
+    }
+    if phase != Ph::Spaces && (blank_ok || n > start) {
+        words.push(rest[start..].to_string());
     }
     words
 }
@@ -404,4 +414,43 @@ fn parse_health_config(rest: &str) -> ArgsResult {
     let (mut args, json) = parse_maybe_json(next)?;
     args.insert(0, typ.to_string());
     Ok((args, json))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(s: &str) -> Vec<String> {
+        parse_words(s, '\\')
+    }
+
+    #[test]
+    fn words_like_buildkit() {
+        // BuildKit's TestParseWords table.
+        assert_eq!(w("foo"), ["foo"]);
+        assert_eq!(w("foo bar"), ["foo", "bar"]);
+        assert_eq!(w("foo\\ bar"), ["foo\\ bar"]);
+        assert_eq!(w("foo=bar"), ["foo=bar"]);
+        assert_eq!(w("foo bar 'abc xyz'"), ["foo", "bar", "'abc xyz'"]);
+        assert_eq!(w("foo bar \"abc xyz\""), ["foo", "bar", "\"abc xyz\""]);
+        assert_eq!(w("àöû"), ["àöû"]);
+        assert_eq!(w("föo bàr \"âbc xÿz\""), ["föo", "bàr", "\"âbc xÿz\""]);
+        // Escape tokens at the very end are dropped; empty quotes are words.
+        assert_eq!(w("a \\"), ["a"]);
+        assert_eq!(w("ab\\"), ["ab"]);
+        assert_eq!(w("\"ab\\"), ["\"ab"]);
+        assert_eq!(w("'' x"), ["''", "x"]);
+        assert_eq!(w("a\\\"b c"), ["a\\\"b", "c"]);
+        assert_eq!(parse_words("a` b", '`'), ["a` b"]);
+    }
+
+    #[test]
+    fn flags_drop_quotes_and_escapes() {
+        let (rest, flags) = extract_builder_flags("--from=\"a b\" --x=\\y -- --not-a-flag z", '\\');
+        assert_eq!(flags, ["--from=a b", "--x=y"]);
+        assert_eq!(rest.trim(), "--not-a-flag z");
+        let (rest, flags) = extract_builder_flags("--chown=ü:ü src dst", '\\');
+        assert_eq!(flags, ["--chown=ü:ü"]);
+        assert_eq!(rest, "src dst");
+    }
 }

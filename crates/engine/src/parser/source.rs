@@ -22,33 +22,43 @@ pub(crate) struct Source<'a> {
     pub text: &'a str,
     /// Start offset of every line (line 1 starts after the BOM).
     line_starts: Vec<usize>,
+    /// Last line found by [`Source::line_index`]: lookups are mostly in source order.
+    hint: std::cell::Cell<usize>,
 }
 
 impl<'a> Source<'a> {
     pub fn new(text: &'a str, bom_len: usize) -> Self {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(bom_len);
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' && i + 1 < text.len() {
+        for (i, _) in text.match_indices('\n') {
+            if i + 1 < text.len() {
                 line_starts.push(i + 1);
             }
         }
-        Source { text, line_starts }
+        Source {
+            text,
+            line_starts,
+            hint: std::cell::Cell::new(0),
+        }
     }
 
-    /// The physical line starting at byte offset `start` (which must be a line start).
-    pub fn line_at(&self, start: usize) -> Option<Line> {
+    /// The physical line with 0-based index `idx`.
+    pub fn line(&self, idx: usize) -> Option<Line> {
+        let start = *self.line_starts.get(idx)?;
         if start >= self.text.len() {
             return None;
         }
-        let rest = &self.text[start..];
-        let (nl, end) = match rest.find('\n') {
-            Some(i) => (start + i, start + i + 1),
-            None => (self.text.len(), self.text.len()),
-        };
+        let end = self
+            .line_starts
+            .get(idx + 1)
+            .copied()
+            .unwrap_or(self.text.len());
         let bytes = self.text.as_bytes();
-        let mut content_end = nl;
-        while content_end > start && (bytes[content_end - 1] == b'\r') {
+        let mut content_end = end;
+        if content_end > start && bytes[content_end - 1] == b'\n' {
+            content_end -= 1;
+        }
+        while content_end > start && bytes[content_end - 1] == b'\r' {
             content_end -= 1;
         }
         Some(Line {
@@ -58,10 +68,30 @@ impl<'a> Source<'a> {
         })
     }
 
+    /// Byte offset where line `idx` starts (the end of the text past the last line).
+    pub fn line_start(&self, idx: usize) -> usize {
+        self.line_starts
+            .get(idx)
+            .copied()
+            .unwrap_or(self.text.len())
+            .min(self.text.len())
+    }
+
     /// 0-based index of the line containing byte offset `off`.
     fn line_index(&self, off: usize) -> usize {
-        let p = self.line_starts.partition_point(|&s| s <= off);
-        p.saturating_sub(1)
+        let ls = &self.line_starts;
+        let in_line = |i: usize| ls[i] <= off && ls.get(i + 1).is_none_or(|&n| off < n);
+        let h = self.hint.get().min(ls.len() - 1);
+        if in_line(h) {
+            return h;
+        }
+        if h + 1 < ls.len() && in_line(h + 1) {
+            self.hint.set(h + 1);
+            return h + 1;
+        }
+        let p = ls.partition_point(|&s| s <= off).saturating_sub(1);
+        self.hint.set(p);
+        p
     }
 
     fn col(&self, line_idx: usize, off: usize) -> u32 {

@@ -30,38 +30,43 @@ fn match_case(opt: &str, orig: &str) -> String {
 /// The closest option to `val` (distance < 3), or `None` (also when `val` is an option).
 /// Ties go to the first option in the list.
 pub(crate) fn search(val: &str, options: &[&str], case_sensitive: bool) -> Option<String> {
-    // Very long words cannot be within distance 2 of a short option; skip the work.
+    // A word more than 2 characters longer than every option cannot be within distance 2.
     let longest = options.iter().map(|o| o.chars().count()).max().unwrap_or(0);
-    if val.len() > longest * 4 + 8 {
+    if val.len() > 4 * (longest + 2) || val.chars().count() > longest + 2 {
         return None;
     }
-    let v = if case_sensitive {
-        val.to_string()
-    } else {
-        val.to_lowercase()
+    let fold = |s: &str| {
+        if case_sensitive {
+            s.to_string()
+        } else {
+            s.to_lowercase()
+        }
     };
-    let mut best: Option<String> = None;
+    let v = fold(val);
+    let mut best: Option<&str> = None;
     let mut mindist = 3;
     for opt in options {
-        let o = if case_sensitive {
-            opt.to_string()
-        } else {
-            opt.to_lowercase()
-        };
+        let o = fold(opt);
         if v == o {
             return None;
         }
+        // Cheap lower bound before the quadratic distance.
+        if v.chars().count().abs_diff(o.chars().count()) >= mindist {
+            continue;
+        }
         let d = levenshtein(&v, &o);
         if d < mindist {
-            best = Some(if case_sensitive {
-                o
-            } else {
-                match_case(&o, val)
-            });
+            best = Some(opt);
             mindist = d;
         }
     }
-    best
+    best.map(|o| {
+        if case_sensitive {
+            o.to_string()
+        } else {
+            match_case(o, val)
+        }
+    })
 }
 
 /// `msg` plus ` (did you mean X?)` when there is a close option.

@@ -38,8 +38,29 @@ pub(crate) const INSTRUCTIONS: &[&str] = &[
     "WORKDIR",
 ];
 
-pub(crate) fn is_known(lower: &str) -> bool {
-    INSTRUCTIONS.iter().any(|k| k.eq_ignore_ascii_case(lower))
+/// The upper-case name of a known (lower-case) keyword.
+pub(crate) fn known_upper(lower: &str) -> Option<&'static str> {
+    Some(match lower {
+        "add" => "ADD",
+        "arg" => "ARG",
+        "cmd" => "CMD",
+        "copy" => "COPY",
+        "entrypoint" => "ENTRYPOINT",
+        "env" => "ENV",
+        "expose" => "EXPOSE",
+        "from" => "FROM",
+        "healthcheck" => "HEALTHCHECK",
+        "label" => "LABEL",
+        "maintainer" => "MAINTAINER",
+        "onbuild" => "ONBUILD",
+        "run" => "RUN",
+        "shell" => "SHELL",
+        "stopsignal" => "STOPSIGNAL",
+        "user" => "USER",
+        "volume" => "VOLUME",
+        "workdir" => "WORKDIR",
+        _ => return None,
+    })
 }
 
 /// Where an instruction sits in the source, for diagnostics.
@@ -327,10 +348,9 @@ pub(crate) fn build_instruction(
     span: Span,
     ctx: &mut Ctx,
 ) -> Instruction {
-    let keyword = if is_known(&p.keyword) {
-        p.keyword.to_uppercase()
-    } else {
-        p.keyword_raw.clone()
+    let keyword = match known_upper(&p.keyword) {
+        Some(k) => k.to_string(),
+        None => p.keyword_raw.clone(),
     };
     let flags = p
         .flags
@@ -619,8 +639,8 @@ fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
     }
     // BuildKit looks heredocs up by name (a later body with the same name wins); a name
     // used twice as a source is kept once so repeated sources cannot multiply the body.
-    let by_name: std::collections::HashMap<&str, &Heredoc> =
-        heredocs.iter().map(|h| (h.name.as_str(), h)).collect();
+    // (Built lazily: most COPYs have no heredoc source.)
+    let mut by_name: Option<std::collections::HashMap<&str, &Heredoc>> = None;
     let mut seen = std::collections::HashSet::new();
     let mut sources = Vec::new();
     let mut docs = Vec::new();
@@ -630,7 +650,9 @@ fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
                 if !seen.insert(w.name.clone()) {
                     continue;
                 }
-                let found = by_name.get(w.name.as_str()).copied();
+                let map = by_name
+                    .get_or_insert_with(|| heredocs.iter().map(|h| (h.name.as_str(), h)).collect());
+                let found = map.get(w.name.as_str()).copied();
                 let mut h = match found {
                     Some(h) => h.clone(),
                     None => Heredoc {

@@ -342,6 +342,21 @@ impl PatternMatcher {
         Ok(decided)
     }
 
+    /// `MatchesExact`: like [`PatternMatcher::matches_or_parent_matches`] without looking
+    /// at parent directories.
+    pub fn matches_exact(&self, path: &str) -> Result<bool, PatternError> {
+        let mut matched = false;
+        for rule in &self.rules {
+            if rule.exclusion != matched {
+                continue;
+            }
+            if rule.matches(path)? {
+                matched = !rule.exclusion;
+            }
+        }
+        Ok(matched)
+    }
+
     /// The deprecated `Matches`: like [`PatternMatcher::matches_or_parent_matches`] but it
     /// only tries the one parent directory with as many components as the pattern.
     pub fn matches(&self, path: &str) -> Result<bool, PatternError> {

@@ -75,6 +75,43 @@ fn deciding_pattern_explains_the_verdict() {
 }
 
 #[test]
+fn simple_globs_agree_with_filepath_match() {
+    // With only literals, `*` and `?` (no `**`, classes or escapes), moby's regexp and Go's
+    // filepath.Match are the same language; MatchesExact must agree with filepath.Match.
+    let alphabet = ["a", "b", "/", "*", "?", "."];
+    let mut pats = vec![String::new()];
+    for _ in 0..4 {
+        let mut next = Vec::new();
+        for p in &pats {
+            for c in alphabet {
+                next.push(format!("{p}{c}"));
+            }
+        }
+        pats.extend(next);
+    }
+    let names = [
+        "", "a", "b", "ab", "a/b", "ba/a", "a.b", ".", "aa/bb", "a/", "/a", "ab/ab",
+    ];
+    let mut compared = 0;
+    for p in pats.iter().filter(|p| !p.contains("**") && !p.is_empty()) {
+        // moby cleans the pattern first; compare on cleaned patterns only.
+        if clean_path(p) != *p || p.starts_with('!') {
+            continue;
+        }
+        let m = pm(&[p]);
+        for n in names {
+            assert_eq!(
+                m.matches_exact(n).unwrap(),
+                filepath_match(p, n).unwrap(),
+                "pattern {p:?} name {n:?}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 5_000, "{compared}");
+}
+
+#[test]
 fn deprecated_matches_only_checks_one_parent() {
     let m = pm(&["**/x"]);
     assert!(m.matches_or_parent_matches("x/y/z").unwrap());

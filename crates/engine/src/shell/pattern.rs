@@ -319,8 +319,8 @@ pub(crate) fn replace_all(
         if a1 > last_end || a0 == 0 {
             let before = out.len();
             expand_template(&mut out, template, value, (a0, a1));
-            // Charge what the replacement produced (the template may copy the match).
-            budget.charge((out.len() - before) as u64 + 1)?;
+            // Charge scanning the template and what it produced (it may copy the match).
+            budget.charge((out.len() - before + template.len()) as u64 + 1)?;
         }
         last_end = a1;
         let width = value[search..].chars().next().map_or(0, char::len_utf8);

@@ -57,6 +57,20 @@ pub fn runs_tool(text: &str, tool: &str) -> bool {
         .any(|w| *w == tool || w.rsplit('/').next() == Some(tool))
 }
 
+/// True when the command runs `prog` followed (within a few words) by `sub`; `sub` empty:
+/// just `prog`.
+pub fn has_pair(text: &str, prog: &str, sub: &str) -> bool {
+    let w = words(text);
+    w.iter().enumerate().any(|(i, x)| {
+        (*x == prog || x.rsplit('/').next() == Some(prog))
+            && (sub.is_empty()
+                || w[i + 1..]
+                    .iter()
+                    .take(4)
+                    .any(|y| y.trim_end_matches(':') == sub))
+    })
+}
+
 /// Tools that read environment variables with a given prefix on their own, so a RUN running
 /// the tool uses the variable without mentioning it.
 const IMPLICIT_ENV: &[(&str, &[&str])] = &[
@@ -242,10 +256,41 @@ pub fn rewrite_dockerfiles(
     Some(out)
 }
 
+/// Like [`rewrite_dockerfiles`] for a fix anchored on one instruction: `line` is its line in
+/// B's Dockerfile; in A's (when B's is edited) the counterpart instruction is used. `f` gets
+/// the text, its parse and the instruction's index.
+pub fn rewrite_at(
+    s: &Scenario,
+    rule: &str,
+    line: u32,
+    f: impl Fn(&str, &Dockerfile, usize) -> Option<String>,
+) -> Option<Scenario> {
+    let df_b = crate::parse(s.dockerfile_b());
+    let ib = df_b.instructions.iter().position(|i| i.span.line == line)?;
+    let edited = s.change.dockerfile.is_some();
+    rewrite_dockerfiles(s, rule, |text, df| {
+        if !edited || text != s.dockerfile {
+            return f(text, df, ib);
+        }
+        // A's text: find the counterpart of B's instruction.
+        let map = map_instructions(df, &df_b);
+        let ia = map.get(ib).copied().flatten()?;
+        f(text, df, ia)
+    })
+}
+
 /// Common bookkeeping for every rewritten scenario.
 pub fn finish(before: &Scenario, after: &mut Scenario, rule: &str) {
     after.observed.clear();
-    after.name = Some(match &before.name {
+    after.name = Some(match before.name.as_deref() {
+        // Already rewritten by advice: list this rule in the same suffix.
+        Some(n) if n.ends_with(']') && n.contains(" [layerlab advice: ") => {
+            if n.contains(rule) {
+                n.to_string()
+            } else {
+                format!("{}, {rule}]", &n[..n.len() - 1])
+            }
+        }
         Some(n) => format!("{n} [layerlab advice: {rule}]"),
         None => format!("[layerlab advice: {rule}]"),
     });

@@ -3,7 +3,7 @@
 //! install after it rebuilds too (R11) although the dependency manifests did not change.
 //! Fix: copy the manifests first, install, then copy the rest.
 
-use super::common::{self, runs_tool, stage_instructions, words};
+use super::common::{self, has_pair, runs_tool, stage_instructions, words};
 use super::edit::Edits;
 use super::{Ctx, Finding, Rule, Severity};
 use crate::ast::{Command, CopyCmd, Dockerfile, Instruction};
@@ -125,14 +125,6 @@ fn manifests_in(ctx: &Context, eco: &Eco) -> Vec<String> {
     v
 }
 
-fn has_pair(text: &str, prog: &str, sub: &str) -> bool {
-    let w = words(text);
-    w.iter().enumerate().any(|(i, x)| {
-        (*x == prog || x.rsplit('/').next() == Some(prog))
-            && (sub.is_empty() || w[i + 1..].iter().take(4).any(|y| *y == sub))
-    })
-}
-
 /// A RUN that installs dependencies: (ecosystems, manifests it needs, pure) — pure when it
 /// needs nothing but the manifests, so it can move before `COPY . .`.
 fn install_run(ins: &Instruction, ctx: &Context) -> Option<(Vec<String>, bool)> {
@@ -168,7 +160,7 @@ fn install_run(ins: &Instruction, ctx: &Context) -> Option<(Vec<String>, bool)> 
     Some((manifests, !(other_file || bare_dot || builds)))
 }
 
-fn copies_whole_context(c: &CopyCmd) -> bool {
+pub(super) fn copies_whole_context(c: &CopyCmd) -> bool {
     c.from.is_none()
         && c.heredocs.is_empty()
         && c.sources.iter().any(|s| {
@@ -281,13 +273,9 @@ fn detect(cx: &Ctx) -> Vec<Finding> {
 fn rewrite(s: &Scenario, key: &str) -> Option<Scenario> {
     let line: u32 = key.parse().ok()?;
     let ctx = context_of(s);
-    common::rewrite_dockerfiles(s, RULE.id, |text, df| {
-        // Same occurrence in each file: the whole-context COPY on that line, or the only one.
+    common::rewrite_at(s, RULE.id, line, |text, df, idx| {
         let all = find(s, df, &ctx);
-        let fd = all
-            .iter()
-            .find(|f| df.instructions[f.copy].span.line == line)
-            .or_else(|| (all.len() == 1).then(|| &all[0]))?;
+        let fd = all.iter().find(|f| f.copy == idx)?;
         if !fd.movable {
             return None;
         }

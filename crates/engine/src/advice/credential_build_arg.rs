@@ -122,15 +122,17 @@ fn rewrite(s: &Scenario, key: &str) -> Option<Scenario> {
 /// Dockerfile) to its secrets.
 pub(super) fn to_secret(s: &Scenario, rule: &str, stage: usize, name: &str) -> Option<Scenario> {
     let id = secret_id(name);
-    // The value the declaration carried in the Dockerfile (default / ENV literal), if any.
-    let literal = std::cell::RefCell::new(None::<String>);
+    // The values the declaration carried in the Dockerfile (default / ENV literal), per file:
+    // A first, then B when B's Dockerfile is edited.
+    let literals = std::cell::RefCell::new(Vec::<(bool, Option<String>)>::new());
     let mut out = common::rewrite_dockerfiles(s, rule, |text, df| {
         let (t, lit) = secret_text(text, df, stage, name, &id)?;
-        if lit.is_some() {
-            *literal.borrow_mut() = lit;
-        }
+        literals.borrow_mut().push((text == s.dockerfile, lit));
         Some(t)
     })?;
+    let lits = literals.into_inner();
+    let lit_a = lits.iter().find(|(a, _)| *a).and_then(|(_, l)| l.clone());
+    let lit_b = lits.iter().find(|(a, _)| !*a).and_then(|(_, l)| l.clone());
     let still_declared = |text: &str| {
         let df = crate::parse(text);
         df.instructions.iter().any(|i| {
@@ -140,7 +142,13 @@ pub(super) fn to_secret(s: &Scenario, rule: &str, stage: usize, name: &str) -> O
     };
     let keep_args = still_declared(&out.dockerfile) || still_declared(out.dockerfile_b());
     let (va, vb) = arg_values(s, name);
-    let va = va.or_else(|| literal.borrow().clone());
+    let passed_changes = s.change.args.contains_key(name);
+    let va = va.or(lit_a.clone());
+    let vb = if passed_changes {
+        vb
+    } else {
+        vb.or(lit_b.or(lit_a))
+    };
     if !keep_args {
         out.args.remove(name);
         out.change.args.remove(name);
@@ -148,7 +156,7 @@ pub(super) fn to_secret(s: &Scenario, rule: &str, stage: usize, name: &str) -> O
     if let Some(v) = &va {
         out.secrets.insert(id.clone(), v.clone());
     }
-    if s.change.args.contains_key(name) {
+    if vb != va {
         out.change.secrets.insert(id.clone(), vb);
     }
     Some(out)

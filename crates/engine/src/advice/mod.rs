@@ -12,9 +12,21 @@
 //! Invariants: pure (no I/O), never panics, every rewrite parses without new errors.
 
 mod common;
-mod copy_all_before_deps;
-mod credential_build_arg;
 mod edit;
+
+mod add_remote_url;
+mod apt_update_alone;
+mod build_metadata_early;
+mod cache_export_docker_driver;
+mod cache_from_no_inline;
+mod cache_mount_missing;
+mod copy_all_before_deps;
+mod copy_from_image_not_stage;
+mod credential_build_arg;
+mod dockerignore_missing;
+mod multistage_final_image_cache;
+mod save_load_cache;
+mod secrets_in_arg_or_env;
 mod volatile_arg_early;
 
 use crate::ast::Dockerfile;
@@ -170,7 +182,18 @@ pub(crate) struct Rule {
 const RULES: &[&Rule] = &[
     &volatile_arg_early::RULE,
     &credential_build_arg::RULE,
+    &secrets_in_arg_or_env::RULE,
     &copy_all_before_deps::RULE,
+    &dockerignore_missing::RULE,
+    &build_metadata_early::RULE,
+    &apt_update_alone::RULE,
+    &cache_mount_missing::RULE,
+    &add_remote_url::RULE,
+    &copy_from_image_not_stage::RULE,
+    &multistage_final_image_cache::RULE,
+    &cache_from_no_inline::RULE,
+    &save_load_cache::RULE,
+    &cache_export_docker_driver::RULE,
 ];
 
 /// Ids of every rule.

@@ -24,8 +24,6 @@ pub(super) struct Plan {
     pub decl: usize,
     /// `ENV K=$NAME` instructions carrying the value on, moved with the ARG.
     pub carriers: Vec<usize>,
-    /// Names the value travels under (the arg and its ENV copies).
-    pub names: Vec<String>,
     /// The first instruction using the value after the carriers; `None`: nothing visibly uses it.
     pub first_user: Option<usize>,
     /// RUN instructions between the declaration and the first user (they get the value for
@@ -123,7 +121,6 @@ pub(super) fn plan(df: &Dockerfile, stage: usize, name: &str) -> Option<Plan> {
     Some(Plan {
         decl,
         carriers,
-        names,
         first_user,
         presumed,
         runs_between,

@@ -143,17 +143,19 @@ fn detect(cx: &Ctx) -> Vec<Finding> {
                 flags.join(" ")
             );
             let rebuilt = cx.status(Builder::Buildkit, line) == Some(Status::Rebuilt);
+            // The missing mount makes no step rebuild; it makes a re-run expensive.
             f.cost = Some(CostNote {
-                buildkit: if rebuilt { vec![line] } else { Vec::new() },
+                buildkit: Vec::new(),
                 classic: Vec::new(),
                 text: if rebuilt {
                     format!(
-                        "In this scenario BuildKit re-runs line {line}; with the mount its downloads would come from the cache."
+                        "It causes no rebuilds, but in this scenario BuildKit re-runs line {line}, and with the mount its downloads \
+                         would come from the cache."
                     )
                 } else {
                     format!("In this scenario line {line} stays cached, so the mount would not save anything here.")
                 },
-                keep_severity: false,
+                keep_severity: rebuilt,
             });
             f
         })

@@ -9,12 +9,7 @@ use std::collections::BTreeMap;
 
 /// Default seconds per instruction kind when it re-executes. Rough, typical numbers: a RUN
 /// installs packages or compiles, a FROM pulls a base image, a COPY hashes and writes files.
-pub const DEFAULT_COSTS: &[(&str, u32)] = &[
-    ("RUN", 30),
-    ("FROM", 10),
-    ("COPY", 2),
-    ("ADD", 3),
-];
+pub const DEFAULT_COSTS: &[(&str, u32)] = &[("RUN", 30), ("FROM", 10), ("COPY", 2), ("ADD", 3)];
 
 /// Instruction kinds listed in the cost editor.
 pub const KINDS: &[&str] = &["RUN", "FROM", "COPY", "ADD"];

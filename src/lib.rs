@@ -1,16 +1,38 @@
-//! The layerlab playground (Yew). See `docs/EMBED.md` for the embed protocol.
+//! The layerlab playground (Yew): a [`layerlab_engine::Scenario`] plus UI state, rendered as an
+//! editor, a changes panel and side-by-side results. See `docs/EMBED.md` for the embed mode.
+//!
+//! Pure modules (unit-tested natively): [`share`] (link codec), [`model`] (state and edits),
+//! [`analysis`] (engine calls and facts for the UI), [`highlight`], [`costs`], [`examples`].
+//! Browser-only: [`web`] and [`components`].
+
+pub mod analysis;
+pub mod components;
 pub mod costs;
+pub mod examples;
+pub mod highlight;
+pub mod model;
 pub mod share;
+pub mod web;
 
-use yew::prelude::*;
-
-#[function_component]
-pub fn App() -> Html {
-    let df = layerlab_engine::parse("FROM alpine\nRUN echo hi\n");
-    html! { <main><h1>{ "layerlab" }</h1><p>{ format!("{} instructions", df.instructions.len()) }</p></main> }
-}
+pub use components::app::App;
 
 /// Mounts the app on `<body>`.
 pub fn start() {
     yew::Renderer::<App>::new().render();
+}
+
+/// Milliseconds from a monotonic clock (the browser's `performance.now()`; 0 natively, where
+/// only tests run).
+pub fn clock_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map(|p| p.now())
+            .unwrap_or(0.0)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0.0
+    }
 }

@@ -148,42 +148,45 @@ pub fn decode(fragment: &str) -> Result<SharedState, DecodeError> {
 }
 
 /// Reads a state document of any known version (also used for `postMessage` `set-state`).
-pub fn from_json(text: &str) -> Result<SharedState, DecodeError> {
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| DecodeError::BadState(format!("not JSON ({e})")))?;
-    migrate(value)
-}
-
-/// Brings any known state version to the current one.
 ///
 /// - version 0: a bare [`Scenario`] (no wrapper), as the CLI and the scenario files write it;
 /// - version 1: `{"v":1,"scenario":{...},"ui":{...}}`.
 ///
-/// A future version 2 adds a `1 => ...` step here that rewrites the JSON value, so links made
-/// today keep opening.
-pub fn migrate(value: serde_json::Value) -> Result<SharedState, DecodeError> {
-    let obj = value
-        .as_object()
-        .ok_or_else(|| DecodeError::BadState("expected a JSON object".into()))?;
-    let version = match obj.get("v") {
-        None if obj.contains_key("dockerfile") => 0,
+/// A future version 2 adds a `1 => ...` step here that rewrites the old document, so links
+/// made today keep opening. (Parsing goes through `&str` only: a second, `Value`-based
+/// deserialisation path for the scenario would double its code in the wasm bundle.)
+pub fn from_json(text: &str) -> Result<SharedState, DecodeError> {
+    #[derive(Deserialize)]
+    struct Peek {
+        #[serde(default)]
+        v: Option<serde_json::Number>,
+        #[serde(default)]
+        dockerfile: Option<serde::de::IgnoredAny>,
+    }
+    let peek: Peek = serde_json::from_str(text).map_err(|e| {
+        DecodeError::BadState(if e.is_data() {
+            "expected a JSON object".into()
+        } else {
+            format!("not JSON ({e})")
+        })
+    })?;
+    let version = match peek.v {
+        None if peek.dockerfile.is_some() => 0,
         None => {
             return Err(DecodeError::BadState(
                 "neither a scenario nor a playground state".into(),
             ))
         }
-        Some(v) => v
+        Some(n) => n
             .as_u64()
             .and_then(|v| u32::try_from(v).ok())
             .ok_or_else(|| DecodeError::BadState("\"v\" must be a small number".into()))?,
     };
     match version {
-        0 => {
-            let scenario: Scenario =
-                serde_json::from_value(value).map_err(|e| DecodeError::BadState(e.to_string()))?;
-            Ok(SharedState::new(scenario, SharedUi::default()))
-        }
-        1 => serde_json::from_value(value).map_err(|e| DecodeError::BadState(e.to_string())),
+        0 => Scenario::from_json(text)
+            .map(|s| SharedState::new(s, SharedUi::default()))
+            .map_err(DecodeError::BadState),
+        1 => serde_json::from_str(text).map_err(|e| DecodeError::BadState(e.to_string())),
         v => Err(DecodeError::NewerVersion(v)),
     }
 }
@@ -293,7 +296,11 @@ mod tests {
         let mut st = sample();
         st.scenario.dockerfile = "RUN echo hello world\n".repeat(200);
         let frag = encode(&st);
-        assert!(frag.len() < st.scenario.dockerfile.len() / 10, "{}", frag.len());
+        assert!(
+            frag.len() < st.scenario.dockerfile.len() / 10,
+            "{}",
+            frag.len()
+        );
     }
 
     #[test]
@@ -380,7 +387,11 @@ mod tests {
             }
         }
         // Adler-32 + inflate catch nearly every edit (the last char may only hold padding bits).
-        assert!(rejected >= frag.len() - 3 - 2, "{rejected} of {}", frag.len() - 3);
+        assert!(
+            rejected >= frag.len() - 3 - 2,
+            "{rejected} of {}",
+            frag.len() - 3
+        );
     }
 
     #[test]
@@ -436,7 +447,10 @@ mod tests {
         ] {
             let m = e.to_string();
             assert!(m.starts_with("This link"), "{m}");
-            assert!(m.ends_with('.') || m.ends_with(')') || m.ends_with('?') || m.ends_with('x'), "{m}");
+            assert!(
+                m.ends_with('.') || m.ends_with(')') || m.ends_with('?') || m.ends_with('x'),
+                "{m}"
+            );
         }
     }
 }

@@ -1,0 +1,395 @@
+//! The root component: builds the initial state (URL fragment or the default example), keeps
+//! the URL in sync with the state, and lays out the playground or the embed view.
+
+use super::changes::ChangesPanel;
+use super::editor::Editor;
+use super::embed::EmbedView;
+use super::graph::StageGraphView;
+use super::results::{Summary, TimeEstimate, VerdictTable, WhyPanel};
+use super::share_panel::SharePanel;
+use super::{use_store, Store};
+use crate::examples::{self, Group, EXAMPLES};
+use crate::model::{Action, AppState};
+use crate::share::{self, SharedState, SharedUi};
+use crate::web::{self, PageOptions};
+use gloo::events::EventListener;
+use gloo::timers::callback::Timeout;
+use layerlab_engine::report::Builder;
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Initial state: the link's state when the fragment holds one, else the default example.
+pub fn initial_state(fragment: &str, opts: &PageOptions) -> AppState {
+    let frag = fragment.trim_start_matches('#');
+    let (mut st, notice) = if frag.is_empty() {
+        (
+            SharedState::new(examples::default_scenario(), SharedUi::default()),
+            None,
+        )
+    } else {
+        match share::decode(frag) {
+            Ok(st) => (st, None),
+            Err(e) => (
+                SharedState::new(examples::default_scenario(), SharedUi::default()),
+                Some(format!("{e} Showing the default example instead.")),
+            ),
+        }
+    };
+    if let Some(b) = opts.builder {
+        st.ui.focus = Some(b);
+    }
+    let mut app = AppState::new(st.scenario, st.ui);
+    app.tr.notice = notice;
+    app
+}
+
+#[function_component]
+pub fn App() -> Html {
+    let opts = use_memo((), |_| PageOptions::from_query(&web::location_search()));
+    let store = use_reducer({
+        let opts = opts.clone();
+        move || initial_state(&web::location_hash(), &opts)
+    });
+    // Latest state for listeners registered once.
+    let latest: Rc<RefCell<SharedState>> = use_mut_ref(|| store.shared());
+    *latest.borrow_mut() = store.shared();
+
+    // Theme override (embed `mode=`); otherwise CSS follows the system.
+    use_effect_with(opts.mode, |mode| {
+        web::set_theme(*mode);
+    });
+
+    // URL ← state (debounced: history.replaceState is rate-limited by browsers).
+    {
+        let timer: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
+        let latest = latest.clone();
+        let opts = opts.clone();
+        use_effect_with(store.revision, move |rev| {
+            if *rev > 0 {
+                let latest = latest.clone();
+                let t = Timeout::new(250, move || {
+                    let st = latest.borrow().clone();
+                    web::replace_fragment(&share::encode(&st));
+                    if opts.embed {
+                        post_state(&st, opts.origin.as_deref());
+                    }
+                });
+                *timer.borrow_mut() = Some(t);
+            }
+        });
+    }
+
+    // State ← URL when the user pastes another link into the address bar.
+    {
+        let dispatcher = store.dispatcher();
+        let latest = latest.clone();
+        use_effect_with((), move |_| {
+            let listener = EventListener::new(&web::window(), "hashchange", move |_| {
+                let frag = web::location_hash();
+                let frag = frag.trim_start_matches('#');
+                if frag.is_empty() || frag == share::encode(&latest.borrow()) {
+                    return;
+                }
+                match share::decode(frag) {
+                    Ok(st) => dispatcher.dispatch(Action::Load(Box::new(st))),
+                    Err(e) => {
+                        let msg = e.to_string();
+                        dispatcher.dispatch(Action::ui(move |_, tr| tr.notice = Some(msg.clone())))
+                    }
+                }
+            });
+            move || drop(listener)
+        });
+    }
+
+    // Embed protocol: ready, resize, state; accept set-state / get-state from the parent.
+    {
+        let dispatcher = store.dispatcher();
+        let latest = latest.clone();
+        let opts = opts.clone();
+        use_effect_with((), move |_| {
+            let mut keep: Vec<Box<dyn std::any::Any>> = Vec::new();
+            if opts.embed {
+                let origin = opts.origin.clone();
+                web::post_to_parent(
+                    &web::Outgoing::Ready {
+                        source: "layerlab",
+                        v: 1,
+                    },
+                    origin.as_deref(),
+                );
+                let o2 = origin.clone();
+                keep.push(Box::new(EventListener::new(
+                    &web::window(),
+                    "message",
+                    move |ev| {
+                        let Some(ev) = wasm_bindgen::JsCast::dyn_ref::<web_sys::MessageEvent>(ev)
+                        else {
+                            return;
+                        };
+                        if !web::accept_message(ev, o2.as_deref()) {
+                            return;
+                        }
+                        let Some(msg) = web::read_message(ev) else {
+                            return;
+                        };
+                        match msg.command() {
+                            Ok(web::Command::SetState(st)) => dispatcher.dispatch(Action::Load(st)),
+                            Ok(web::Command::GetState) => {
+                                post_state(&latest.borrow(), o2.as_deref())
+                            }
+                            Err(message) => web::post_to_parent(
+                                &web::Outgoing::Error {
+                                    source: "layerlab",
+                                    v: 1,
+                                    message,
+                                },
+                                o2.as_deref(),
+                            ),
+                        }
+                    },
+                )));
+                keep.push(Box::new(ResizeReporter::start(origin)));
+            }
+            move || drop(keep)
+        });
+    }
+
+    let view = if opts.embed {
+        html! { <EmbedView editable={opts.editable} /> }
+    } else {
+        html! { <Playground /> }
+    };
+    html! {
+        <ContextProvider<Store> context={store}>
+            { view }
+        </ContextProvider<Store>>
+    }
+}
+
+fn post_state(st: &SharedState, origin: Option<&str>) {
+    let fragment = share::encode(st);
+    let url = format!("{}#{}", web::base_url(), fragment);
+    web::post_to_parent(
+        &web::Outgoing::State {
+            source: "layerlab",
+            v: 1,
+            state: Box::new(st.clone()),
+            fragment,
+            url,
+        },
+        origin,
+    );
+}
+
+/// Posts `resize` whenever the document height changes (ResizeObserver on <html>).
+struct ResizeReporter {
+    observer: Option<web_sys::ResizeObserver>,
+    _callback: wasm_bindgen::closure::Closure<dyn FnMut()>,
+}
+
+impl ResizeReporter {
+    fn start(origin: Option<String>) -> ResizeReporter {
+        let last = Rc::new(RefCell::new(0u32));
+        let callback = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+            let h = web::document_height();
+            if h != *last.borrow() {
+                *last.borrow_mut() = h;
+                web::post_to_parent(
+                    &web::Outgoing::Resize {
+                        source: "layerlab",
+                        v: 1,
+                        height: h,
+                    },
+                    origin.as_deref(),
+                );
+            }
+        });
+        let observer =
+            web_sys::ResizeObserver::new(wasm_bindgen::JsCast::unchecked_ref(callback.as_ref()))
+                .ok();
+        if let (Some(o), Some(el)) = (
+            &observer,
+            web::window().document().and_then(|d| d.document_element()),
+        ) {
+            o.observe(&el);
+        }
+        ResizeReporter {
+            observer,
+            _callback: callback,
+        }
+    }
+}
+
+impl Drop for ResizeReporter {
+    fn drop(&mut self) {
+        if let Some(o) = &self.observer {
+            o.disconnect();
+        }
+    }
+}
+
+#[function_component]
+pub fn FocusToggle() -> Html {
+    let store = use_store();
+    let focus = store.focus();
+    let btn = |b: Builder, label: &'static str| {
+        let store = store.clone();
+        let onclick = Callback::from(move |_: MouseEvent| {
+            store.dispatch(Action::ui(move |ui, _| ui.focus = Some(b)))
+        });
+        html! {
+            <button type="button" class={classes!("seg", (focus == b).then_some("on"))} aria-pressed={(focus == b).to_string()} {onclick}>{ label }</button>
+        }
+    };
+    html! {
+        <div class="focus" role="group" aria-label="Builder shown in the editor gutter">
+            <span class="muted">{ "Gutter: " }</span>
+            { btn(Builder::Classic, "classic") }
+            { btn(Builder::Buildkit, "BuildKit") }
+        </div>
+    }
+}
+
+#[function_component]
+pub fn Gallery() -> Html {
+    let store = use_store();
+    let details = use_node_ref();
+    let group = |g: Group, title: &'static str| {
+        let cards: Html = EXAMPLES
+            .iter()
+            .filter(|e| e.group == g)
+            .map(|e| {
+                let sc = e.scenario();
+                let onclick = {
+                    let store = store.clone();
+                    let details = details.clone();
+                    let sc = sc.clone();
+                    Callback::from(move |_: MouseEvent| {
+                        let ui = SharedUi {
+                            focus: store.ui.focus,
+                            ..Default::default()
+                        };
+                        store.dispatch(Action::Load(Box::new(SharedState::new(sc.clone(), ui))));
+                        if let Some(d) = details.cast::<web_sys::Element>() {
+                            let _ = d.remove_attribute("open");
+                        }
+                    })
+                };
+                html! {
+                    <li>
+                        <button type="button" class="card" data-example={e.id} {onclick}>
+                            <strong>{ sc.name.clone().unwrap_or_default() }</strong>
+                            <span>{ sc.description.clone().unwrap_or_default() }</span>
+                        </button>
+                    </li>
+                }
+            })
+            .collect();
+        html! {
+            <div class="gallery-group">
+                <h3>{ title }</h3>
+                <ul class="cards plain">{ cards }</ul>
+            </div>
+        }
+    };
+    let stories = group(Group::Story, "Stories");
+    let pitfalls = group(Group::Pitfall, "Classic pitfalls");
+    html! {
+        <details class="gallery" ref={details}>
+            <summary>{ "Examples" }</summary>
+            <div class="gallery-pop">
+                { stories }
+                { pitfalls }
+            </div>
+        </details>
+    }
+}
+
+#[function_component]
+pub fn Notice() -> Html {
+    let store = use_store();
+    let Some(msg) = store.tr.notice.clone() else {
+        return Html::default();
+    };
+    let dismiss = {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| store.dispatch(Action::ui(|_, tr| tr.notice = None)))
+    };
+    html! {
+        <div class="notice" role="alert">
+            <span>{ msg }</span>
+            <button type="button" onclick={dismiss} aria-label="dismiss">{ "×" }</button>
+        </div>
+    }
+}
+
+#[function_component]
+pub fn ScenarioIntro() -> Html {
+    let store = use_store();
+    let s = &store.scenario;
+    let name = s.name.clone().unwrap_or_else(|| "Your scenario".into());
+    html! {
+        <section class="intro">
+            <h2 class="scenario-name">{ name }</h2>
+            if let Some(d) = &s.description { <p class="muted">{ d }</p> }
+        </section>
+    }
+}
+
+#[function_component]
+pub fn Playground() -> Html {
+    let store = use_store();
+    html! {
+        <div class="app">
+            <header class="top">
+                <div class="brand">
+                    <h1>{ "layerlab" }</h1>
+                    <p class="tagline">{ "Why did my Docker build not use the cache?" }</p>
+                </div>
+                <nav class="actions" aria-label="Playground">
+                    <Gallery />
+                    <FocusToggle />
+                    <SharePanel />
+                </nav>
+            </header>
+            <Notice />
+            <ScenarioIntro />
+            <main class="grid">
+                <div class="col col-left">
+                    <Editor />
+                    <ChangesPanel />
+                </div>
+                <div class="col col-right">
+                    <Summary />
+                    <VerdictTable />
+                    <WhyPanel />
+                    <StageGraphView />
+                    <TimeEstimate />
+                </div>
+            </main>
+            <footer class="foot muted">
+                <span>{ "Runs entirely in your browser; nothing is uploaded." }</span>
+                <span class="timing" data-analysis-us={micros(store.analysis.ms).to_string()}>
+                    { format!(" Analysis: {} ms.", millis_text(store.analysis.ms)) }
+                </span>
+            </footer>
+        </div>
+    }
+}
+
+/// Whole microseconds (integer formatting keeps float formatting code out of the bundle).
+fn micros(ms: f64) -> u64 {
+    if ms.is_finite() && ms > 0.0 {
+        (ms * 1000.0) as u64
+    } else {
+        0
+    }
+}
+
+/// `12.3` style milliseconds from microseconds.
+fn millis_text(ms: f64) -> String {
+    let us = micros(ms);
+    format!("{}.{}", us / 1000, (us % 1000) / 100)
+}

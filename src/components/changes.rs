@@ -1,0 +1,543 @@
+//! The changes panel: what differs in build B (context files, build args, secrets, base image
+//! digests, target, .dockerignore, the Dockerfile) and where B's cache comes from. Every
+//! control edits the [`Scenario`] directly.
+
+use super::{event_value, on_check, on_value, use_store, Store};
+use crate::analysis::{
+    base_images, context_suggestions, covered_by, declared_args, secret_ids, stage_names,
+};
+use crate::model::{
+    arg_b, file_change, next_run_value, set_arg_b, set_file_change, Action, ArgB, CacheChoice,
+    EditorTab, FileChange,
+};
+use layerlab_engine::scenario::{BuilderSetup, CacheSource, FileSpec};
+use layerlab_engine::Scenario;
+use std::collections::BTreeSet;
+use yew::prelude::*;
+
+fn set_content(spec: &mut FileSpec, text: String) {
+    match spec {
+        FileSpec::Content(c) => *c = text,
+        FileSpec::Full { content, .. } => *content = text,
+    }
+}
+
+fn files_section(store: &Store) -> Html {
+    let s = &store.scenario;
+    let an = &store.analysis;
+    let suggestions = context_suggestions(an.df_a());
+    let mut paths: BTreeSet<String> = s.context.keys().cloned().collect();
+    paths.extend(s.change.files.keys().cloned());
+    let missing: Vec<String> = suggestions
+        .into_iter()
+        .filter(|p| !paths.iter().any(|c| covered_by(c, p)))
+        .collect();
+
+    let rows: Html = paths
+        .iter()
+        .map(|path| {
+            let in_a = s.context.contains_key(path);
+            let cur = file_change(s, path);
+            let p = path.clone();
+            let onchange = on_value(store, move |s, v| {
+                if let Some(c) = FileChange::from_id(&v) {
+                    set_file_change(s, &p, c);
+                }
+            });
+            let options: Html = if in_a {
+                FileChange::FOR_EXISTING
+                    .iter()
+                    .map(|c| html! { <option value={c.id()} selected={*c == cur}>{ c.label() }</option> })
+                    .collect()
+            } else {
+                html! {
+                    <>
+                        <option value="added" selected=true>{ "added in B" }</option>
+                        <option value="unchanged">{ "drop this file" }</option>
+                    </>
+                }
+            };
+            let p = path.clone();
+            let remove = {
+                let store = store.clone();
+                Callback::from(move |_: MouseEvent| {
+                    let p = p.clone();
+                    store.dispatch(Action::edit(move |s| {
+                        set_file_change(s, &p, FileChange::Unchanged);
+                        s.context.remove(&p);
+                    }))
+                })
+            };
+            let p = path.clone();
+            let edit_a = on_value(store, move |s: &mut Scenario, v| {
+                if let Some(f) = s.context.get_mut(&p) {
+                    set_content(f, v);
+                }
+            });
+            let p = path.clone();
+            let edit_b = on_value(store, move |s: &mut Scenario, v| {
+                if let Some(f) = s.change.files.get_mut(&p) {
+                    set_content(f, v);
+                }
+            });
+            let a_text = s.context.get(path).map(|f| f.content().to_string());
+            let b_text = s.change.files.get(path).map(|f| f.content().to_string());
+            html! {
+                <li class={classes!("file", format!("fc-{}", cur.id()))}>
+                    <div class="file-row">
+                        <code class="path" title={path.clone()}>{ path }</code>
+                        <select aria-label={format!("{path} in build B")} {onchange}>{ options }</select>
+                        if in_a {
+                            <button type="button" class="icon" aria-label={format!("remove {path} from the context")} title="remove from the context" onclick={remove}>{ "×" }</button>
+                        }
+                    </div>
+                    <details class="file-content">
+                        <summary>{ "content" }</summary>
+                        if let Some(a) = a_text {
+                            <label class="stack">{ "in A" }<textarea rows="3" spellcheck="false" value={a} oninput={edit_a} /></label>
+                        }
+                        if let Some(b) = b_text {
+                            <label class="stack">{ "in B" }<textarea rows="3" spellcheck="false" value={b} oninput={edit_b} /></label>
+                        }
+                    </details>
+                </li>
+            }
+        })
+        .collect();
+
+    let suggested: Html = missing
+        .iter()
+        .map(|p| {
+            let path = p.clone();
+            let add = {
+                let store = store.clone();
+                Callback::from(move |_: MouseEvent| {
+                    let path = path.clone();
+                    store.dispatch(Action::edit(move |s| {
+                        s.context
+                            .entry(path.clone())
+                            .or_insert_with(|| FileSpec::Content(format!("contents of {path}\n")));
+                    }))
+                })
+            };
+            html! {
+                <li class="file suggested">
+                    <code class="path">{ p }</code>
+                    <button type="button" onclick={add} aria-label={format!("add {p} to the build context")}>{ "+ add to context" }</button>
+                </li>
+            }
+        })
+        .collect();
+
+    html! {
+        <fieldset class="group">
+            <legend>{ "Context files" }</legend>
+            <ul class="files plain">{ rows }{ suggested }</ul>
+            <AddFile />
+        </fieldset>
+    }
+}
+
+#[function_component]
+fn AddFile() -> Html {
+    let store = use_store();
+    let path = use_state_eq(String::new);
+    let oninput = {
+        let path = path.clone();
+        Callback::from(move |e: InputEvent| path.set(event_value(&e)))
+    };
+    let add = |added_in_b: bool| {
+        let store = store.clone();
+        let path = path.clone();
+        Callback::from(move |_: MouseEvent| {
+            let p = path.trim().trim_start_matches("./").to_string();
+            if p.is_empty() {
+                return;
+            }
+            path.set(String::new());
+            store.dispatch(Action::edit(move |s| {
+                if added_in_b {
+                    set_file_change(s, &p, FileChange::Added);
+                } else {
+                    s.context
+                        .entry(p.clone())
+                        .or_insert_with(|| FileSpec::Content(format!("contents of {p}\n")));
+                }
+            }))
+        })
+    };
+    html! {
+        <div class="add-file">
+            <input type="text" placeholder="path/in/context" aria-label="new context file path" value={(*path).clone()} {oninput} />
+            <button type="button" onclick={add(false)}>{ "Add to A" }</button>
+            <button type="button" onclick={add(true)}>{ "Added in B" }</button>
+        </div>
+    }
+}
+
+fn args_section(store: &Store) -> Html {
+    let s = &store.scenario;
+    let declared = declared_args(&store.analysis.df_b);
+    let mut names: Vec<(String, Option<String>)> = declared;
+    for k in s.args.keys().chain(s.change.args.keys()) {
+        if !names.iter().any(|(n, _)| n == k) {
+            names.push((k.clone(), None));
+        }
+    }
+    if names.is_empty() {
+        return html! {
+            <fieldset class="group"><legend>{ "Build args" }</legend><p class="muted">{ "The Dockerfile declares no ARG." }</p></fieldset>
+        };
+    }
+    let rows: Html = names
+        .iter()
+        .map(|(name, default)| {
+            let a = s.args.get(name).cloned();
+            let b = arg_b(s, name);
+            let n = name.clone();
+            let set_a = on_value(store, move |s, v| {
+                if v.is_empty() {
+                    s.args.remove(&n);
+                } else {
+                    s.args.insert(n.clone(), v);
+                }
+            });
+            let n = name.clone();
+            let set_b = on_value(store, move |s, v| {
+                set_arg_b(s, &n, if v.is_empty() { ArgB::Same } else { ArgB::Value(v) });
+            });
+            let n = name.clone();
+            let dflt = default.clone();
+            let every_run = on_check(store, move |s, on| {
+                let a = s.args.get(&n).cloned().or_else(|| dflt.clone());
+                set_arg_b(
+                    s,
+                    &n,
+                    if on { ArgB::Value(next_run_value(a.as_deref())) } else { ArgB::Same },
+                );
+            });
+            let changes = !matches!(b, ArgB::Same);
+            let placeholder_a = default.clone().map(|d| format!("default: {d}")).unwrap_or_else(|| "(not set)".into());
+            html! {
+                <tr class={classes!(changes.then_some("changed"))}>
+                    <th scope="row"><code>{ name }</code></th>
+                    <td data-label="A"><input type="text" aria-label={format!("{name} in build A")} placeholder={placeholder_a}
+                               value={a.unwrap_or_default()} oninput={set_a} /></td>
+                    <td data-label="B"><input type="text" aria-label={format!("{name} in build B")}
+                               placeholder={if b == ArgB::Unset { "(unset)" } else { "same as A" }}
+                               value={match &b { ArgB::Value(v) => v.clone(), _ => String::new() }} oninput={set_b} /></td>
+                    <td><label class="check"><input type="checkbox" checked={changes} onchange={every_run} />
+                        <span>{ "changes every run" }</span></label></td>
+                </tr>
+            }
+        })
+        .collect();
+    html! {
+        <fieldset class="group">
+            <legend>{ "Build args" }</legend>
+            <table class="kv">
+                <thead><tr><th scope="col">{ "ARG" }</th><th scope="col">{ "A" }</th><th scope="col">{ "B" }</th><th scope="col"><span class="sr-only">{ "shortcut" }</span></th></tr></thead>
+                <tbody>{ rows }</tbody>
+            </table>
+        </fieldset>
+    }
+}
+
+fn secrets_section(store: &Store) -> Html {
+    let s = &store.scenario;
+    let mut ids = secret_ids(&store.analysis.df_b);
+    for k in s.secrets.keys().chain(s.change.secrets.keys()) {
+        if !ids.contains(k) {
+            ids.push(k.clone());
+        }
+    }
+    if ids.is_empty() {
+        return Html::default();
+    }
+    let rows: Html = ids
+        .iter()
+        .map(|id| {
+            let i = id.clone();
+            let set_a = on_value(store, move |s, v| {
+                s.secrets.insert(i.clone(), v);
+            });
+            let i = id.clone();
+            let toggle = on_check(store, move |s, on| {
+                if on {
+                    let a = s.secrets.get(&i).cloned().unwrap_or_default();
+                    s.change.secrets.insert(i.clone(), Some(format!("{a}-rotated")));
+                } else {
+                    s.change.secrets.remove(&i);
+                }
+            });
+            let changed = s.change.secrets.contains_key(id);
+            html! {
+                <tr class={classes!(changed.then_some("changed"))}>
+                    <th scope="row"><code>{ id }</code></th>
+                    <td><input type="text" aria-label={format!("secret {id} in build A")}
+                               value={s.secrets.get(id).cloned().unwrap_or_default()} oninput={set_a} /></td>
+                    <td><label class="check"><input type="checkbox" checked={changed} onchange={toggle} />
+                        <span>{ "value changes in B" }</span></label></td>
+                </tr>
+            }
+        })
+        .collect();
+    html! {
+        <fieldset class="group">
+            <legend>{ "Secrets" }</legend>
+            <table class="kv"><tbody>{ rows }</tbody></table>
+        </fieldset>
+    }
+}
+
+fn base_section(store: &Store) -> Html {
+    let s = &store.scenario;
+    let images = base_images(&store.analysis.df_b);
+    if images.is_empty() {
+        return Html::default();
+    }
+    let rows: Html = images
+        .iter()
+        .map(|img| {
+            let i = img.clone();
+            let toggle = on_check(store, move |s, on| {
+                s.change.base_rebuilt.retain(|x| x != &i);
+                if on {
+                    s.change.base_rebuilt.push(i.clone());
+                }
+            });
+            html! {
+                <li><label class="check">
+                    <input type="checkbox" checked={s.change.base_rebuilt.contains(img)} onchange={toggle} />
+                    <span><code>{ img }</code>{ " has a new digest (same tag, rebuilt upstream)" }</span>
+                </label></li>
+            }
+        })
+        .collect();
+    html! {
+        <fieldset class="group">
+            <legend>{ "Base images" }</legend>
+            <ul class="plain">{ rows }</ul>
+        </fieldset>
+    }
+}
+
+fn target_section(store: &Store) -> Html {
+    let s = &store.scenario;
+    let names = stage_names(&store.analysis.df_b);
+    if names.is_empty() {
+        return Html::default();
+    }
+    let opts = |cur: Option<&String>, none_label: &str| -> Html {
+        let mut out = vec![
+            html! { <option value="" selected={cur.is_none()}>{ none_label.to_string() }</option> },
+        ];
+        out.extend(
+            names.iter().map(
+                |n| html! { <option value={n.clone()} selected={cur == Some(n)}>{ n }</option> },
+            ),
+        );
+        out.into_iter().collect()
+    };
+    let set_a = on_value(store, |s, v| s.target = (!v.is_empty()).then_some(v));
+    let set_b = on_value(store, |s, v| s.change.target = (!v.is_empty()).then_some(v));
+    html! {
+        <fieldset class="group">
+            <legend>{ "Target (--target)" }</legend>
+            <label class="field">{ "A builds " }<select onchange={set_a}>{ opts(s.target.as_ref(), "the last stage") }</select></label>
+            <label class="field">{ "B builds " }<select onchange={set_b}>{ opts(s.change.target.as_ref(), "same as A") }</select></label>
+        </fieldset>
+    }
+}
+
+fn dockerignore_section(store: &Store) -> Html {
+    let s = &store.scenario;
+    let has_a = on_check(store, |s, on| {
+        s.dockerignore = if on {
+            Some(s.dockerignore.clone().unwrap_or_else(|| ".git\n".into()))
+        } else {
+            None
+        };
+    });
+    let edit_a = on_value(store, |s, v| s.dockerignore = Some(v));
+    let has_b = on_check(store, |s, on| {
+        s.change.dockerignore = if on {
+            Some(s.dockerignore.clone().unwrap_or_default() + "# changed in B\n")
+        } else {
+            None
+        };
+    });
+    let edit_b = on_value(store, |s, v| s.change.dockerignore = Some(v));
+    html! {
+        <fieldset class="group">
+            <legend>{ ".dockerignore" }</legend>
+            <label class="check"><input type="checkbox" checked={s.dockerignore.is_some()} onchange={has_a} /><span>{ "A has a .dockerignore" }</span></label>
+            if let Some(a) = &s.dockerignore {
+                <textarea class="mono" rows="3" spellcheck="false" aria-label=".dockerignore of build A" value={a.clone()} oninput={edit_a} />
+            }
+            <label class="check"><input type="checkbox" checked={s.change.dockerignore.is_some()} onchange={has_b} /><span>{ "B changes the .dockerignore" }</span></label>
+            if let Some(b) = &s.change.dockerignore {
+                <textarea class="mono" rows="3" spellcheck="false" aria-label=".dockerignore of build B" value={b.clone()} oninput={edit_b} />
+            }
+        </fieldset>
+    }
+}
+
+fn dockerfile_section(store: &Store) -> Html {
+    let s = &store.scenario;
+    let toggle = {
+        let store = store.clone();
+        Callback::from(move |e: Event| {
+            let on = super::event_checked(&e);
+            store.dispatch(Action::edit(move |s| {
+                s.change.dockerfile = if on { Some(s.dockerfile.clone()) } else { None };
+            }));
+            store.dispatch(Action::ui(move |_, tr| {
+                tr.tab = if on { EditorTab::B } else { EditorTab::A }
+            }));
+        })
+    };
+    html! {
+        <fieldset class="group">
+            <legend>{ "Dockerfile" }</legend>
+            <label class="check"><input type="checkbox" checked={s.change.dockerfile.is_some()} onchange={toggle} />
+                <span>{ "B edits the Dockerfile (edit it in the editor's \"Build B\" tab)" }</span></label>
+        </fieldset>
+    }
+}
+
+fn cache_section(store: &Store) -> Html {
+    let s = &store.scenario;
+    let cur = CacheChoice::of(s);
+    let radios: Html = CacheChoice::ALL
+        .iter()
+        .map(|c| {
+            let c = *c;
+            let onchange = {
+                let store = store.clone();
+                Callback::from(move |_: Event| store.dispatch(Action::edit(move |s| c.apply(s))))
+            };
+            html! {
+                <label class="radio">
+                    <input type="radio" name="cache-source" value={c.id()} checked={cur == c} {onchange} />
+                    <span>{ c.label() }</span>
+                </label>
+            }
+        })
+        .collect();
+
+    let export_opts = if cur == CacheChoice::Export {
+        let set_mode = on_value(store, |s, v| {
+            s.cache.source = if v == "max" {
+                CacheSource::ExportMax
+            } else {
+                CacheSource::ExportMin
+            };
+        });
+        let set_backend = on_value(store, |s, v| {
+            s.cache.backend = (v != "registry").then_some(v)
+        });
+        let backend = s.cache.backend.clone().unwrap_or_else(|| "registry".into());
+        html! {
+            <div class="sub">
+                <label class="field">{ "mode " }
+                    <select onchange={set_mode}>
+                        <option value="min" selected={s.cache.source == CacheSource::ExportMin}>{ "min (final image layers only)" }</option>
+                        <option value="max" selected={s.cache.source == CacheSource::ExportMax}>{ "max (every stage)" }</option>
+                    </select>
+                </label>
+                <label class="field">{ "backend " }
+                    <select onchange={set_backend}>
+                        { for ["registry", "gha", "local"].iter().map(|b| html! { <option value={*b} selected={backend == *b}>{ *b }</option> }) }
+                    </select>
+                </label>
+            </div>
+        }
+    } else {
+        Html::default()
+    };
+
+    let inline_opt = if cur == CacheChoice::SaveLoad {
+        let toggle = on_check(store, |s, on| s.cache.inline_cache = on);
+        html! {
+            <div class="sub"><label class="check"><input type="checkbox" checked={s.cache.inline_cache} onchange={toggle} />
+                <span>{ "A was built with inline cache metadata (BUILDKIT_INLINE_CACHE=1)" }</span></label></div>
+        }
+    } else {
+        Html::default()
+    };
+
+    let stages_opt = if matches!(
+        cur,
+        CacheChoice::CacheFromImage | CacheChoice::InlineCache | CacheChoice::SaveLoad
+    ) {
+        let names = stage_names(&store.analysis.df_b);
+        let last = store
+            .analysis
+            .df_b
+            .stages
+            .last()
+            .and_then(|s| s.name.clone());
+        let items: Html = names
+            .iter()
+            .filter(|n| Some(*n) != last.as_ref())
+            .map(|n| {
+                let name = n.clone();
+                let toggle = on_check(store, move |s, on| {
+                    s.cache.cache_from_stages.retain(|x| x != &name);
+                    if on {
+                        s.cache.cache_from_stages.push(name.clone());
+                    }
+                });
+                html! {
+                    <label class="check"><input type="checkbox" checked={s.cache.cache_from_stages.contains(n)} onchange={toggle} />
+                        <span>{ "stage " }<code>{ n }</code>{ " was also pushed and passed as --cache-from" }</span></label>
+                }
+            })
+            .collect();
+        html! { <div class="sub">{ items }</div> }
+    } else {
+        Html::default()
+    };
+
+    let setup = on_value(store, |s, v| {
+        s.builder_setup = if v == "container" {
+            BuilderSetup::Container
+        } else {
+            BuilderSetup::DockerDriver
+        };
+    });
+    html! {
+        <fieldset class="group cache">
+            <legend>{ "Where B's cache comes from" }</legend>
+            { radios }
+            { export_opts }
+            { inline_opt }
+            { stages_opt }
+            <label class="field">{ "BuildKit runs " }
+                <select onchange={setup}>
+                    <option value="docker-driver" selected={s.builder_setup == BuilderSetup::DockerDriver}>{ "inside dockerd (docker driver, classic image store)" }</option>
+                    <option value="container" selected={s.builder_setup == BuilderSetup::Container}>{ "with the containerd image store or a docker-container builder" }</option>
+                </select>
+            </label>
+        </fieldset>
+    }
+}
+
+#[function_component]
+pub fn ChangesPanel() -> Html {
+    let store = use_store();
+    html! {
+        <section class="changes" aria-label="What changes in build B">
+            <h2>{ "Build B changes…" }</h2>
+            { cache_section(&store) }
+            { files_section(&store) }
+            { args_section(&store) }
+            { secrets_section(&store) }
+            { base_section(&store) }
+            { target_section(&store) }
+            { dockerignore_section(&store) }
+            { dockerfile_section(&store) }
+        </section>
+    }
+}

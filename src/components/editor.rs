@@ -1,0 +1,343 @@
+//! The Dockerfile editor: a plain `<textarea>` over a highlighted `<pre>` (same font, same
+//! size, transparent text), a gutter with each instruction's verdict for the builder in
+//! focus, and diagnostics underlined and listed with line and column.
+
+use super::{status_class, status_mark, status_text, use_store, Store};
+use crate::highlight::{highlight, split_marks, Tok};
+use crate::model::{Action, EditorTab};
+use layerlab_engine::report::Builder;
+use layerlab_engine::syntax::{Diagnostic, Severity};
+use wasm_bindgen::JsCast;
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct EditorProps {
+    #[prop_or_default]
+    pub readonly: bool,
+}
+
+/// Which Dockerfile text is on screen, and whether verdicts (which refer to B) apply to it.
+fn shown(state: &crate::model::AppState) -> (String, bool, bool) {
+    let b = state.scenario.change.dockerfile.as_ref();
+    match (b, state.tr.tab) {
+        (Some(b), EditorTab::B) => (b.clone(), true, true),
+        (Some(_), EditorTab::A) => (state.scenario.dockerfile.clone(), false, false),
+        (None, _) => (state.scenario.dockerfile.clone(), true, false),
+    }
+}
+
+/// 1-based line of a UTF-16 caret offset.
+pub fn line_of_utf16(text: &str, offset: u32) -> u32 {
+    let mut units = 0u32;
+    let mut line = 1u32;
+    for c in text.chars() {
+        if units >= offset {
+            break;
+        }
+        units += c.len_utf16() as u32;
+        if c == '\n' {
+            line += 1;
+        }
+    }
+    line
+}
+
+/// UTF-16 offset of a byte offset (for placing the caret on a diagnostic).
+pub fn utf16_of_byte(text: &str, byte: usize) -> u32 {
+    let mut b = byte.min(text.len());
+    while b > 0 && !text.is_char_boundary(b) {
+        b -= 1;
+    }
+    text[..b].encode_utf16().count() as u32
+}
+
+#[function_component]
+pub fn Editor(props: &EditorProps) -> Html {
+    let store = use_store();
+    let st = &*store;
+    let (text, verdicts_apply, showing_b) = shown(st);
+    let focus = st.focus();
+    let an = &st.analysis;
+    let area = use_node_ref();
+
+    // Diagnostics of the text on screen (+ builder errors, which refer to B).
+    let mut diags: Vec<(Diagnostic, Option<Builder>)> = Vec::new();
+    if verdicts_apply {
+        diags.extend(an.df_b.diagnostics.iter().cloned().map(|d| (d, None)));
+        for b in [Builder::Classic, Builder::Buildkit] {
+            for d in &an.report.builder(b).errors {
+                diags.push((d.clone(), Some(b)));
+            }
+        }
+    } else {
+        diags.extend(an.df_a().diagnostics.iter().cloned().map(|d| (d, None)));
+    }
+
+    let lines = highlight(&text);
+    let n = lines.len();
+    // Which instruction (by its first line) owns each line, for tinting whole instructions.
+    let mut owner: Vec<Option<u32>> = vec![None; n + 1];
+    if verdicts_apply {
+        for ins in &an.df_b.instructions {
+            let (a, b) = (
+                ins.span.line as usize,
+                ins.span.end_line.max(ins.span.line) as usize,
+            );
+            for slot in owner.iter_mut().take(b.min(n) + 1).skip(a) {
+                *slot = Some(ins.span.line);
+            }
+        }
+    }
+    // Per-line diagnostic ranges.
+    let mut marks: Vec<Vec<(u32, u32, Severity, usize)>> = vec![Vec::new(); n + 1];
+    for (i, (d, _)) in diags.iter().enumerate() {
+        let sp = d.span;
+        let (l0, l1) = (
+            sp.line.max(1) as usize,
+            sp.end_line.max(sp.line).max(1) as usize,
+        );
+        for (l, slot) in marks.iter_mut().enumerate().take(l1.min(n) + 1).skip(l0) {
+            let s = if l == l0 { sp.col.max(1) } else { 1 };
+            let e = if l == l1 { sp.end_col } else { u32::MAX };
+            slot.push((s, e, d.severity, i));
+        }
+    }
+
+    let selected = st.ui.line;
+    let hover = st.tr.hover;
+    let causes = &st.tr.causes;
+
+    let select_line = {
+        let store = store.clone();
+        move |line: u32| {
+            store.dispatch(Action::ui(move |ui, _| ui.line = Some(line)));
+        }
+    };
+
+    let gutter: Html = (1..=n)
+        .map(|l| {
+            let l = l as u32;
+            let own = owner.get(l as usize).copied().flatten();
+            let is_start = own == Some(l);
+            let status = own.and_then(|o| an.step(focus, o)).map(|s| s.status);
+            let mark = if is_start { status_mark(status) } else { "" };
+            let has_diag = !marks[l as usize].is_empty();
+            let title = if is_start {
+                format!("line {l}: {} ({})", status_text(status), focus.label())
+            } else {
+                String::new()
+            };
+            let onclick = {
+                let sel = select_line.clone();
+                Callback::from(move |_: MouseEvent| {
+                    if let Some(o) = own {
+                        sel(o)
+                    }
+                })
+            };
+            html! {
+                <div class={classes!("g", own.map(|_| status_class(status)), (own.is_some() && own == selected).then_some("sel"), has_diag.then_some("g-diag"))}
+                     {title} {onclick}>
+                    <span class="g-num">{ l }</span>
+                    <span class="g-mark">{ mark }</span>
+                </div>
+            }
+        })
+        .collect();
+
+    let overlay: Html = lines
+        .iter()
+        .enumerate()
+        .map(|(i, tokens)| {
+            let l = (i + 1) as u32;
+            let own = owner.get(l as usize).copied().flatten();
+            let status = own.and_then(|o| an.step(focus, o)).map(|s| s.status);
+            let line_marks: Vec<(u32, u32)> =
+                marks[l as usize].iter().map(|m| (m.0, m.1)).collect();
+            let pieces = split_marks(tokens, &line_marks);
+            let body: Html = pieces
+                .into_iter()
+                .map(|p| {
+                    let sev = p.mark.map(|m| match marks[l as usize][m].2 {
+                        Severity::Error => "d-err",
+                        Severity::Warning => "d-warn",
+                    });
+                    let cls = classes!((p.tok != Tok::Plain).then_some(p.tok.class()), sev);
+                    if cls.is_empty() {
+                        html! { { p.text } }
+                    } else {
+                        html! { <span class={cls}>{ p.text }</span> }
+                    }
+                })
+                .collect();
+            // A line past its last character still carries an end-of-line mark (e.g. an
+            // unterminated heredoc): show it as a marker after the text.
+            let eol_mark = marks[l as usize]
+                .iter()
+                .find(|m| {
+                    m.0 as usize > tokens.iter().map(|t| t.text.chars().count()).sum::<usize>()
+                })
+                .map(|m| match m.2 {
+                    Severity::Error => "d-err",
+                    Severity::Warning => "d-warn",
+                });
+            html! {
+                <div class={classes!(
+                    "ln",
+                    own.map(|_| status_class(status)),
+                    (own.is_some() && own == selected).then_some("sel"),
+                    (own.is_some() && own == hover).then_some("hov"),
+                    (own.is_some() && own.is_some_and(|o| causes.contains(&o))).then_some("cause"),
+                )}>
+                    { body }
+                    if let Some(c) = eol_mark { <span class={classes!("eol", c)}>{ " " }</span> }
+                </div>
+            }
+        })
+        .collect();
+
+    let oninput = {
+        let store = store.clone();
+        Callback::from(move |e: InputEvent| {
+            let v = e.target_unchecked_into::<HtmlTextAreaElement>().value();
+            store.dispatch(Action::edit(move |s| {
+                match (&mut s.change.dockerfile, showing_b) {
+                    (Some(b), true) => *b = v.clone(),
+                    _ => s.dockerfile = v.clone(),
+                }
+            }));
+        })
+    };
+    // Moving the caret selects the instruction under it (linked highlighting from the editor).
+    let track_caret = {
+        let store = store.clone();
+        let owner = owner.clone();
+        Callback::from(move |e: Event| {
+            let Some(t) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok())
+            else {
+                return;
+            };
+            let pos = t.selection_start().ok().flatten().unwrap_or(0);
+            let line = line_of_utf16(&t.value(), pos);
+            if let Some(Some(o)) = owner.get(line as usize) {
+                let o = *o;
+                store.dispatch(Action::ui(move |ui, _| ui.line = Some(o)));
+            }
+        })
+    };
+    let on_keyup = {
+        let t = track_caret.clone();
+        Callback::from(move |e: KeyboardEvent| t.emit(e.into()))
+    };
+    let on_click = {
+        let t = track_caret.clone();
+        Callback::from(move |e: MouseEvent| t.emit(e.into()))
+    };
+
+    let tabs = if st.scenario.change.dockerfile.is_some() {
+        let tab_btn = |tab: EditorTab, label: &'static str| {
+            let store = store.clone();
+            let onclick = Callback::from(move |_: MouseEvent| {
+                store.dispatch(Action::ui(move |_, tr| tr.tab = tab))
+            });
+            html! {
+                <button type="button" role="tab" class={classes!("tab", (st.tr.tab == tab).then_some("on"))}
+                        aria-selected={(st.tr.tab == tab).to_string()} {onclick}>{ label }</button>
+            }
+        };
+        html! {
+            <div class="tabs" role="tablist" aria-label="Which Dockerfile">
+                { tab_btn(EditorTab::A, "Build A") }
+                { tab_btn(EditorTab::B, "Build B (verdicts)") }
+            </div>
+        }
+    } else {
+        Html::default()
+    };
+
+    let diag_list: Html = diags
+        .iter()
+        .map(|(d, b)| {
+            let goto = {
+                let area = area.clone();
+                let text = text.clone();
+                let start = d.span.start;
+                let line = d.span.line;
+                let sel = select_line.clone();
+                Callback::from(move |_: MouseEvent| {
+                    if let Some(t) = area.cast::<HtmlTextAreaElement>() {
+                        let u = utf16_of_byte(&text, start);
+                        let _ = t.focus();
+                        let _ = t.set_selection_range(u, u);
+                    }
+                    sel(line);
+                })
+            };
+            let who = b.map(|b| format!("{}: ", b.label())).unwrap_or_default();
+            html! {
+                <li class={match d.severity { Severity::Error => "d-err-item", Severity::Warning => "d-warn-item" }}>
+                    <button type="button" class="linkish" onclick={goto}>
+                        { format!("line {}, col {}", d.span.line, d.span.col) }
+                    </button>
+                    { format!(" {who}{}", d.message) }
+                </li>
+            }
+        })
+        .collect();
+
+    let label = if showing_b {
+        "Dockerfile of build B"
+    } else if st.scenario.change.dockerfile.is_some() {
+        "Dockerfile of build A"
+    } else {
+        "Dockerfile"
+    };
+
+    html! {
+        <section class="editor-wrap" aria-label="Dockerfile editor">
+            { tabs }
+            <div class="editor">
+                <div class="gutter" aria-hidden="true">{ gutter }</div>
+                <div class="code">
+                    <div class="hl" aria-hidden="true">{ overlay }</div>
+                    <textarea ref={area} id="dockerfile" class="ed-input" aria-label={label}
+                        spellcheck="false" autocomplete="off" autocapitalize="off" wrap="off"
+                        readonly={props.readonly}
+                        value={text.clone()} {oninput} onkeyup={on_keyup} onclick={on_click} />
+                </div>
+            </div>
+            if !diags.is_empty() {
+                <ul class="diags" aria-label="Problems">{ diag_list }</ul>
+            }
+        </section>
+    }
+}
+
+/// Keeps a handle on the store type for doc links.
+#[allow(dead_code)]
+fn _store_type(_: Store) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caret_offsets_count_utf16_units() {
+        let t = "FROM a\nRUN ü😀\nCOPY . .";
+        assert_eq!(line_of_utf16(t, 0), 1);
+        assert_eq!(line_of_utf16(t, 7), 2);
+        // "RUN ü😀\n" is 4 + 1 + 2 + 1 = 8 UTF-16 units.
+        assert_eq!(line_of_utf16(t, 7 + 7), 2);
+        assert_eq!(line_of_utf16(t, 7 + 8), 3);
+        assert_eq!(line_of_utf16(t, 1000), 3);
+        assert_eq!(utf16_of_byte(t, t.find("COPY").unwrap()), 15);
+        assert_eq!(
+            utf16_of_byte(t, 12),
+            utf16_of_byte(t, 11),
+            "inside a char rounds down"
+        );
+    }
+}

@@ -1,0 +1,43 @@
+//! The embed view (`?embed=1`): compact and read-mostly, for iframes in docs and blog posts.
+//! The Dockerfile is read-only unless `readonly=0`; a link opens the full playground.
+
+use super::app::{FocusToggle, Notice};
+use super::editor::Editor;
+use super::results::{Summary, VerdictTable, WhyPanel};
+use super::use_store;
+use crate::web;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct EmbedProps {
+    pub editable: bool,
+}
+
+#[function_component]
+pub fn EmbedView(props: &EmbedProps) -> Html {
+    let store = use_store();
+    let url = web::share_url(&store.shared());
+    let name = store
+        .scenario
+        .name
+        .clone()
+        .unwrap_or_else(|| "layerlab".into());
+    html! {
+        <div class="app embed">
+            <header class="embed-top">
+                <strong class="scenario-name">{ name }</strong>
+                <FocusToggle />
+                <a class="open-full" href={url} target="_blank" rel="noopener">{ "Open in playground ↗" }</a>
+            </header>
+            <Notice />
+            <Summary />
+            <div class="embed-grid">
+                <Editor readonly={!props.editable} />
+                <div>
+                    <VerdictTable compact=true />
+                    <WhyPanel />
+                </div>
+            </div>
+        </div>
+    }
+}

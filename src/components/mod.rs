@@ -1,0 +1,107 @@
+//! Yew components, one file per panel. They read the [`Store`] from context and change it only
+//! through [`crate::model::Action`]s.
+
+pub mod app;
+pub mod changes;
+pub mod editor;
+pub mod embed;
+pub mod graph;
+pub mod results;
+pub mod share_panel;
+
+use crate::model::{Action, AppState};
+use layerlab_engine::report::Status;
+use layerlab_engine::Scenario;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// The app state handle every component reads from context.
+pub type Store = UseReducerHandle<AppState>;
+
+#[hook]
+pub fn use_store() -> Store {
+    use_context::<Store>().expect("components render inside the app's ContextProvider<Store>")
+}
+
+/// A callback that edits the scenario with the event's value (input, textarea or select).
+pub fn on_value<E>(store: &Store, f: impl Fn(&mut Scenario, String) + 'static) -> Callback<E>
+where
+    E: AsRef<web_sys::Event> + 'static,
+{
+    let store = store.clone();
+    let f = std::rc::Rc::new(f);
+    Callback::from(move |e: E| {
+        let v = event_value(e.as_ref());
+        let f = f.clone();
+        store.dispatch(Action::edit(move |s| f(s, v.clone())));
+    })
+}
+
+/// A callback that edits the scenario with a checkbox's state.
+pub fn on_check(store: &Store, f: impl Fn(&mut Scenario, bool) + 'static) -> Callback<Event> {
+    let store = store.clone();
+    let f = std::rc::Rc::new(f);
+    Callback::from(move |e: Event| {
+        let on = event_checked(&e);
+        let f = f.clone();
+        store.dispatch(Action::edit(move |s| f(s, on)));
+    })
+}
+
+pub fn event_value(e: &web_sys::Event) -> String {
+    let Some(t) = e.target() else {
+        return String::new();
+    };
+    if let Some(i) = t.dyn_ref::<web_sys::HtmlInputElement>() {
+        i.value()
+    } else if let Some(i) = t.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        i.value()
+    } else if let Some(i) = t.dyn_ref::<web_sys::HtmlSelectElement>() {
+        i.value()
+    } else {
+        String::new()
+    }
+}
+
+pub fn event_checked(e: &web_sys::Event) -> bool {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .map(|i| i.checked())
+        .unwrap_or(false)
+}
+
+/// Verdict words: colour is never the only cue.
+pub fn status_text(s: Option<Status>) -> &'static str {
+    match s {
+        Some(Status::Cached) => "cached",
+        Some(Status::Rebuilt) => "rebuilt",
+        Some(Status::NotRun) => "not built",
+        Some(Status::Metadata) => "metadata",
+        None => "—",
+    }
+}
+
+pub fn status_class(s: Option<Status>) -> &'static str {
+    match s {
+        Some(Status::Cached) => "v-cached",
+        Some(Status::Rebuilt) => "v-rebuilt",
+        Some(Status::NotRun) => "v-notrun",
+        Some(Status::Metadata) => "v-meta",
+        None => "v-none",
+    }
+}
+
+/// A one-character gutter mark per verdict.
+pub fn status_mark(s: Option<Status>) -> &'static str {
+    match s {
+        Some(Status::Cached) => "✓",
+        Some(Status::Rebuilt) => "↻",
+        Some(Status::NotRun) => "–",
+        Some(Status::Metadata) => "·",
+        None => "",
+    }
+}
+
+pub fn badge(s: Option<Status>) -> Html {
+    html! { <span class={classes!("badge", status_class(s))}>{ status_text(s) }</span> }
+}

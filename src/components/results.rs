@@ -1,0 +1,361 @@
+//! Results: one-line summaries, the verdict table (classic and BuildKit side by side), the
+//! causal chain of the selected instruction, and the time-lost estimate.
+
+use super::{badge, event_value, use_store};
+use crate::costs::{format_secs, KINDS};
+use crate::model::Action;
+use layerlab_engine::report::{Builder, Reason, Status};
+use layerlab_engine::scenario::RerunOutput;
+use yew::prelude::*;
+
+/// Short text of an instruction for the table (first line, trimmed).
+fn short(text: &str) -> String {
+    let first = text.lines().next().unwrap_or("").trim();
+    let mut s: String = first.chars().take(60).collect();
+    if first.chars().count() > 60 || text.lines().nth(1).is_some() {
+        s.push('…');
+    }
+    s
+}
+
+fn builder_id(b: Builder) -> &'static str {
+    match b {
+        Builder::Classic => "classic",
+        Builder::Buildkit => "buildkit",
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ResultsProps {
+    /// Compact (embed): no cost column or editor.
+    #[prop_or_default]
+    pub compact: bool,
+}
+
+#[function_component]
+pub fn Summary() -> Html {
+    let store = use_store();
+    let an = &store.analysis;
+    let costs = &store.ui.costs;
+    let line = |b: Builder| {
+        let r = an.report.builder(b);
+        let text = if r.summary.is_empty() {
+            "no verdicts yet".to_string()
+        } else {
+            r.summary.clone()
+        };
+        let lost = costs.time_lost(r);
+        // The engine's summary names its builder; say it only when there is no summary yet.
+        let prefix = if text.starts_with(b.label()) {
+            String::new()
+        } else {
+            format!("{}: ", b.label())
+        };
+        html! {
+            <li class={classes!("summary-line", format!("sum-{}", builder_id(b)))}>
+                <span class="summary-text">{ prefix }{ text }</span>
+                if lost > 0 { <span class="lost">{ format!(" ≈ {} lost", format_secs(lost)) }</span> }
+            </li>
+        }
+    };
+    let errors: Html = [Builder::Classic, Builder::Buildkit]
+        .into_iter()
+        .flat_map(|b| {
+            an.report
+                .builder(b)
+                .errors
+                .iter()
+                .map(move |d| (b, d.clone()))
+                .collect::<Vec<_>>()
+        })
+        .map(|(b, d)| {
+            html! { <li class="d-err-item">{ format!("{} fails at line {}: {}", b.label(), d.span.line, d.message) }</li> }
+        })
+        .collect();
+    html! {
+        <section class="summary" aria-live="polite" aria-label="Summary">
+            <ul class="plain">
+                { line(Builder::Classic) }
+                { line(Builder::Buildkit) }
+                { errors }
+            </ul>
+        </section>
+    }
+}
+
+#[function_component]
+pub fn VerdictTable(props: &ResultsProps) -> Html {
+    let store = use_store();
+    let st = &*store;
+    let an = &st.analysis;
+    let selected = st.ui.line;
+    let hover = st.tr.hover;
+    let causes = &st.tr.causes;
+
+    let rows: Html = an
+        .df_b
+        .instructions
+        .iter()
+        .map(|ins| {
+            let line = ins.span.line;
+            let c = an.step(Builder::Classic, line);
+            let k = an.step(Builder::Buildkit, line);
+            let rebuilt = [c, k]
+                .iter()
+                .any(|s| s.is_some_and(|s| s.status == Status::Rebuilt));
+            let cost = st.ui.costs.cost(line, &ins.keyword);
+            let select = {
+                let store = store.clone();
+                Callback::from(move |_: MouseEvent| {
+                    store.dispatch(Action::ui(move |ui, _| ui.line = Some(line)))
+                })
+            };
+            let enter = {
+                let store = store.clone();
+                Callback::from(move |_: MouseEvent| {
+                    store.dispatch(Action::ui(move |_, tr| tr.hover = Some(line)))
+                })
+            };
+            let leave = {
+                let store = store.clone();
+                Callback::from(move |_: MouseEvent| {
+                    store.dispatch(Action::ui(move |_, tr| tr.hover = None))
+                })
+            };
+            let is_sel = selected == Some(line);
+            html! {
+                <tr class={classes!(is_sel.then_some("sel"), (hover == Some(line)).then_some("hov"), causes.contains(&line).then_some("cause"))}
+                    onmouseenter={enter} onmouseleave={leave} onclick={select.clone()} data-line={line.to_string()}>
+                    <td class="num">
+                        <button type="button" class="linkish" aria-pressed={is_sel.to_string()}
+                                aria-label={format!("line {line}: why?")}>{ line }</button>
+                    </td>
+                    <td class="ins"><code>{ short(&ins.text) }</code></td>
+                    <td class="classic">{ badge(c.map(|s| s.status)) }</td>
+                    <td class="buildkit">{ badge(k.map(|s| s.status)) }</td>
+                    if !props.compact {
+                        <td class="num cost">{ if rebuilt && cost > 0 { format_secs(cost) } else { String::new() } }</td>
+                    }
+                </tr>
+            }
+        })
+        .collect();
+
+    html! {
+        <table class="verdicts">
+            <caption>{ "Each instruction of build B, per builder (select a line to see why)" }</caption>
+            <thead>
+                <tr>
+                    <th scope="col">{ "Line" }</th>
+                    <th scope="col">{ "Instruction" }</th>
+                    <th scope="col">{ "Classic" }</th>
+                    <th scope="col">{ "BuildKit" }</th>
+                    if !props.compact { <th scope="col">{ "Cost" }</th> }
+                </tr>
+            </thead>
+            <tbody>{ rows }</tbody>
+        </table>
+    }
+}
+
+fn reason_item(store: &super::Store, r: &Reason) -> Html {
+    let line = r.line;
+    let enter = {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| {
+            store.dispatch(Action::ui(move |_, tr| {
+                tr.causes = line.into_iter().collect()
+            }))
+        })
+    };
+    let leave = {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| store.dispatch(Action::ui(|_, tr| tr.causes.clear())))
+    };
+    let jump = line.map(|l| {
+        let store = store.clone();
+        let focus_in = {
+            let store = store.clone();
+            Callback::from(move |_: FocusEvent| {
+                store.dispatch(Action::ui(move |_, tr| tr.causes = vec![l]))
+            })
+        };
+        let onclick = Callback::from(move |_: MouseEvent| {
+            store.dispatch(Action::ui(move |ui, tr| {
+                ui.line = Some(l);
+                tr.causes.clear();
+            }))
+        });
+        html! { <button type="button" class="linkish cause-link" {onclick} onfocus={focus_in}>{ format!("line {l}") }</button> }
+    });
+    html! {
+        <li class="reason" onmouseenter={enter} onmouseleave={leave}>
+            <span class="reason-msg">{ &r.message }</span>
+            { " " }
+            { jump.unwrap_or_default() }
+            <span class="reason-code">{ &r.code }</span>
+        </li>
+    }
+}
+
+#[function_component]
+pub fn WhyPanel() -> Html {
+    let store = use_store();
+    let st = &*store;
+    let an = &st.analysis;
+    let Some(line) = st.ui.line else {
+        return html! {
+            <section class="why" aria-live="polite" aria-label="Why">
+                <h2>{ "Why?" }</h2>
+                <p class="muted">{ "Select an instruction (click a line in the editor or the table) to see the causal chain behind each builder's verdict." }</p>
+            </section>
+        };
+    };
+    let ins = an.df_b.instructions.iter().find(|i| i.span.line == line);
+    let per_builder: Html = [Builder::Classic, Builder::Buildkit]
+        .into_iter()
+        .map(|b| {
+            let step = an.step(b, line);
+            let reasons: Html = step
+                .map(|s| s.reasons.iter().map(|r| reason_item(&store, r)).collect())
+                .unwrap_or_default();
+            html! {
+                <div class="why-builder">
+                    <h3>{ b.label() }{ " " }{ badge(step.map(|s| s.status)) }</h3>
+                    if step.is_some_and(|s| !s.reasons.is_empty()) {
+                        <ol class="chain">{ reasons }</ol>
+                    } else {
+                        <p class="muted">{ if step.is_some() { "No reasons given." } else { "No verdict for this line." } }</p>
+                    }
+                </div>
+            }
+        })
+        .collect();
+
+    // For a re-executed RUN: does its output stay byte-identical? (drives content-keyed steps)
+    let rerun = ins
+        .filter(|i| i.keyword.eq_ignore_ascii_case("RUN"))
+        .filter(|_| {
+            [Builder::Classic, Builder::Buildkit]
+                .iter()
+                .any(|b| an.step(*b, line).is_some_and(|s| s.status == Status::Rebuilt))
+        })
+        .map(|_| {
+            let key = line.to_string();
+            let cur = st.scenario.rerun_output.get(&key).copied();
+            let onchange = super::on_value(&store, move |s, v| {
+                match v.as_str() {
+                    "identical" => s.rerun_output.insert(key.clone(), RerunOutput::Identical),
+                    "different" => s.rerun_output.insert(key.clone(), RerunOutput::Different),
+                    _ => s.rerun_output.remove(&key),
+                };
+            });
+            html! {
+                <label class="field">
+                    { "When this RUN re-executes, its output is " }
+                    <select {onchange}>
+                        <option value="" selected={cur.is_none()}>{ "different (assumed)" }</option>
+                        <option value="identical" selected={cur == Some(RerunOutput::Identical)}>{ "byte-identical" }</option>
+                        <option value="different" selected={cur == Some(RerunOutput::Different)}>{ "different" }</option>
+                    </select>
+                </label>
+            }
+        })
+        .unwrap_or_default();
+
+    let cost_editor = ins
+        .map(|i| {
+            let kw = i.keyword.clone();
+            let cur = st.ui.costs.cost(line, &kw);
+            let overridden = st.ui.costs.lines.contains_key(&line);
+            let oninput = {
+                let store = store.clone();
+                Callback::from(move |e: InputEvent| {
+                    let v = event_value(&e);
+                    let secs = v.trim().parse::<u32>().ok();
+                    store.dispatch(Action::ui(move |ui, _| ui.costs.set_line(line, secs)))
+                })
+            };
+            html! {
+                <label class="field">
+                    { "This step takes " }
+                    <input type="number" min="0" step="1" class="secs" value={cur.to_string()} {oninput}
+                           aria-label={format!("seconds for line {line}")} />
+                    { if overridden { " s (set for this line)" } else { " s (default for its kind)" } }
+                </label>
+            }
+        })
+        .unwrap_or_default();
+
+    html! {
+        <section class="why" aria-live="polite" aria-label="Why">
+            <h2>{ format!("Why? — line {line}") }</h2>
+            if let Some(i) = ins { <pre class="why-ins"><code>{ &i.text }</code></pre> }
+            <div class="why-grid">{ per_builder }</div>
+            { rerun }
+            { cost_editor }
+        </section>
+    }
+}
+
+#[function_component]
+pub fn TimeEstimate() -> Html {
+    let store = use_store();
+    let st = &*store;
+    let an = &st.analysis;
+    let costs = &st.ui.costs;
+    let full = costs.full_build(&an.df_b);
+    let kinds: Html = KINDS
+        .iter()
+        .map(|k| {
+            let k = *k;
+            let oninput = {
+                let store = store.clone();
+                Callback::from(move |e: InputEvent| {
+                    if let Ok(v) = event_value(&e).trim().parse::<u32>() {
+                        store.dispatch(Action::ui(move |ui, _| ui.costs.set_kind(k, v)))
+                    }
+                })
+            };
+            html! {
+                <label class="cost-kind">
+                    <span>{ k }</span>
+                    <input type="number" min="0" step="1" class="secs" value={costs.kind_cost(k).to_string()} {oninput}
+                           aria-label={format!("seconds per {k} step")} />
+                    { " s" }
+                </label>
+            }
+        })
+        .collect();
+    let row = |b: Builder| {
+        let lost = costs.time_lost(an.report.builder(b));
+        html! {
+            <tr>
+                <th scope="row">{ b.label() }</th>
+                <td class="num">{ format_secs(lost) }</td>
+                <td class="num">{ if full > 0 { format!("{}%", (lost as u64 * 100 / full as u64)) } else { String::new() } }</td>
+            </tr>
+        }
+    };
+    let reset = {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| {
+            store.dispatch(Action::ui(|ui, _| ui.costs = Default::default()))
+        })
+    };
+    html! {
+        <section class="time" aria-label="Time lost">
+            <h2>{ "Time lost in build B" }</h2>
+            <table class="lost-table">
+                <thead><tr><th scope="col">{ "Builder" }</th><th scope="col">{ "Re-executed" }</th><th scope="col">{ "of a full build" }</th></tr></thead>
+                <tbody>{ row(Builder::Classic) }{ row(Builder::Buildkit) }</tbody>
+            </table>
+            <details class="costs">
+                <summary>{ "Step costs" }</summary>
+                <p class="muted">{ "Seconds a step takes when it re-executes, by kind. Set one line's cost in its Why panel." }</p>
+                <div class="cost-kinds">{ kinds }</div>
+                if !costs.is_default() { <button type="button" onclick={reset}>{ "Reset to defaults" }</button> }
+            </details>
+        </section>
+    }
+}

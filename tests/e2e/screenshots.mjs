@@ -1,0 +1,33 @@
+// Takes the README/docs screenshots of the built playground: light, dark and phone width.
+// Usage: node tests/e2e/screenshots.mjs [outdir]   (default docs/screenshots)
+import path from 'node:path';
+import fs from 'node:fs';
+import { serveDist, launch, appReady, repoRoot } from './harness.mjs';
+
+const out = process.argv[2] || path.join(repoRoot, 'docs/screenshots');
+fs.mkdirSync(out, { recursive: true });
+const server = await serveDist();
+const browser = await launch();
+try {
+  const shots = [
+    { name: 'playground-light.png', viewport: { width: 1400, height: 1000 }, colorScheme: 'light' },
+    { name: 'playground-dark.png', viewport: { width: 1400, height: 1000 }, colorScheme: 'dark' },
+    { name: 'playground-phone.png', viewport: { width: 390, height: 844 }, colorScheme: 'light', isMobile: true, deviceScaleFactor: 2 },
+  ];
+  for (const s of shots) {
+    const ctx = await browser.newContext({ viewport: s.viewport, colorScheme: s.colorScheme, isMobile: s.isMobile, deviceScaleFactor: s.deviceScaleFactor || 1 });
+    const page = await ctx.newPage();
+    await page.goto(server.url);
+    await appReady(page);
+    // Select the first rebuilt step so the causal chain shows.
+    const row = page.locator('table.verdicts tbody tr:has(.v-rebuilt)').first();
+    if (await row.count()) await row.click();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(out, s.name), fullPage: !!s.isMobile });
+    await ctx.close();
+    console.log('wrote', path.join(out, s.name));
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}

@@ -550,6 +550,17 @@ fn add_remote_url_is_detected_without_a_rewrite() {
     );
     assert!(!parse(&fixed.dockerfile).has_errors());
     none(&fixed, "add-remote-url");
+    // Git sources are keyed on the commit: not this rule.
+    for git in [
+        "https://github.com/x/y.git#v1.2.3",
+        "https://github.com/x/y.git?ref=v1&keep-git-dir=1",
+    ] {
+        let mut g = s.clone();
+        g.dockerfile = g
+            .dockerfile
+            .replace("https://example.com/releases/tool-latest.tar.gz", git);
+        none(&g, "add-remote-url");
+    }
 }
 
 // ---------------------------------------------------------------------------------------

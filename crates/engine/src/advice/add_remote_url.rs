@@ -20,7 +20,8 @@ pub(super) const RULE: Rule = Rule {
 };
 
 fn is_git(url: &str) -> bool {
-    let base = url.split('#').next().unwrap_or(url);
+    // `https://host/repo.git#ref` and BuildKit's `https://host/repo.git?ref=...` forms.
+    let base = url.split(['#', '?']).next().unwrap_or(url);
     base.ends_with(".git") || url.starts_with("git@")
 }
 

@@ -53,10 +53,11 @@ fn froms(ins: &Instruction) -> Vec<String> {
 
 fn find(df: &Dockerfile) -> Vec<(usize, String, usize)> {
     let mut out = Vec::new();
-    for st in &df.stages {
+    for (si, st) in df.stages.iter().enumerate() {
         for (idx, ins) in stage_instructions(df, st) {
             for f in froms(ins) {
-                if let Some(stage) = meant_stage(df, &f) {
+                // A stage cannot use itself: a reference from inside it is a real image.
+                if let Some(stage) = meant_stage(df, &f).filter(|&t| t != si) {
                     out.push((idx, f, stage));
                 }
             }
@@ -75,8 +76,9 @@ fn detect(cx: &Ctx) -> Vec<Finding> {
             let from_line = cx.df.instructions[st.from].span.line;
             let line = ins.span.line;
             let mut f = Finding::new(Some(line), line.to_string(), Severity::High);
+            let verb = if matches!(ins.command, Command::Run(_)) { "mounts" } else { "copies" };
             f.message = format!(
-                "Line {line} copies --from={from}, which is an image reference (stage names cannot contain ':' or '/'), not \
+                "Line {line} {verb} --from={from}, which is an image reference (stage names cannot contain ':' or '/'), not \
                  stage {name} defined on line {from_line}. The files come from the published image, so changes to stage {name} \
                  never reach this image."
             );
@@ -130,7 +132,7 @@ fn rewrite(s: &Scenario, key: &str) -> Option<Scenario> {
         let (start, end) = edit::lines_range(text, ins.span.line, ins.span.line)?;
         let chunk = text.get(start..end)?;
         for f in froms(ins) {
-            let stage = meant_stage(df, &f)?;
+            let stage = meant_stage(df, &f).filter(|&t| Some(t) != ins.stage)?;
             let name = df.stages[stage].name.clone()?;
             let needle = format!("from={f}");
             let at = chunk.find(&needle)?;

@@ -91,7 +91,9 @@ pub(crate) struct Ctx<'a> {
     pub s: &'a Scenario,
     pub text: &'a str,
     pub df: Dockerfile,
-    pub report: Report,
+    /// The simulation of the scenario as it is, computed on first use (detection rarely
+    /// needs it; measuring a cost always does).
+    report: std::cell::OnceCell<Report>,
 }
 
 impl<'a> Ctx<'a> {
@@ -101,13 +103,17 @@ impl<'a> Ctx<'a> {
             s,
             text,
             df: crate::parse(text),
-            report: crate::simulate(s),
+            report: std::cell::OnceCell::new(),
         }
+    }
+
+    pub fn report(&self) -> &Report {
+        self.report.get_or_init(|| crate::simulate(self.s))
     }
 
     /// Status of the instruction at 1-based `line` under a builder.
     pub fn status(&self, b: Builder, line: u32) -> Option<Status> {
-        self.report
+        self.report()
             .builder(b)
             .steps
             .iter()
@@ -117,7 +123,7 @@ impl<'a> Ctx<'a> {
 
     /// Lines rebuilt under a builder.
     pub fn rebuilt(&self, b: Builder) -> Vec<u32> {
-        self.report
+        self.report()
             .builder(b)
             .steps
             .iter()
@@ -399,16 +405,16 @@ pub(crate) fn measure(cx: &Ctx, after: &Scenario, pattern: &[u32]) -> Measured {
         new_errors: Vec::new(),
     };
     for b in [Builder::Buildkit, Builder::Classic] {
-        let before = cx.report.builder(b);
+        let before = cx.report().builder(b);
         let now = rep.builder(b);
-        if now.errors.len() > before.errors.len() {
-            let e = now
-                .errors
-                .first()
-                .map(|d| d.message.clone())
-                .unwrap_or_default();
+        let fresh = now
+            .errors
+            .iter()
+            .find(|e| !before.errors.iter().any(|x| x.message == e.message));
+        if let Some(e) = fresh {
+            let e = e.message.clone();
             m.new_errors.push((b, e));
-            let chain = caused_by(&cx.report, b, pattern);
+            let chain = caused_by(cx.report(), b, pattern);
             match b {
                 Builder::Buildkit => m.buildkit = chain,
                 Builder::Classic => m.classic = chain,

@@ -96,7 +96,7 @@ fn detect(cx: &Ctx) -> Vec<Finding> {
         return Vec::new();
     }
     // Stages the target needs (BuildKit's reachable set; classic builds more, uselessly).
-    let built = &cx.report.builder(Builder::Buildkit).built_stages;
+    let built = &cx.report().builder(Builder::Buildkit).built_stages;
     let missing = uncovered(cx.s, &cx.df, built);
     if missing.is_empty() {
         return Vec::new();

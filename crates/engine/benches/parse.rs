@@ -5,7 +5,8 @@
 //! 2. Hostile ~1 MiB inputs, to show the parser stays linear where a naive one would not.
 //!
 //! Plain `std::time::Instant`, no harness. `LAYERLAB_BENCH_ITERS` sets the repetitions,
-//! `LAYERLAB_BENCH_ONLY=word` runs only the cases whose name contains `word` (for profiling).
+//! `LAYERLAB_BENCH_ONLY=word` runs only the cases whose name contains `word` (for profiling),
+//! `LAYERLAB_BENCH_SCALE=x` sets the size of the large hostile inputs (default 1 MB).
 
 use layerlab_engine::parse;
 use std::hint::black_box;
@@ -131,7 +132,11 @@ fn main() {
     // larger one, a quadratic one ~100x.
     let hostile_iters = (iters / 5).max(3);
     let small = hostile(0.1);
-    let large = hostile(1.0);
+    let scale: f64 = std::env::var("LAYERLAB_BENCH_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1.0);
+    let large = hostile(scale);
     for ((name, s_text), (_, l_text)) in small.iter().zip(&large) {
         if !name.contains(only.as_str()) {
             continue;

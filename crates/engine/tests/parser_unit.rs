@@ -538,6 +538,18 @@ fn stages_and_meta_args() {
 }
 
 #[test]
+fn duplicate_stage_names_warn() {
+    let df = parse("FROM a AS x\nFROM b AS X\n");
+    assert!(errors(&df).is_empty());
+    let w: Vec<_> = df.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        w,
+        ["Duplicate stage name \"x\", stage names should be unique"]
+    );
+    assert_eq!(df.diagnostics[0].span.line, 2);
+}
+
+#[test]
 fn every_instruction_typed() {
     let df = parse(
         "FROM a\nMAINTAINER me <me@x>\nENV A=1 B=\"two words\"\nENV LEGACY some value\nLABEL k=v\nLABEL legacy v w\nWORKDIR /app\nUSER 1000:1000\nSHELL [\"/bin/bash\", \"-c\"]\nCMD [\"a\",\"b\"]\nENTRYPOINT exec me\nEXPOSE 8080/tcp 443\nVOLUME [\"/data\", \"/x\"]\nVOLUME /y /z\nHEALTHCHECK --interval=30s --retries=3 CMD curl -f http://x/ || exit 1\nHEALTHCHECK NONE\nSTOPSIGNAL SIGKILL\nonbuild run make\n",

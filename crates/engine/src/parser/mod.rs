@@ -421,6 +421,19 @@ fn group_stages(df: &mut Dockerfile) {
                 Command::From(f) => f.name.clone(),
                 _ => None,
             };
+            if let Some(n) = &name {
+                if stages.iter().any(|st| st.name.as_ref() == Some(n)) {
+                    // BuildKit lint rule DuplicateStageName (a warning there too).
+                    diags.push(Diagnostic::warning(
+                        "duplicate-stage-name",
+                        format!(
+                            "Duplicate stage name {}, stage names should be unique",
+                            crate::dump::go_quote(n)
+                        ),
+                        ins.span,
+                    ));
+                }
+            }
             let index = stages.len();
             stages.push(Stage {
                 index,

@@ -158,9 +158,10 @@ fn print_text(list: &[Advice], shown: &str) {
         };
         println!("  cost: {cost}");
         println!("  fix: {}", a.fix);
-        if let Some(e) = &a.equivalent {
-            println!("  equivalent: {e}");
-        }
+        println!(
+            "  equivalent: {}",
+            a.equivalent.as_deref().unwrap_or("none (no BuildKit check or hadolint rule)")
+        );
         if a.rewrite.is_some() {
             println!("  rewrite: layerlab advise {shown} --apply {}", a.rule);
         }

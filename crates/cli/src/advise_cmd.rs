@@ -160,7 +160,9 @@ fn print_text(list: &[Advice], shown: &str) {
         println!("  fix: {}", a.fix);
         println!(
             "  equivalent: {}",
-            a.equivalent.as_deref().unwrap_or("none (no BuildKit check or hadolint rule)")
+            a.equivalent
+                .as_deref()
+                .unwrap_or("none (no BuildKit check or hadolint rule)")
         );
         if a.rewrite.is_some() {
             println!("  rewrite: layerlab advise {shown} --apply {}", a.rule);

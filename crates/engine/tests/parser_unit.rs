@@ -664,3 +664,115 @@ fn hostile_inputs_do_not_crash() {
         let _ = dump(&df);
     }
 }
+
+/// Deterministic random token soup: no panic, spans on char boundaries inside the text,
+/// one instruction per node, and a dump for every result.
+#[test]
+fn random_token_soup_keeps_invariants() {
+    const TOKENS: &[&str] = &[
+        "FROM ",
+        "RUN ",
+        "COPY ",
+        "ADD ",
+        "ONBUILD ",
+        "ENV ",
+        "ARG ",
+        "LABEL ",
+        "HEALTHCHECK ",
+        "CMD ",
+        "SHELL ",
+        "USER ",
+        "EXPOSE ",
+        "VOLUME ",
+        "WORKDIR ",
+        "STOPSIGNAL ",
+        "MAINTAINER ",
+        "FOO ",
+        "AS ",
+        "a",
+        "b=c",
+        " ",
+        "\t",
+        "\n",
+        "\r\n",
+        "\\",
+        "`",
+        "\\\n",
+        "#",
+        "# escape=`\n",
+        "# syntax=x\n",
+        "<<",
+        "<<-",
+        "EOF",
+        "'",
+        "\"",
+        "$",
+        "${",
+        "}",
+        ":-",
+        "[",
+        "]",
+        ",",
+        "\"x\"",
+        "--",
+        "--from=",
+        "--mount=",
+        "type=cache,target=/x",
+        "--link",
+        "--chown=1",
+        "=",
+        "é",
+        "♥",
+        "\u{a0}",
+        "\u{feff}",
+        "\u{0}",
+        "3<<",
+        "NONE",
+        "CMD",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..6_000 {
+        let n = (next() % 40) as usize;
+        let mut text = String::new();
+        for _ in 0..n {
+            text.push_str(TOKENS[(next() % TOKENS.len() as u64) as usize]);
+        }
+        let df = parse(&text);
+        assert_eq!(df.nodes.len(), df.instructions.len(), "{text:?}");
+        let spans = df
+            .nodes
+            .iter()
+            .map(|n| n.span)
+            .chain(df.instructions.iter().map(|i| i.span))
+            .chain(df.diagnostics.iter().map(|d| d.span))
+            .chain(
+                df.nodes
+                    .iter()
+                    .flat_map(|n| n.heredocs.iter().map(|h| h.span)),
+            );
+        for s in spans {
+            assert!(s.start <= s.end && s.end <= text.len(), "{text:?} {s:?}");
+            assert!(
+                text.is_char_boundary(s.start) && text.is_char_boundary(s.end),
+                "{text:?} {s:?}"
+            );
+            assert!(
+                s.line >= 1 && s.col >= 1 && s.end_line >= s.line,
+                "{text:?} {s:?}"
+            );
+        }
+        for st in &df.stages {
+            assert_eq!(df.nodes[st.from].keyword, "from");
+            for &c in &st.commands {
+                assert_eq!(df.instructions[c].stage, Some(st.index));
+            }
+        }
+        let _ = dump(&df);
+    }
+}

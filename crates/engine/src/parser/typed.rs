@@ -1194,13 +1194,20 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
                 m.sharing = Some(v);
             }
             "mode" => {
-                if !has_var && u32::from_str_radix(value, 8).is_err() {
+                let valid = !value.is_empty()
+                    && value.bytes().all(|b| (b'0'..=b'7').contains(&b))
+                    && u32::from_str_radix(value, 8).is_ok();
+                if !has_var && !valid {
                     return Err(format!("invalid value {value} for mode"));
                 }
                 m.mode = Some(value.to_string());
             }
             "uid" | "gid" => {
-                if !has_var && value.parse::<u32>().is_err() {
+                // Go ParseUint: digits only (no sign), fits in 32 bits.
+                let valid = !value.is_empty()
+                    && value.bytes().all(|b| b.is_ascii_digit())
+                    && value.parse::<u32>().is_ok();
+                if !has_var && !valid {
                     return Err(format!("invalid value {value} for {key}"));
                 }
                 if key == "uid" {

@@ -125,6 +125,8 @@ pub struct Step {
     pub linked: bool,
     /// An ONBUILD trigger of the parent stage, executed at the start of this stage.
     pub trigger: bool,
+    /// Facts worth telling whatever the verdict: (code, message).
+    pub notes: Vec<(String, String)>,
     pub error: Option<String>,
 }
 
@@ -544,6 +546,7 @@ impl<'a> Executor<'a> {
             assumed_different: false,
             linked: false,
             trigger: false,
+            notes: Vec::new(),
             error: None,
         }
     }
@@ -785,7 +788,9 @@ impl<'a> Executor<'a> {
         if let Some(ps) = parent_stage {
             for &pc in &df.stages[ps].commands {
                 if let Command::Onbuild { trigger } = &df.instructions[pc].command {
-                    self.run_instruction(pc, trigger, si, meta, &mut st, exec, states, failed, true);
+                    self.run_instruction(
+                        pc, trigger, si, meta, &mut st, exec, states, failed, true,
+                    );
                 }
             }
         }
@@ -846,6 +851,7 @@ impl<'a> Executor<'a> {
                             from_build_arg: false,
                         },
                     });
+                    step.writes = Writes::Path(st.cwd.clone());
                 } else if st.cwd != "/" {
                     step.kind = Kind::Step;
                     step.fields.push(Field {
@@ -1037,7 +1043,7 @@ impl<'a> Executor<'a> {
         st: &StageState,
         step: &mut Step,
         exec: &Exec,
-        states: &[Option<StageState>],
+        _states: &[Option<StageState>],
         si: usize,
         meta: &[(String, String)],
     ) {
@@ -1141,7 +1147,14 @@ impl<'a> Executor<'a> {
                     .push(field(&format!("mount[{i}]"), mount_description(&m)));
                 if m.kind == "bind" {
                     let src = m.source.clone().unwrap_or_else(|| "/".into());
-                    let c = self.source_content(&src, m.from.as_deref(), &[], exec, states, si);
+                    let c = self.source_content(
+                        &src,
+                        m.from.as_deref(),
+                        &[],
+                        exec,
+                        &mut step.notes,
+                        si,
+                    );
                     match c {
                         Ok(c) => step.contents.push(c),
                         Err(e) => step.error = Some(e),
@@ -1166,10 +1179,9 @@ impl<'a> Executor<'a> {
         from: Option<&str>,
         excludes: &[String],
         exec: &Exec,
-        states: &[Option<StageState>],
+        notes: &mut Vec<(String, String)>,
         si: usize,
     ) -> Result<ContentInput, String> {
-        let _ = states;
         match from {
             None => {
                 let digest = self.input.context.digest(src, excludes)?;
@@ -1202,6 +1214,26 @@ impl<'a> Executor<'a> {
                         stage_path: Some((stage, path)),
                     })
                 } else {
+                    // `name:tag` and `repo/name` are always image references, even when a
+                    // stage of that name exists (stage names cannot contain ':' or '/').
+                    let repo = f.rsplit('/').next().unwrap_or(f);
+                    let repo = repo
+                        .split([':', '@'])
+                        .next()
+                        .unwrap_or(repo)
+                        .to_ascii_lowercase();
+                    if f != repo
+                        && self
+                            .df()
+                            .stages
+                            .iter()
+                            .any(|s| s.name.as_deref() == Some(repo.as_str()))
+                    {
+                        notes.push((
+                            "from-is-image".to_string(),
+                            format!("--from={f} names an image, not the stage {repo}: a stage is referenced by its bare name (--from={repo}); this pulls {f} from a registry"),
+                        ));
+                    }
                     Ok(ContentInput {
                         label: format!("image {f}:{path}"),
                         digest: KeyHasher::new("image-content")
@@ -1224,7 +1256,7 @@ impl<'a> Executor<'a> {
         st: &StageState,
         step: &mut Step,
         exec: &Exec,
-        states: &[Option<StageState>],
+        _states: &[Option<StageState>],
         si: usize,
         meta: &[(String, String)],
     ) {
@@ -1300,7 +1332,7 @@ impl<'a> Executor<'a> {
                 });
                 continue;
             }
-            match self.source_content(s, c.from.as_deref(), excludes, exec, states, si) {
+            match self.source_content(s, c.from.as_deref(), excludes, exec, &mut step.notes, si) {
                 Ok(ci) => step.contents.push(ci),
                 Err(e) => {
                     step.error.get_or_insert(e);

@@ -161,6 +161,14 @@ impl Ctx<'_> {
     }
 
     fn verdict(&self, s: &Step) -> (Status, Vec<Reason>) {
+        let (status, mut reasons) = self.verdict_only(s);
+        for (code, msg) in &s.notes {
+            reasons.push(reason(code, msg.clone(), Some(s.line)));
+        }
+        (status, reasons)
+    }
+
+    fn verdict_only(&self, s: &Step) -> (Status, Vec<Reason>) {
         match s.kind {
             Kind::Metadata => (Status::Metadata, self.metadata_reasons(s)),
             Kind::NotRun => (Status::NotRun, self.not_run_reasons(s)),
@@ -171,13 +179,18 @@ impl Ctx<'_> {
                     reasons = self.miss_reasons(s);
                 }
                 // ONBUILD triggers inherited from a parent stage run right after FROM.
-                for t in self.eb.steps.iter().filter(|t| {
-                    t.trigger && t.stage == s.stage && t.kind == Kind::Step && !t.hit
-                }) {
+                for t in
+                    self.eb.steps.iter().filter(|t| {
+                        t.trigger && t.stage == s.stage && t.kind == Kind::Step && !t.hit
+                    })
+                {
                     for r in self.miss_reasons(t) {
                         reasons.push(reason(
                             &r.code,
-                            format!("ONBUILD {} (line {}) runs here: {}", t.keyword, t.line, r.message),
+                            format!(
+                                "ONBUILD {} (line {}) runs here: {}",
+                                t.keyword, t.line, r.message
+                            ),
                             r.line.or(Some(t.line)),
                         ));
                     }

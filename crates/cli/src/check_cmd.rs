@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: layerlab check [--file Dockerfile] [--context DIR] (--changed PATH... | --since GITREF)
+const USAGE: &str =
+    "usage: layerlab check [--file Dockerfile] [--context DIR] (--changed PATH... | --since GITREF)
                       [--build-arg K=V]... [--target STAGE] [--builder buildkit|classic]
                       [--fail-if-rebuilt LINE|STAGE]... [--format text|json]";
 
@@ -53,7 +54,9 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     let mut it = args.iter().peekable();
     while let Some(a) = it.next() {
         let mut val = |name: &str| -> Result<String, String> {
-            it.next().cloned().ok_or_else(|| format!("{name} needs a value"))
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
         };
         match a.as_str() {
             "--file" | "-f" => o.file = Some(PathBuf::from(val(a)?)),
@@ -199,7 +202,10 @@ pub fn run(args: &[String]) -> ExitCode {
 }
 
 fn check(o: &Opts) -> Result<ExitCode, String> {
-    let df_path = o.file.clone().unwrap_or_else(|| o.context.join("Dockerfile"));
+    let df_path = o
+        .file
+        .clone()
+        .unwrap_or_else(|| o.context.join("Dockerfile"));
     let dockerfile =
         std::fs::read_to_string(&df_path).map_err(|e| format!("{}: {e}", df_path.display()))?;
     let ignore_path = o.context.join(".dockerignore");
@@ -249,7 +255,8 @@ fn check(o: &Opts) -> Result<ExitCode, String> {
             }
             None => {
                 // Not in the context (ignored, or removed): B lacks it, A had it.
-                s.context.insert(p.clone(), FileSpec::Content("(previous)".into()));
+                s.context
+                    .insert(p.clone(), FileSpec::Content("(previous)".into()));
                 s.change.removed.push(p);
             }
         }
@@ -294,8 +301,10 @@ fn check(o: &Opts) -> Result<ExitCode, String> {
     if o.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "builder": o.builder, "report": rep }))
-                .expect("json")
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "builder": o.builder, "report": rep })
+            )
+            .expect("json")
         );
     } else {
         print_rebuilds(rep, &dockerfile);

@@ -54,7 +54,11 @@ pub fn run(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let shown = if file == "-" { "<stdin>" } else { file.as_str() };
+    let shown = if file == "-" {
+        "<stdin>"
+    } else {
+        file.as_str()
+    };
     let scenario = match Scenario::from_json(&text) {
         Ok(s) => s,
         Err(e) => {

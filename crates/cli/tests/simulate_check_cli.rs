@@ -27,7 +27,11 @@ fn simulate_json_has_one_step_per_instruction_per_builder() {
         .arg(&f)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for b in ["classic", "buildkit"] {
         let steps = v["builders"][b]["steps"].as_array().unwrap();
@@ -88,12 +92,22 @@ fn check_gates_on_a_rebuilt_line_and_respects_dockerignore() {
     };
     // app.py only reaches `COPY . .`: the dependency RUN (line 4) stays cached.
     let out = run("app.py", "4");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("rebuilt line    5"));
     // deps.txt reaches line 3, so line 4 rebuilds and the gate fails.
     let out = run("deps.txt", "4");
     assert_eq!(out.status.code(), Some(1));
     // An ignored file changes nothing.
     let out = run("logs/today.log", "5");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

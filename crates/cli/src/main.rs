@@ -20,8 +20,11 @@ commands:
                                            which steps each builder caches or rebuilds, and why
   check [--file Dockerfile] [--context DIR] (--changed PATH... | --since GITREF)
         [--fail-if-rebuilt LINE|STAGE]     pre-flight a real repository
-  advise SCENARIO.json|-                   cache-hostile patterns and their fixes
-  export SCENARIO.json|- --ci NAME         buildx command and CI pipeline snippet
+  advise SCENARIO.json|- [--format text|json] [--apply RULE]
+                                           cache-hostile patterns, their cost and fixes
+  export SCENARIO.json|- --ci github|azure|gitlab|bitbucket|circleci|jenkins|cloudbuild|codebuild|shell|make|bake
+         [--image NAME] [--registry HOST] [--backend B] [--target T]... [--platform P]...
+                                           buildx command and CI pipeline snippet
 ";
 
 fn main() -> ExitCode {

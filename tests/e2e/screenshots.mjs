@@ -27,6 +27,25 @@ try {
     await ctx.close();
     console.log('wrote', path.join(out, s.name));
   }
+  // The embed, inside a host page (as docs/EMBED.md describes it).
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1000, height: 760 }, colorScheme: 'light' });
+    const page = await ctx.newPage();
+    await page.goto(server.url + '?embed=1');
+    await appReady(page);
+    const embedUrl = page.url();
+    await page.setContent(`<!doctype html><body style="font:15px/1.5 system-ui;margin:24px;max-width:920px">
+      <h2 style="margin:0 0 8px">Why does my CI rebuild everything?</h2>
+      <p style="margin:0 0 12px;color:#444">A page of your docs with the scenario embedded:</p>
+      <iframe id="f" src="${embedUrl}" width="100%" height="560" style="border:1px solid #ccc;border-radius:8px"></iframe>
+      <script>addEventListener('message', (e) => { if (e.data?.type === 'resize') document.getElementById('f').style.height = Math.min(e.data.height, 600) + 'px'; });</script>
+      </body>`);
+    await page.frameLocator('#f').locator('textarea#dockerfile').waitFor();
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: path.join(out, 'embed.png') });
+    await ctx.close();
+    console.log('wrote', path.join(out, 'embed.png'));
+  }
 } finally {
   await browser.close();
   await server.close();

@@ -1,0 +1,132 @@
+// Benchmarks of the built playground (not a test: numbers go to docs/benchmarks/app.md).
+// Usage: node tests/e2e/bench.mjs        (after `trunk build --release --offline`)
+//  1. transfer: gzip bytes of every file the page loads (what a gzip-serving host sends);
+//  2. time to interactive: navigation start → first verdict row rendered (median of 7 loads);
+//  3. per keystroke on a stress scenario: parse + simulate (the app's own measurement),
+//     the whole input handler (analysis + re-render), and input → next painted frame.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { serveDist, launch, distDir } from './harness.mjs';
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const p90 = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * 0.9))]; };
+
+/** A multi-stage Dockerfile of about `n` instructions, with ARGs, COPYs and RUNs. */
+export function stressScenario(n = 300) {
+  const lines = ['# syntax=docker/dockerfile:1', 'ARG BASE=debian:bookworm-slim', 'ARG VERSION=1'];
+  const context = {};
+  let stage = 0;
+  while (lines.length < n) {
+    lines.push(`FROM \${BASE} AS s${stage}`);
+    lines.push('ARG VERSION', 'ENV APP_VERSION=${VERSION} PATH=/opt/bin:$PATH', 'WORKDIR /src');
+    for (let i = 0; i < 12; i++) {
+      context[`s${stage}/f${i}.txt`] = `file ${i} of stage ${stage}\n`;
+      lines.push(`COPY s${stage}/f${i}.txt ./f${i}.txt`);
+      lines.push(`RUN --mount=type=cache,target=/var/cache/apt \\\n    apt-get update && apt-get install -y pkg${i} && echo ${i} >> /log`);
+    }
+    if (stage > 0) lines.push(`COPY --from=s${stage - 1} /src /prev`);
+    stage++;
+  }
+  return {
+    name: `stress: ${lines.length} lines, ${stage} stages`,
+    dockerfile: lines.join('\n') + '\n',
+    context,
+    args: { VERSION: '1' },
+    change: { args: { VERSION: '2' }, files: { 's0/f3.txt': 'changed\n' } },
+    cache: { source: 'local' },
+  };
+}
+
+function b64url(s) {
+  return Buffer.from(s).toString('base64').replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
+
+async function main() {
+const server = await serveDist();
+const browser = await launch();
+const out = {};
+try {
+  // 1. Transfer size (gzip -9 of each file the page requests).
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const files = [];
+  page.on('requestfinished', (r) => files.push(new URL(r.url()).pathname));
+  await page.goto(server.url);
+  await page.waitForSelector('table.verdicts tbody tr');
+  await ctx.close();
+  const rows = [...new Set(files)].map((p) => {
+    const f = path.join(distDir, p === '/' ? 'index.html' : p.slice(1));
+    const raw = fs.readFileSync(f);
+    return { file: path.basename(f), raw: raw.length, gzip: zlib.gzipSync(raw, { level: 9 }).length };
+  });
+  out.transfer = rows;
+  out.transferTotal = rows.reduce((a, r) => a + r.gzip, 0);
+
+  // 2. Time to interactive.
+  const ttis = [];
+  for (let i = 0; i < 7; i++) {
+    const c = await browser.newContext();
+    const pg = await c.newPage();
+    await pg.addInitScript(() => {
+      new MutationObserver((_, obs) => {
+        if (document.querySelector('table.verdicts tbody tr') && document.querySelector('textarea#dockerfile')) {
+          window.__tti = performance.now();
+          obs.disconnect();
+        }
+      }).observe(document, { childList: true, subtree: true });
+    });
+    await pg.goto(server.url);
+    await pg.waitForFunction(() => window.__tti);
+    ttis.push(await pg.evaluate(() => window.__tti));
+    await c.close();
+  }
+  out.tti = { median: median(ttis), all: ttis };
+
+  // 3. Per keystroke on the stress scenario.
+  const sc = stressScenario(300);
+  const c = await browser.newContext();
+  const pg = await c.newPage();
+  await pg.goto(server.url + '#json:' + b64url(JSON.stringify(sc)));
+  await pg.waitForSelector('table.verdicts tbody tr');
+  const rowsShown = await pg.locator('table.verdicts tbody tr').count();
+  const samples = await pg.evaluate(async () => {
+    const ta = document.querySelector('textarea#dockerfile');
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const res = [];
+    for (let i = 0; i < 40; i++) {
+      await frame();
+      const t0 = performance.now();
+      // A real edit every time: add a character to the first RUN's command, then remove it.
+      ta.value = i % 2 ? ta.value.replace('echo 3x >>', 'echo 3 >>') : ta.value.replace('echo 3 >>', 'echo 3x >>');
+      ta.dispatchEvent(new InputEvent('input', { bubbles: true }));
+      const t1 = performance.now();
+      // Wait until the app has re-rendered this edit (the footer timing is rewritten each time).
+      const before = document.querySelector('[data-analysis-us]');
+      before.dataset.analysisUs = 'stale';
+      while (document.querySelector('[data-analysis-us]').dataset.analysisUs === 'stale') {
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      await frame();
+      const t2 = performance.now();
+      const us = Number(document.querySelector('[data-analysis-us]').dataset.analysisUs);
+      res.push({ analysis: us / 1000, handler: t1 - t0, frame: t2 - t0 });
+    }
+    return res.slice(5);
+  });
+  await c.close();
+  out.keystroke = {
+    scenario: sc.name,
+    rows: rowsShown,
+    analysis: { median: median(samples.map((s) => s.analysis)), p90: p90(samples.map((s) => s.analysis)) },
+    handler: { median: median(samples.map((s) => s.handler)), p90: p90(samples.map((s) => s.handler)) },
+    frame: { median: median(samples.map((s) => s.frame)), p90: p90(samples.map((s) => s.frame)) },
+  };
+} finally {
+  await browser.close();
+  await server.close();
+}
+console.log(JSON.stringify(out, null, 2));
+}

@@ -233,10 +233,12 @@ impl LineParser<'_, '_> {
                 continue;
             }
             let kw_start = l.start + lead;
-            let mut joined = String::from(first);
             let mut last_end = l.content_end;
             let mut empty_line: Option<source::Line> = None;
+            // Most instructions are one line: only continued ones need a joined copy.
+            let mut buf: Option<String> = None;
             while cont {
+                let joined = buf.get_or_insert_with(|| first.to_string());
                 let Some(c) = self.next_line() else { break };
                 last_end = c.content_end;
                 let craw = &text[c.start..c.content_end];
@@ -252,6 +254,7 @@ impl LineParser<'_, '_> {
                 joined.push_str(part);
                 cont = k;
             }
+            let joined: &str = buf.as_deref().unwrap_or(first);
             if let Some(e) = empty_line {
                 self.df.diagnostics.push(Diagnostic::warning(
                     "empty-continuation-line",
@@ -260,11 +263,11 @@ impl LineParser<'_, '_> {
                 ));
             }
 
-            let parsed = node::parse_line(&joined, esc, 0);
+            let parsed = node::parse_line(joined, esc, 0);
             let mut heredocs = Vec::new();
             let mut end = last_end;
             if parsed.can_contain_heredoc() && joined.contains("<<") {
-                match heredoc::heredocs_from_line(&joined) {
+                match heredoc::heredocs_from_line(joined) {
                     Ok(words) => {
                         for w in words {
                             let (h, e, terminated) = self.read_heredoc(w, kw_start);
@@ -382,7 +385,7 @@ fn to_node(
         let skip = p.keyword_raw.len().min(original.len());
         let off = original
             .get(skip..)
-            .and_then(|t| t.find(&i.keyword_raw))
+            .and_then(|t| t.find(i.keyword_raw))
             .map_or(0, |o| o + skip);
         let s = start + off;
         Box::new(to_node(

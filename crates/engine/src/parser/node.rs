@@ -8,20 +8,20 @@ pub(crate) const MAX_NESTING: usize = 8;
 
 /// A raw node before positions and heredocs are attached.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Parsed {
+pub(crate) struct Parsed<'a> {
     /// The keyword exactly as written (`Run`, `FROM`, `foo`).
-    pub keyword_raw: String,
+    pub keyword_raw: &'a str,
     /// Lower-cased keyword.
     pub keyword: String,
     pub flags: Vec<String>,
     pub args: Vec<String>,
     pub json: bool,
-    pub inner: Option<Box<Parsed>>,
+    pub inner: Option<Box<Parsed<'a>>>,
     /// A BuildKit parser error for this line (the node is kept anyway).
     pub error: Option<String>,
 }
 
-impl Parsed {
+impl Parsed<'_> {
     /// BuildKit `Node.canContainHeredoc`: RUN/COPY/ADD (also as ONBUILD trigger), not JSON.
     pub fn can_contain_heredoc(&self) -> bool {
         let mut n = self;
@@ -88,11 +88,11 @@ fn char_at(s: &str, pos: usize) -> Option<char> {
 }
 
 /// BuildKit `splitCommand` + dispatch. `depth` counts ONBUILD nesting.
-pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed {
+pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
     let trimmed = line.trim();
     let (cmd, after) = split_ws2(trimmed);
     let mut p = Parsed {
-        keyword_raw: cmd.to_string(),
+        keyword_raw: cmd,
         keyword: cmd.to_lowercase(),
         ..Parsed::default()
     };

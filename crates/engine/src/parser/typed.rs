@@ -350,7 +350,7 @@ pub(crate) fn build_instruction(
 ) -> Instruction {
     let keyword = match known_upper(&p.keyword) {
         Some(k) => k.to_string(),
-        None => p.keyword_raw.clone(),
+        None => p.keyword_raw.to_string(),
     };
     let flags = p
         .flags
@@ -536,11 +536,11 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
         _ => {
             let msg = suggest::wrap(
                 format!("unknown instruction: {}", p.keyword_raw),
-                &p.keyword_raw,
+                p.keyword_raw,
                 INSTRUCTIONS,
                 false,
             );
-            let span = ctx.locate(&p.keyword_raw, false);
+            let span = ctx.locate(p.keyword_raw, false);
             Err(Fail {
                 code: "unknown-instruction",
                 msg,
@@ -762,7 +762,7 @@ fn parse_onbuild(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> 
     let after_kw = p.keyword_raw.len().min(text.len());
     let rel = text
         .get(after_kw..)
-        .and_then(|t| t.find(&inner.keyword_raw))
+        .and_then(|t| t.find(inner.keyword_raw))
         .map(|i| i + after_kw)
         .unwrap_or(0);
     let start = ctx.text_start + rel;

@@ -51,7 +51,9 @@ pub fn parse(text: &str) -> Dockerfile {
     }
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let src = Source::new(text, bom);
-    let estimate = estimate_instructions(&src);
+    // Capped: heredoc bodies count as lines here, and over-reserving costs real memory in
+    // wasm. Past the cap, the vectors grow as usual.
+    let estimate = estimate_instructions(&src).min(4096);
     df.nodes.reserve_exact(estimate);
     df.instructions.reserve_exact(estimate);
     let mut p = LineParser {

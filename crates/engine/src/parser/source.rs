@@ -108,8 +108,8 @@ impl<'a> Source<'a> {
 
     /// The span of the byte range `start..end` (both on char boundaries).
     pub fn span(&self, start: usize, end: usize) -> Span {
-        let start = start.max(self.line_starts[0]).min(self.text.len());
-        let end = end.max(start).min(self.text.len());
+        let start = self.floor_boundary(start.max(self.line_starts[0]));
+        let end = self.floor_boundary(end.max(start));
         let li = self.line_index(start);
         let line = (li + 1) as u32;
         let col = self.col(li, start);
@@ -138,6 +138,16 @@ impl<'a> Source<'a> {
             end_line: (eli + 1) as u32,
             end_col: self.col(eli, end),
         }
+    }
+
+    /// `off` clamped to the text and moved back to a char boundary (defensive: callers pass
+    /// boundaries already).
+    fn floor_boundary(&self, off: usize) -> usize {
+        let mut o = off.min(self.text.len());
+        while !self.text.is_char_boundary(o) {
+            o -= 1;
+        }
+        o
     }
 
     /// A zero-width span at the very end of the input (for "file with no instructions").

@@ -1,8 +1,36 @@
 //! "did you mean X?" suggestions, as BuildKit's `util/suggest`: the closest option within
 //! Levenshtein distance 2.
 
-/// Levenshtein distance over characters (unit costs).
+/// Levenshtein distance over characters (unit costs). Short second words (every option
+/// list here) use stack rows.
 pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
+    let mut bs = ['\0'; 32];
+    let mut n = 0;
+    for c in b.chars() {
+        if n == bs.len() {
+            return levenshtein_heap(a, b);
+        }
+        bs[n] = c;
+        n += 1;
+    }
+    let b = &bs[..n];
+    let mut prev = [0usize; 33];
+    let mut cur = [0usize; 33];
+    for (j, p) in prev.iter_mut().enumerate().take(n + 1) {
+        *p = j;
+    }
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[n]
+}
+
+fn levenshtein_heap(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
@@ -35,23 +63,24 @@ pub(crate) fn search(val: &str, options: &[&str], case_sensitive: bool) -> Optio
     if val.len() > 4 * (longest + 2) || val.chars().count() > longest + 2 {
         return None;
     }
-    let fold = |s: &str| {
-        if case_sensitive {
-            s.to_string()
+    fn fold(s: &str, case_sensitive: bool) -> std::borrow::Cow<'_, str> {
+        if case_sensitive || !s.chars().any(char::is_uppercase) {
+            std::borrow::Cow::Borrowed(s)
         } else {
-            s.to_lowercase()
+            std::borrow::Cow::Owned(s.to_lowercase())
         }
-    };
-    let v = fold(val);
+    }
+    let v = fold(val, case_sensitive);
+    let v_len = v.chars().count();
     let mut best: Option<&str> = None;
     let mut mindist = 3;
     for opt in options {
-        let o = fold(opt);
+        let o = fold(opt, case_sensitive);
         if v == o {
             return None;
         }
         // Cheap lower bound before the quadratic distance.
-        if v.chars().count().abs_diff(o.chars().count()) >= mindist {
+        if v_len.abs_diff(o.chars().count()) >= mindist {
             continue;
         }
         let d = levenshtein(&v, &o);
@@ -83,6 +112,9 @@ mod tests {
 
     #[test]
     fn distances() {
+        let long = "x".repeat(40);
+        assert_eq!(levenshtein("x", &long), 39);
+        assert_eq!(levenshtein(&long, "x"), 39);
         assert_eq!(levenshtein("kitten", "sitting"), 3);
         assert_eq!(levenshtein("", "abc"), 3);
         assert_eq!(levenshtein("copy", "copy"), 0);

@@ -157,7 +157,7 @@ struct Rule {
 }
 
 impl Rule {
-    fn matches(&self, path: &str) -> Result<bool, PatternError> {
+    fn matches(&self, path: &str, scratch: &mut regex::Scratch) -> Result<bool, PatternError> {
         let pat = self.cleaned.as_bytes();
         let path_b = path.as_bytes();
         match &self.kind {
@@ -169,7 +169,7 @@ impl Rule {
                 Ok(path_b.ends_with(suffix)
                     || (suffix.first() == Some(&b'/') && path_b == &suffix[1..]))
             }
-            Some(Kind::Regex(re)) => Ok(re.is_match_at_start(path)),
+            Some(Kind::Regex(re)) => Ok(re.is_match_with(path, scratch)),
         }
     }
 }
@@ -317,6 +317,7 @@ impl PatternMatcher {
     /// matched, or `None` when none did. Useful to explain why a file is (not) excluded.
     pub fn deciding_pattern(&self, path: &str) -> Result<Option<usize>, PatternError> {
         let mut matched = false;
+        let mut scratch = regex::Scratch::default();
         let mut decided = None;
         let parent = dir_path(path);
         // Byte offsets where the parent's successive prefixes end.
@@ -328,11 +329,11 @@ impl PatternMatcher {
             if rule.exclusion != matched {
                 continue;
             }
-            let mut m = rule.matches(path)?;
+            let mut m = rule.matches(path, &mut scratch)?;
             if !m && parent != "." {
                 m = prefix_ends
                     .iter()
-                    .any(|&end| rule.matches(&parent[..end]).unwrap_or(false));
+                    .any(|&end| rule.matches(&parent[..end], &mut scratch).unwrap_or(false));
             }
             if m {
                 matched = !rule.exclusion;
@@ -346,11 +347,12 @@ impl PatternMatcher {
     /// at parent directories.
     pub fn matches_exact(&self, path: &str) -> Result<bool, PatternError> {
         let mut matched = false;
+        let mut scratch = regex::Scratch::default();
         for rule in &self.rules {
             if rule.exclusion != matched {
                 continue;
             }
-            if rule.matches(path)? {
+            if rule.matches(path, &mut scratch)? {
                 matched = !rule.exclusion;
             }
         }
@@ -361,16 +363,17 @@ impl PatternMatcher {
     /// only tries the one parent directory with as many components as the pattern.
     pub fn matches(&self, path: &str) -> Result<bool, PatternError> {
         let mut matched = false;
+        let mut scratch = regex::Scratch::default();
         let parent = dir_path(path);
         let parent_dirs: Vec<&str> = parent.split('/').collect();
         for rule in &self.rules {
             if rule.exclusion != matched {
                 continue;
             }
-            let mut m = rule.matches(path)?;
+            let mut m = rule.matches(path, &mut scratch)?;
             if !m && parent != "." && rule.dirs <= parent_dirs.len() {
                 m = rule
-                    .matches(&parent_dirs[..rule.dirs].join("/"))
+                    .matches(&parent_dirs[..rule.dirs].join("/"), &mut scratch)
                     .unwrap_or(false);
             }
             if m {

@@ -49,7 +49,7 @@ pub const MAX_NESTING: usize = 100;
 
 /// Work allowance of one [`process_word`] / [`process_words`] call, on top of 8 units per
 /// byte of the word.
-pub const MAX_WORK: u64 = 1 << 20;
+pub const MAX_WORK: u64 = 1 << 21;
 
 /// Where variable values come from.
 pub trait EnvLookup {

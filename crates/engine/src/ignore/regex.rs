@@ -521,21 +521,26 @@ impl Regex {
         Ok(Regex { prog: c.prog })
     }
 
-    /// Adds `pc` and everything reachable from it without consuming input.
+    /// Adds `pc` and everything reachable from it without consuming input. `on[pc] == gen`
+    /// marks what is already in `list`.
+    #[allow(clippy::too_many_arguments)]
     fn add(
         &self,
         list: &mut Vec<usize>,
-        on: &mut [bool],
+        on: &mut [u32],
+        gen: u32,
+        stack: &mut Vec<usize>,
         pc: usize,
         prev: Option<u32>,
         next: Option<u32>,
     ) {
-        let mut stack = vec![pc];
+        stack.clear();
+        stack.push(pc);
         while let Some(pc) = stack.pop() {
-            if on[pc] {
+            if on[pc] == gen {
                 continue;
             }
-            on[pc] = true;
+            on[pc] = gen;
             match &self.prog[pc] {
                 Inst::Jmp(t) => stack.push(*t),
                 Inst::Split(a, b) => {
@@ -560,14 +565,28 @@ impl Regex {
 
     /// Whether the expression matches `text`, starting at its beginning (every expression
     /// patternmatcher generates starts with `^`).
+    #[cfg(test)]
     pub(crate) fn is_match_at_start(&self, text: &str) -> bool {
-        let n = self.prog.len();
-        let mut clist = Vec::with_capacity(n);
-        let mut nlist = Vec::with_capacity(n);
-        let mut con = vec![false; n];
-        let mut non = vec![false; n];
+        self.is_match_with(text, &mut Scratch::default())
+    }
+
+    /// [`Regex::is_match_at_start`] reusing `scratch` between calls. Each step costs only
+    /// the live threads, so a long literal pattern is about as cheap as a string comparison.
+    pub(crate) fn is_match_with(&self, text: &str, scratch: &mut Scratch) -> bool {
+        let Scratch {
+            clist,
+            nlist,
+            stack,
+            on,
+            gen,
+        } = scratch;
+        if on.len() < self.prog.len() {
+            on.resize(self.prog.len(), 0);
+        }
+        clist.clear();
         let mut chars = text.chars().map(|c| c as u32).peekable();
-        self.add(&mut clist, &mut con, 0, None, chars.peek().copied());
+        Self::next_gen(on, gen);
+        self.add(clist, on, *gen, stack, 0, None, chars.peek().copied());
         loop {
             if clist.is_empty() {
                 return false;
@@ -575,14 +594,14 @@ impl Regex {
             let cur = chars.next();
             let next = chars.peek().copied();
             nlist.clear();
-            non.iter_mut().for_each(|b| *b = false);
-            for &pc in &clist {
+            Self::next_gen(on, gen);
+            for &pc in clist.iter() {
                 match &self.prog[pc] {
                     Inst::Match => return true,
                     Inst::Char(set) => {
                         if let Some(c) = cur {
                             if set.contains(c) {
-                                self.add(&mut nlist, &mut non, pc + 1, Some(c), next);
+                                self.add(nlist, on, *gen, stack, pc + 1, Some(c), next);
                             }
                         }
                     }
@@ -592,10 +611,29 @@ impl Regex {
             if cur.is_none() {
                 return false;
             }
-            std::mem::swap(&mut clist, &mut nlist);
-            std::mem::swap(&mut con, &mut non);
+            std::mem::swap(clist, nlist);
         }
     }
+
+    /// Starts a new generation of marks (a state is in the list being built iff its mark
+    /// equals the generation).
+    fn next_gen(on: &mut [u32], gen: &mut u32) {
+        *gen = gen.wrapping_add(1);
+        if *gen == 0 {
+            on.iter_mut().for_each(|m| *m = 0);
+            *gen = 1;
+        }
+    }
+}
+
+/// Memory reused across matches (one per matching call of the pattern matcher).
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    clist: Vec<usize>,
+    nlist: Vec<usize>,
+    stack: Vec<usize>,
+    on: Vec<u32>,
+    gen: u32,
 }
 
 #[cfg(test)]

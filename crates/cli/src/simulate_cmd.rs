@@ -1,7 +1,7 @@
 //! `layerlab simulate SCENARIO.json|- [--format text|json] [--builder classic|buildkit]`
 
 use layerlab_engine::report::{BuilderReport, Status};
-use layerlab_engine::{simulate, Scenario};
+use layerlab_engine::Scenario;
 use std::process::ExitCode;
 
 pub fn read_input(path: &str) -> Result<String, String> {
@@ -16,7 +16,7 @@ pub fn read_input(path: &str) -> Result<String, String> {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: layerlab simulate SCENARIO.json|- [--format text|json] [--builder classic|buildkit]");
+    eprintln!("usage: layerlab simulate SCENARIO.json|- [--format text|json] [--builder classic|buildkit] [--engine current|20.10]");
     ExitCode::from(2)
 }
 
@@ -24,6 +24,7 @@ pub fn run(args: &[String]) -> ExitCode {
     let mut file = None;
     let mut json = false;
     let mut only: Option<String> = None;
+    let mut engine = layerlab_engine::Engine::Modern;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -34,6 +35,11 @@ pub fn run(args: &[String]) -> ExitCode {
             },
             "--format=json" => json = true,
             "--format=text" => json = false,
+            "--engine" => match it.next().map(String::as_str) {
+                Some("20.10") => engine = layerlab_engine::Engine::Docker2010,
+                Some("current") | Some("modern") => engine = layerlab_engine::Engine::Modern,
+                _ => return usage(),
+            },
             "--builder" => match it.next() {
                 Some(b) if b == "classic" || b == "buildkit" => only = Some(b.clone()),
                 _ => return usage(),
@@ -66,7 +72,7 @@ pub fn run(args: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let report = simulate(&scenario);
+    let report = layerlab_engine::simulate_with(&scenario, layerlab_engine::SimOptions { engine });
     for d in &report.diagnostics {
         eprintln!(
             "{shown}: Dockerfile:{}:{}: {}: {}",

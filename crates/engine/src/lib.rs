@@ -24,5 +24,5 @@ pub use ast::Dockerfile;
 pub use parser::parse;
 pub use report::Report;
 pub use scenario::Scenario;
-pub use sim::simulate;
+pub use sim::{simulate, simulate_with, Engine, SimOptions};
 pub use syntax::{Diagnostic, Severity, Span};

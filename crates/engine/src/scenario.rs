@@ -209,9 +209,11 @@ pub struct Scenario {
     pub cache: Cache,
     #[serde(default)]
     pub builder_setup: BuilderSetup,
-    /// For RUN instructions (by 1-based line in B's Dockerfile) that re-execute: whether their
-    /// output is byte-identical to A's. Unstated re-runs are assumed `different`, and the
-    /// simulator says so in its reasons.
+    /// Where the bytes a re-executed step produces decide downstream verdicts, by 1-based
+    /// line in B's Dockerfile: for a RUN that re-runs, whether what later steps read from it
+    /// (e.g. the path a `COPY --from` selects) is byte-identical to build A's; for a
+    /// `COPY --from=<image>` whose image got a new digest, whether the copied files are
+    /// identical. Unstated re-runs are assumed `different`, and the simulator says so.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub rerun_output: BTreeMap<String, RerunOutput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

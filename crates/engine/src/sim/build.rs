@@ -188,6 +188,14 @@ impl BuildInput {
             .finish()
     }
 
+    /// The digest an image reference had in build A.
+    pub fn image_digest_before(&self, reference: &str) -> Id {
+        KeyHasher::new("image")
+            .str(&normalize_image(reference))
+            .u64(1)
+            .finish()
+    }
+
     /// Index of the target stage (the last stage when no target is given or it is unknown).
     pub fn target_stage(&self) -> Option<usize> {
         let last = self.df.stages.len().checked_sub(1)?;

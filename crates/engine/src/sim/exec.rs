@@ -233,9 +233,22 @@ impl EnvLookup for Lookup<'_> {
     }
 }
 
+/// Which Docker engine generation is simulated: its Dockerfile frontend decides which
+/// syntax exists at all (recorded: Docker 20.10's classic builder and BuildKit reject
+/// `COPY --link` and heredocs as parse errors; Docker 26's accept them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Engine {
+    /// Docker 20.10 (BuildKit 0.8 built-in frontend).
+    Docker2010,
+    /// Docker 23 and later (recorded on 26.1 with BuildKit 0.13).
+    #[default]
+    Modern,
+}
+
 pub struct Executor<'a> {
     pub input: &'a BuildInput,
     pub builder: Builder,
+    pub engine: Engine,
     pub records: &'a Records,
     /// `COPY --link` is independent of earlier layers (containerd store / container driver).
     pub link_independent: bool,
@@ -527,6 +540,48 @@ impl<'a> Executor<'a> {
         }
     }
 
+    /// The first instruction this engine's Dockerfile frontend rejects at parse time.
+    fn unsupported_syntax(&self) -> Option<Diagnostic> {
+        let legacy = self.engine == Engine::Docker2010;
+        let fail = |ins: &Instruction, msg: String| {
+            Some(Diagnostic::error("unsupported-syntax", msg, ins.span))
+        };
+        for ins in &self.df().instructions {
+            let (heredoc, copy_flags) = match &ins.command {
+                Command::Run(r) => (!r.heredocs.is_empty(), false),
+                Command::Copy(c) => (!c.heredocs.is_empty(), true),
+                _ => (false, false),
+            };
+            if heredoc && legacy {
+                return fail(
+                    ins,
+                    format!(
+                        "line {}: heredocs are not understood by Docker 20.10's Dockerfile frontend: the body lines are read as instructions (unknown instruction)",
+                        ins.span.line
+                    ),
+                );
+            }
+            if copy_flags {
+                for f in &ins.flags {
+                    let labs = matches!(f.name.as_str(), "exclude" | "parents");
+                    let newer = matches!(f.name.as_str(), "link" | "checksum" | "keep-git-dir");
+                    if labs || (legacy && newer) {
+                        let why = if labs {
+                            "it needs the labs syntax (# syntax=docker/dockerfile:1-labs), which the built-in frontend is not"
+                        } else {
+                            "Docker 20.10's Dockerfile frontend predates it"
+                        };
+                        return fail(
+                            ins,
+                            format!("line {}: unknown flag: {} — {why}", ins.span.line, f.name),
+                        );
+                    }
+                }
+            }
+        }
+        None
+    }
+
     fn new_step(&self, instr: usize, stage: usize, kind: Kind) -> Step {
         let ins = &self.df().instructions[instr];
         Step {
@@ -557,8 +612,19 @@ impl<'a> Executor<'a> {
         let mut h = KeyHasher::new("stage-content");
         h.str(path);
         if let Some(chain) = exec.chains.get(stage) {
+            // What a base image holds at `path` counts only when no later step may have
+            // written there: build outputs (`/out`, `/app/dist`) come from the stage's own
+            // steps, so a rebuilt base with identical outputs keeps consumers cached
+            // (recorded: base-rebuilt-builder-stage-only).
+            let produced = chain.iter().any(|&si| {
+                let s = &exec.steps[si];
+                s.kind == Kind::Step && overlaps(&s.writes, path)
+            });
             for &si in chain {
                 let s = &exec.steps[si];
+                if s.kind == Kind::From && produced {
+                    continue;
+                }
                 if overlaps(&s.writes, path) {
                     h.id(s.output);
                 }
@@ -588,6 +654,20 @@ impl<'a> Executor<'a> {
             return exec;
         };
         exec.target = Some(target);
+        // Syntax this engine's frontend does not know fails the whole build up front.
+        if let Some(e) = self.unsupported_syntax() {
+            exec.errors.push(e);
+            for (i, slot) in exec.by_instr.iter_mut().enumerate() {
+                if slot.is_none() {
+                    let stage = df.instructions[i].stage.unwrap_or(usize::MAX);
+                    let mut st = self.new_step(i, stage, Kind::NotRun);
+                    st.stage = stage;
+                    *slot = Some(exec.steps.len());
+                    exec.steps.push(st);
+                }
+            }
+            return exec;
+        }
         let meta = self.meta_args();
         let meta_lines = self.meta_arg_lines();
         let deps = self.deps(&meta);
@@ -1154,6 +1234,7 @@ impl<'a> Executor<'a> {
                         exec,
                         &mut step.notes,
                         si,
+                        ins.span.line,
                     );
                     match c {
                         Ok(c) => step.contents.push(c),
@@ -1181,6 +1262,7 @@ impl<'a> Executor<'a> {
         exec: &Exec,
         notes: &mut Vec<(String, String)>,
         si: usize,
+        line: u32,
     ) -> Result<ContentInput, String> {
         match from {
             None => {
@@ -1234,10 +1316,19 @@ impl<'a> Executor<'a> {
                             format!("--from={f} names an image, not the stage {repo}: a stage is referenced by its bare name (--from={repo}); this pulls {f} from a registry"),
                         ));
                     }
+                    // A rebuilt image may hold identical files at the copied path; the
+                    // scenario says so with rerun_output on this line.
+                    let identical = self.input.side == Side::B
+                        && self.rerun.get(&line.to_string()) == Some(&RerunOutput::Identical);
+                    let digest_of = if identical {
+                        self.input.image_digest_before(f)
+                    } else {
+                        self.input.image_digest(f)
+                    };
                     Ok(ContentInput {
                         label: format!("image {f}:{path}"),
                         digest: KeyHasher::new("image-content")
-                            .id(self.input.image_digest(f))
+                            .id(digest_of)
                             .str(&path)
                             .finish(),
                         context_source: None,
@@ -1308,9 +1399,11 @@ impl<'a> Executor<'a> {
             if c.parents {
                 step.fields.push(field("parents", "true"));
             }
-            if c.link && c.chmod.is_none() && self.link_independent {
-                step.linked = true;
-                step.parent = None;
+            if c.link && c.chmod.is_none() {
+                // The copy itself does not depend on earlier layers, but it is merged onto
+                // them: when they change, the merge re-runs and the step reports as
+                // executed on every recorded engine (copy-link-earlier-change*).
+                step.linked = self.link_independent;
             }
         }
         if c.is_add {
@@ -1332,7 +1425,15 @@ impl<'a> Executor<'a> {
                 });
                 continue;
             }
-            match self.source_content(s, c.from.as_deref(), excludes, exec, &mut step.notes, si) {
+            match self.source_content(
+                s,
+                c.from.as_deref(),
+                excludes,
+                exec,
+                &mut step.notes,
+                si,
+                line,
+            ) {
                 Ok(ci) => step.contents.push(ci),
                 Err(e) => {
                     step.error.get_or_insert(e);

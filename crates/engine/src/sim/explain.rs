@@ -495,6 +495,10 @@ impl Ctx<'_> {
             return;
         }
         let msg = match self.builder {
+            Builder::Buildkit if s.linked => format!(
+                "it is merged onto line {} ({}), which was rebuilt; with COPY --link the copied files themselves are reused, only the merge onto the new layers re-runs",
+                parent.line, parent.keyword
+            ),
             _ if parent.trigger => format!(
                 "it builds on the ONBUILD {} trigger from line {}, which ran at the start of this stage and was rebuilt",
                 parent.keyword, parent.line
@@ -781,13 +785,22 @@ impl Ctx<'_> {
             }
             return;
         }
-        let code = if c.label.starts_with("image ") {
-            "source-image-changed"
-        } else {
-            "content-changed"
-        };
+        if let Some(rest) = c.label.strip_prefix("image ") {
+            let image = rest.rsplit_once(':').map(|(i, _)| i).unwrap_or(rest);
+            out.push(reason(
+                "source-image-changed",
+                format!("image {image} has a new digest, so the files copied from it may differ"),
+                None,
+            ));
+            out.push(reason(
+                "assumed-different-output",
+                "assumed: the copied files differ in the new image; if they are byte-identical, set rerun_output for this line to \"identical\" and the copy stays cached".to_string(),
+                None,
+            ));
+            return;
+        }
         out.push(reason(
-            code,
+            "content-changed",
             format!("the content of {} changed", c.label),
             None,
         ));

@@ -20,8 +20,22 @@ use build::BuildInput;
 use exec::{Exec, Executor, Kind, Records};
 use std::collections::BTreeMap;
 
-/// Simulates build B of the scenario under the classic builder and BuildKit.
+pub use exec::Engine;
+
+/// Options that are about the simulated machine rather than the scenario.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SimOptions {
+    pub engine: Engine,
+}
+
+/// Simulates build B of the scenario under the classic builder and BuildKit, on a current
+/// Docker engine.
 pub fn simulate(scenario: &Scenario) -> Report {
+    simulate_with(scenario, SimOptions::default())
+}
+
+/// Simulates build B with explicit options (e.g. Docker 20.10's older Dockerfile frontend).
+pub fn simulate_with(scenario: &Scenario, opts: SimOptions) -> Report {
     let a = BuildInput::a(scenario);
     let b = BuildInput::b_from(scenario, &a);
     let align = align(&a.df, &b.df);
@@ -51,8 +65,8 @@ pub fn simulate(scenario: &Scenario) -> Report {
             ));
         }
     }
-    let classic = run_builder(Builder::Classic, scenario, &a, &b, &align);
-    let buildkit = run_builder(Builder::Buildkit, scenario, &a, &b, &align);
+    let classic = run_builder(Builder::Classic, opts, scenario, &a, &b, &align);
+    let buildkit = run_builder(Builder::Buildkit, opts, scenario, &a, &b, &align);
     Report {
         builders: Builders { classic, buildkit },
         diagnostics,
@@ -61,6 +75,7 @@ pub fn simulate(scenario: &Scenario) -> Report {
 
 fn run_builder(
     builder: Builder,
+    opts: SimOptions,
     scenario: &Scenario,
     a: &BuildInput,
     b: &BuildInput,
@@ -72,6 +87,7 @@ fn run_builder(
     let exec_a = Executor {
         input: a,
         builder,
+        engine: opts.engine,
         records: &empty,
         link_independent,
         previous: None,
@@ -82,6 +98,7 @@ fn run_builder(
     let exec_b = Executor {
         input: b,
         builder,
+        engine: opts.engine,
         records: &records,
         link_independent,
         previous: Some((&exec_a, align)),

@@ -1254,6 +1254,7 @@ impl<'a> Executor<'a> {
     }
 
     /// The content-based key input for a COPY source / bind mount.
+    #[allow(clippy::too_many_arguments)]
     fn source_content(
         &self,
         src: &str,

@@ -303,6 +303,11 @@ pub struct AppState {
     pub analysis: Rc<Analysis>,
     /// Bumped on every scenario edit (the URL and postMessage watchers key on it).
     pub revision: u64,
+    /// The Dockerfile text changed since `analysis` was computed (typing into a large file
+    /// defers the analysis until typing pauses; see [`Action::Text`]).
+    pub stale: bool,
+    /// Counts analyses (benchmarks wait for it to change).
+    pub analyses: u64,
 }
 
 impl AppState {
@@ -314,6 +319,8 @@ impl AppState {
             tr: Transient::default(),
             analysis,
             revision: 0,
+            stale: false,
+            analyses: 1,
         }
     }
 
@@ -336,6 +343,11 @@ pub enum Action {
     Ui(UiEdit),
     /// Replace everything (example, link, postMessage).
     Load(Box<SharedState>),
+    /// Set the Dockerfile text (B's when `b`) without re-analysing: for keystrokes in files
+    /// whose analysis is slow. An [`Action::Analyze`] follows when typing pauses.
+    Text { b: bool, text: String },
+    /// Re-run the analysis if the text changed since the last one.
+    Analyze,
 }
 
 impl Action {
@@ -362,6 +374,31 @@ impl Reducible for AppState {
                 next.analysis = Rc::new(Analysis::run(&scenario));
                 next.scenario = scenario;
                 next.revision += 1;
+                next.stale = false;
+                next.analyses += 1;
+                Rc::new(next)
+            }
+            Action::Text { b, text } => {
+                let mut next = (*self).clone();
+                match (&mut next.scenario.change.dockerfile, b) {
+                    (Some(df), true) => *df = text,
+                    _ => next.scenario.dockerfile = text,
+                }
+                if next.scenario == self.scenario {
+                    return self;
+                }
+                next.revision += 1;
+                next.stale = true;
+                Rc::new(next)
+            }
+            Action::Analyze => {
+                if !self.stale {
+                    return self;
+                }
+                let mut next = (*self).clone();
+                next.analysis = Rc::new(Analysis::run(&next.scenario));
+                next.stale = false;
+                next.analyses += 1;
                 Rc::new(next)
             }
             Action::Ui(f) => {
@@ -379,6 +416,7 @@ impl Reducible for AppState {
                 let st = *st;
                 let mut next = AppState::new(st.scenario, st.ui);
                 next.revision = self.revision + 1;
+                next.analyses = self.analyses + 1;
                 next.tr.tab = EditorTab::A;
                 Rc::new(next)
             }
@@ -492,5 +530,25 @@ mod tests {
         assert_eq!(edited.revision, st.revision + 1);
         assert!(edited.scenario.dockerfile.ends_with("RUN true\n"));
         assert_eq!(edited.tr.hover, Some(2));
+    }
+
+    #[test]
+    fn deferred_text_edits_analyse_once_typing_pauses() {
+        let st = Rc::new(AppState::new(scenario(), SharedUi::default()));
+        let typed = st.clone().reduce(Action::Text {
+            b: false,
+            text: "FROM alpine\nRUN true\n".into(),
+        });
+        assert!(typed.stale);
+        assert!(
+            Rc::ptr_eq(&typed.analysis, &st.analysis),
+            "not analysed yet"
+        );
+        assert_eq!(typed.revision, st.revision + 1, "the URL follows the text");
+        let analysed = typed.reduce(Action::Analyze);
+        assert!(!analysed.stale);
+        assert_eq!(analysed.analysis.df_b.instructions.len(), 2);
+        let again = analysed.clone().reduce(Action::Analyze);
+        assert!(Rc::ptr_eq(&again, &analysed), "nothing to do when fresh");
     }
 }

@@ -81,7 +81,8 @@ impl Mounted {
         ta.set_value(text);
         let ev = web_sys::InputEvent::new("input").unwrap();
         ta.dispatch_event(&ev).unwrap();
-        tick(30).await;
+        // Long enough for a deferred analysis (slow debug builds defer it while typing).
+        tick(layerlab_app::components::editor::DEBOUNCE_MS as u64 + 100).await;
     }
 
     async fn select(&self, sel: &str, value: &str) {

@@ -371,7 +371,8 @@ pub fn Playground() -> Html {
             </main>
             <footer class="foot muted">
                 <span>{ "Runs entirely in your browser; nothing is uploaded." }</span>
-                <span class="timing" data-analysis-us={micros(store.analysis.ms).to_string()}>
+                <span class="timing" data-analysis-us={micros(store.analysis.ms).to_string()}
+                      data-analyses={store.analyses.to_string()}>
                     { format!(" Analysis: {} ms.", millis_text(store.analysis.ms)) }
                 </span>
             </footer>

@@ -2,14 +2,23 @@
 //! size, transparent text), a gutter with each instruction's verdict for the builder in
 //! focus, and diagnostics underlined and listed with line and column.
 
-use super::{status_class, status_mark, status_text, use_store, Store};
+use super::{status_class, status_mark, status_text, use_store};
 use crate::highlight::{highlight, split_marks, Tok};
-use crate::model::{Action, EditorTab};
+use crate::model::{Action, AppState, EditorTab};
+use gloo::timers::callback::Timeout;
 use layerlab_engine::report::Builder;
 use layerlab_engine::syntax::{Diagnostic, Severity};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
+
+/// Above this analysis time (ms), keystrokes defer the analysis until typing pauses.
+pub const SLOW_ANALYSIS_MS: f64 = 12.0;
+/// The pause (ms) after which a deferred analysis runs.
+pub const DEBOUNCE_MS: u32 = 150;
+/// Editor metrics (must match `.editor` in www/app.css).
+const LINE_PX: i32 = 20;
+const PAD_TOP_PX: i32 = 8;
 
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
@@ -115,33 +124,19 @@ pub fn Editor(props: &EditorProps) -> Html {
         }
     };
 
+    let dispatcher = store.dispatcher();
     let gutter: Html = (1..=n)
         .map(|l| {
             let l = l as u32;
             let own = owner.get(l as usize).copied().flatten();
             let is_start = own == Some(l);
             let status = own.and_then(|o| an.step(focus, o)).map(|s| s.status);
-            let mark = if is_start { status_mark(status) } else { "" };
-            let has_diag = !marks[l as usize].is_empty();
-            let title = if is_start {
-                format!("line {l}: {} ({})", status_text(status), focus.label())
-            } else {
-                String::new()
-            };
-            let onclick = {
-                let sel = select_line.clone();
-                Callback::from(move |_: MouseEvent| {
-                    if let Some(o) = own {
-                        sel(o)
-                    }
-                })
-            };
             html! {
-                <div class={classes!("g", own.map(|_| status_class(status)), (own.is_some() && own == selected).then_some("sel"), has_diag.then_some("g-diag"))}
-                     {title} {onclick}>
-                    <span class="g-num">{ l }</span>
-                    <span class="g-mark">{ mark }</span>
-                </div>
+                <GutterLine key={l} line={l} owner={own}
+                    class={classes!(own.map(|_| status_class(status)), (own.is_some() && own == selected).then_some("sel"), (!marks[l as usize].is_empty()).then_some("g-diag"))}
+                    mark={if is_start { status_mark(status) } else { "" }}
+                    title={if is_start { format!("line {l}: {} ({})", status_text(status), focus.label()) } else { String::new() }}
+                    dispatcher={dispatcher.clone()} />
             }
         })
         .collect();
@@ -155,58 +150,78 @@ pub fn Editor(props: &EditorProps) -> Html {
             let status = own.and_then(|o| an.step(focus, o)).map(|s| s.status);
             let line_marks: Vec<(u32, u32)> =
                 marks[l as usize].iter().map(|m| (m.0, m.1)).collect();
-            let pieces = split_marks(tokens, &line_marks);
-            let body: Html = pieces
+            let sev = |m: usize| match marks[l as usize][m].2 {
+                Severity::Error => "d-err",
+                Severity::Warning => "d-warn",
+            };
+            let pieces: Vec<(Tok, Option<&'static str>, String)> = split_marks(tokens, &line_marks)
                 .into_iter()
-                .map(|p| {
-                    let sev = p.mark.map(|m| match marks[l as usize][m].2 {
-                        Severity::Error => "d-err",
-                        Severity::Warning => "d-warn",
-                    });
-                    let cls = classes!((p.tok != Tok::Plain).then_some(p.tok.class()), sev);
-                    if cls.is_empty() {
-                        html! { { p.text } }
-                    } else {
-                        html! { <span class={cls}>{ p.text }</span> }
-                    }
-                })
+                .map(|p| (p.tok, p.mark.map(sev), p.text))
                 .collect();
-            // A line past its last character still carries an end-of-line mark (e.g. an
-            // unterminated heredoc): show it as a marker after the text.
-            let eol_mark = marks[l as usize]
+            // A mark past the line's last character (e.g. an unterminated heredoc) shows as a
+            // marker after the text.
+            let width: usize = tokens.iter().map(|t| t.text.chars().count()).sum();
+            let eol = marks[l as usize]
                 .iter()
-                .find(|m| {
-                    m.0 as usize > tokens.iter().map(|t| t.text.chars().count()).sum::<usize>()
-                })
-                .map(|m| match m.2 {
-                    Severity::Error => "d-err",
-                    Severity::Warning => "d-warn",
-                });
+                .position(|m| m.0 as usize > width)
+                .map(sev);
             html! {
-                <div class={classes!(
+                <CodeLine key={l} {pieces} {eol} class={classes!(
                     "ln",
                     own.map(|_| status_class(status)),
                     (own.is_some() && own == selected).then_some("sel"),
                     (own.is_some() && own == hover).then_some("hov"),
                     (own.is_some() && own.is_some_and(|o| causes.contains(&o))).then_some("cause"),
-                )}>
-                    { body }
-                    if let Some(c) = eol_mark { <span class={classes!("eol", c)}>{ " " }</span> }
-                </div>
+                )} />
             }
         })
         .collect();
 
+    // Small files re-analyse on every keystroke; when the last analysis was slow, the text
+    // updates at once and the analysis waits until typing pauses.
+    let pending = use_mut_ref(|| None::<Timeout>);
     let oninput = {
         let store = store.clone();
+        let slow = an.ms > SLOW_ANALYSIS_MS;
         Callback::from(move |e: InputEvent| {
             let v = e.target_unchecked_into::<HtmlTextAreaElement>().value();
-            store.dispatch(Action::edit(move |s| {
-                match (&mut s.change.dockerfile, showing_b) {
-                    (Some(b), true) => *b = v.clone(),
-                    _ => s.dockerfile = v.clone(),
-                }
-            }));
+            if slow {
+                store.dispatch(Action::Text {
+                    b: showing_b,
+                    text: v,
+                });
+                let d = store.dispatcher();
+                *pending.borrow_mut() = Some(Timeout::new(DEBOUNCE_MS, move || {
+                    d.dispatch(Action::Analyze)
+                }));
+            } else {
+                store.dispatch(Action::edit(move |s| {
+                    match (&mut s.change.dockerfile, showing_b) {
+                        (Some(b), true) => *b = v.clone(),
+                        _ => s.dockerfile = v.clone(),
+                    }
+                }));
+            }
+        })
+    };
+    // Pointing at a line of the editor highlights its row in the table (and vice versa).
+    let onmousemove = {
+        let store = store.clone();
+        let owner = owner.clone();
+        Callback::from(move |e: MouseEvent| {
+            let line = ((e.offset_y() - PAD_TOP_PX).max(0) / LINE_PX) as usize + 1;
+            let own = owner.get(line).copied().flatten();
+            if store.tr.hover != own {
+                store.dispatch(Action::ui(move |_, tr| tr.hover = own));
+            }
+        })
+    };
+    let onmouseleave = {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| {
+            if store.tr.hover.is_some() {
+                store.dispatch(Action::ui(|_, tr| tr.hover = None));
+            }
         })
     };
     // Moving the caret selects the instruction under it (linked highlighting from the editor).
@@ -306,7 +321,8 @@ pub fn Editor(props: &EditorProps) -> Html {
                     <textarea ref={area} id="dockerfile" class="ed-input" aria-label={label}
                         spellcheck="false" autocomplete="off" autocapitalize="off" wrap="off"
                         readonly={props.readonly}
-                        value={text.clone()} {oninput} onkeyup={on_keyup} onclick={on_click} />
+                        value={text.clone()} {oninput} onkeyup={on_keyup} onclick={on_click}
+                        {onmousemove} {onmouseleave} />
                 </div>
             </div>
             if !diags.is_empty() {
@@ -316,9 +332,66 @@ pub fn Editor(props: &EditorProps) -> Html {
     }
 }
 
-/// Keeps a handle on the store type for doc links.
-#[allow(dead_code)]
-fn _store_type(_: Store) {}
+#[derive(Properties, PartialEq)]
+struct GutterProps {
+    line: u32,
+    /// First line of the instruction this line belongs to.
+    owner: Option<u32>,
+    class: Classes,
+    mark: &'static str,
+    title: String,
+    dispatcher: UseReducerDispatcher<AppState>,
+}
+
+/// One gutter line. A component so that unchanged lines skip re-rendering while typing.
+#[function_component]
+fn GutterLine(p: &GutterProps) -> Html {
+    let onclick = {
+        let d = p.dispatcher.clone();
+        let own = p.owner;
+        Callback::from(move |_: MouseEvent| {
+            if let Some(o) = own {
+                d.dispatch(Action::ui(move |ui, _| ui.line = Some(o)));
+            }
+        })
+    };
+    html! {
+        <div class={classes!("g", p.class.clone())} title={p.title.clone()} {onclick}>
+            <span class="g-num">{ p.line }</span>
+            <span class="g-mark">{ p.mark }</span>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CodeLineProps {
+    pieces: Vec<(Tok, Option<&'static str>, String)>,
+    eol: Option<&'static str>,
+    class: Classes,
+}
+
+/// One highlighted line of the overlay (memoised like [`GutterLine`]).
+#[function_component]
+fn CodeLine(p: &CodeLineProps) -> Html {
+    let body: Html = p
+        .pieces
+        .iter()
+        .map(|(tok, mark, text)| {
+            let cls = classes!((*tok != Tok::Plain).then_some(tok.class()), *mark);
+            if cls.is_empty() {
+                html! { { text.clone() } }
+            } else {
+                html! { <span class={cls}>{ text.clone() }</span> }
+            }
+        })
+        .collect();
+    html! {
+        <div class={p.class.clone()}>
+            { body }
+            if let Some(c) = p.eol { <span class={classes!("eol", c)}>{ " " }</span> }
+        </div>
+    }
+}
 
 #[cfg(test)]
 mod tests {

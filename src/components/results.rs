@@ -3,7 +3,7 @@
 
 use super::{badge, event_value, use_store};
 use crate::costs::{format_secs, KINDS};
-use crate::model::Action;
+use crate::model::{Action, AppState};
 use layerlab_engine::report::{Builder, Reason, Status};
 use layerlab_engine::scenario::RerunOutput;
 use yew::prelude::*;
@@ -22,6 +22,56 @@ fn builder_id(b: Builder) -> &'static str {
     match b {
         Builder::Classic => "classic",
         Builder::Buildkit => "buildkit",
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RowProps {
+    line: u32,
+    text: String,
+    classic: Option<Status>,
+    buildkit: Option<Status>,
+    /// `None` in the compact (embed) table, which has no cost column.
+    cost: Option<String>,
+    selected: bool,
+    hovered: bool,
+    cause: bool,
+    dispatcher: UseReducerDispatcher<AppState>,
+}
+
+/// One table row; a component so unchanged rows skip re-rendering on each keystroke.
+#[function_component]
+fn VerdictRow(p: &RowProps) -> Html {
+    let line = p.line;
+    let d = &p.dispatcher;
+    let select = {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| {
+            d.dispatch(Action::ui(move |ui, _| ui.line = Some(line)))
+        })
+    };
+    let enter = {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| {
+            d.dispatch(Action::ui(move |_, tr| tr.hover = Some(line)))
+        })
+    };
+    let leave = {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::ui(move |_, tr| tr.hover = None)))
+    };
+    html! {
+        <tr class={classes!(p.selected.then_some("sel"), p.hovered.then_some("hov"), p.cause.then_some("cause"))}
+            onmouseenter={enter} onmouseleave={leave} onclick={select} data-line={line.to_string()}>
+            <td class="num">
+                <button type="button" class="linkish" aria-pressed={p.selected.to_string()}
+                        aria-label={format!("line {line}: why?")}>{ line }</button>
+            </td>
+            <td class="ins"><code>{ p.text.clone() }</code></td>
+            <td class="classic">{ badge(p.classic) }</td>
+            <td class="buildkit">{ badge(p.buildkit) }</td>
+            if let Some(cost) = &p.cost { <td class="num cost">{ cost.clone() }</td> }
+        </tr>
     }
 }
 
@@ -92,51 +142,22 @@ pub fn VerdictTable(props: &ResultsProps) -> Html {
     let hover = st.tr.hover;
     let causes = &st.tr.causes;
 
+    let dispatcher = store.dispatcher();
     let rows: Html = an
         .df_b
         .instructions
         .iter()
         .map(|ins| {
             let line = ins.span.line;
-            let c = an.step(Builder::Classic, line);
-            let k = an.step(Builder::Buildkit, line);
-            let rebuilt = [c, k]
-                .iter()
-                .any(|s| s.is_some_and(|s| s.status == Status::Rebuilt));
+            let c = an.step(Builder::Classic, line).map(|s| s.status);
+            let k = an.step(Builder::Buildkit, line).map(|s| s.status);
+            let rebuilt = c == Some(Status::Rebuilt) || k == Some(Status::Rebuilt);
             let cost = st.ui.costs.cost(line, &ins.keyword);
-            let select = {
-                let store = store.clone();
-                Callback::from(move |_: MouseEvent| {
-                    store.dispatch(Action::ui(move |ui, _| ui.line = Some(line)))
-                })
-            };
-            let enter = {
-                let store = store.clone();
-                Callback::from(move |_: MouseEvent| {
-                    store.dispatch(Action::ui(move |_, tr| tr.hover = Some(line)))
-                })
-            };
-            let leave = {
-                let store = store.clone();
-                Callback::from(move |_: MouseEvent| {
-                    store.dispatch(Action::ui(move |_, tr| tr.hover = None))
-                })
-            };
-            let is_sel = selected == Some(line);
             html! {
-                <tr class={classes!(is_sel.then_some("sel"), (hover == Some(line)).then_some("hov"), causes.contains(&line).then_some("cause"))}
-                    onmouseenter={enter} onmouseleave={leave} onclick={select.clone()} data-line={line.to_string()}>
-                    <td class="num">
-                        <button type="button" class="linkish" aria-pressed={is_sel.to_string()}
-                                aria-label={format!("line {line}: why?")}>{ line }</button>
-                    </td>
-                    <td class="ins"><code>{ short(&ins.text) }</code></td>
-                    <td class="classic">{ badge(c.map(|s| s.status)) }</td>
-                    <td class="buildkit">{ badge(k.map(|s| s.status)) }</td>
-                    if !props.compact {
-                        <td class="num cost">{ if rebuilt && cost > 0 { format_secs(cost) } else { String::new() } }</td>
-                    }
-                </tr>
+                <VerdictRow key={line} {line} text={short(&ins.text)} classic={c} buildkit={k}
+                    cost={(!props.compact).then(|| if rebuilt && cost > 0 { format_secs(cost) } else { String::new() })}
+                    selected={selected == Some(line)} hovered={hover == Some(line)} cause={causes.contains(&line)}
+                    dispatcher={dispatcher.clone()} />
             }
         })
         .collect();

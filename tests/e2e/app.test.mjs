@@ -199,6 +199,8 @@ test('dark mode follows the system, phone layout fits, controls are labelled', a
 
   const phone = await openPage(server.url, { viewport: { width: 390, height: 844 }, isMobile: true });
   await appReady(phone.page);
+  // Select a step so the Why panel shows its long instruction and reasons too.
+  await phone.page.click('table.verdicts tr[data-line="4"] button');
   const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `no horizontal scrolling on a phone (overflow ${overflow}px)`);
   // On a phone the results come right after the editor.

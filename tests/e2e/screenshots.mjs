@@ -12,7 +12,7 @@ try {
   const shots = [
     { name: 'playground-light.png', viewport: { width: 1400, height: 1000 }, colorScheme: 'light' },
     { name: 'playground-dark.png', viewport: { width: 1400, height: 1000 }, colorScheme: 'dark' },
-    { name: 'playground-phone.png', viewport: { width: 390, height: 844 }, colorScheme: 'light', isMobile: true, deviceScaleFactor: 2 },
+    { name: 'playground-phone.png', viewport: { width: 390, height: 844 }, colorScheme: 'light', isMobile: true, deviceScaleFactor: 1 },
   ];
   for (const s of shots) {
     const ctx = await browser.newContext({ viewport: s.viewport, colorScheme: s.colorScheme, isMobile: s.isMobile, deviceScaleFactor: s.deviceScaleFactor || 1 });
@@ -34,6 +34,7 @@ try {
     await page.goto(server.url + '?embed=1');
     await appReady(page);
     const embedUrl = page.url();
+    await page.goto('about:blank'); // a host page of another origin, without the app's CSP
     await page.setContent(`<!doctype html><body style="font:15px/1.5 system-ui;margin:24px;max-width:920px">
       <h2 style="margin:0 0 8px">Why does my CI rebuild everything?</h2>
       <p style="margin:0 0 12px;color:#444">A page of your docs with the scenario embedded:</p>

@@ -352,6 +352,10 @@ fn is_go_space(c: char) -> bool {
 /// BuildKit `ParseHeredoc`: `Ok(None)` when `word` is not a heredoc, `Err` when its
 /// delimiter cannot be lexed (unterminated quote).
 pub fn parse_heredoc_word(word: &str) -> Result<Option<HeredocWord>, String> {
+    heredoc_word(word, true)
+}
+
+fn heredoc_word(word: &str, fast: bool) -> Result<Option<HeredocWord>, String> {
     // ^(\d*)<<(-?)\s*([^<]*)$
     let digits_end = word
         .find(|c: char| !c.is_ascii_digit())
@@ -368,6 +372,19 @@ pub fn parse_heredoc_word(word: &str) -> Result<Option<HeredocWord>, String> {
         return Ok(None);
     }
     let fd = word[..digits_end].parse::<u32>().unwrap_or(0);
+    if fast && is_plain(rest) {
+        // Nothing to unquote or escape: the lexer would just split on white space.
+        let mut it = rest.split_whitespace();
+        return Ok(match (it.next(), it.next()) {
+            (Some(name), None) => Some(HeredocWord {
+                name: name.to_string(),
+                expand: true,
+                chomp,
+                file_descriptor: fd,
+            }),
+            _ => None,
+        });
+    }
     let words = lex_words(rest, false, false)?;
     if words.len() != 1 {
         return Ok(None);
@@ -391,10 +408,20 @@ pub fn parse_heredoc_word(word: &str) -> Result<Option<HeredocWord>, String> {
 /// BuildKit `heredocsFromLine`: the heredocs of a whole instruction line, in order. A line
 /// that does not lex (unterminated quote, bad `${`) has none.
 pub fn heredocs_from_line(line: &str) -> Result<Vec<HeredocWord>, String> {
-    let Ok(words) = lex_words(line, true, true) else {
-        return Ok(Vec::new());
-    };
     let mut out = Vec::new();
+    if is_plain(line) {
+        for w in plain_words(line) {
+            if w.contains("<<") {
+                if let Some(h) = parse_heredoc_word(w)? {
+                    out.push(h);
+                }
+            }
+        }
+        return Ok(out);
+    }
+    let Ok(words) = lex_words(line, true, true) else {
+        return Ok(out);
+    };
     for w in &words {
         if !w.contains("<<") {
             continue;
@@ -404,6 +431,42 @@ pub fn heredocs_from_line(line: &str) -> Result<Vec<HeredocWord>, String> {
         }
     }
     Ok(out)
+}
+
+/// No quote, `$` or escape: the word lexer cannot change any character.
+fn is_plain(s: &str) -> bool {
+    !s.bytes().any(|b| matches!(b, b'\'' | b'"' | b'$' | b'\\'))
+}
+
+/// The lexer's words for a [plain](is_plain) line, as slices: white space separates words,
+/// except the spaces, tabs and `\r` right after a `<<` pair, which join the next word.
+fn plain_words(line: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut it = line.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if c == '<' {
+            start.get_or_insert(i);
+            if it.peek().map(|&(_, n)| n) == Some('<') {
+                it.next();
+                while let Some(&(_, ' ' | '\t' | '\r')) = it.peek() {
+                    it.next();
+                }
+            }
+            continue;
+        }
+        if c.is_whitespace() {
+            if let Some(s) = start.take() {
+                words.push(&line[s..i]);
+            }
+        } else {
+            start.get_or_insert(i);
+        }
+    }
+    if let Some(s) = start {
+        words.push(&line[s..]);
+    }
+    words
 }
 
 /// BuildKit `ChompHeredocContent`: removes the leading tabs of every line.
@@ -439,6 +502,47 @@ mod tests {
             lex_words("RUN '<<EOF'", true, true).unwrap(),
             vec!["RUN", "'<<EOF'"]
         );
+    }
+
+    #[test]
+    fn plain_fast_path_matches_the_lexer() {
+        for line in [
+            "RUN <<EOF",
+            "RUN <<  EOF  > foo",
+            "RUN <<-EOF <<EOF2 cat",
+            "RUN << -EOF",
+            "RUN <<<EOF x",
+            "RUN <<< EOF",
+            "RUN a<b <<\tX\ry z",
+            "COPY <<A <<B /dst/",
+            "  RUN\u{a0}<<é  ",
+            "RUN <<",
+            "RUN 3<<EOF 4<<-IN2",
+        ] {
+            assert!(is_plain(line));
+            let fast: Vec<String> = plain_words(line).into_iter().map(String::from).collect();
+            assert_eq!(fast, lex_words(line, true, true).unwrap(), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn plain_fast_path_matches_the_lexer_on_random_lines() {
+        let alphabet = ['<', '<', ' ', '\t', '\r', 'a', '-', '3', 'é', '\u{a0}', '>'];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..5000 {
+            let mut line = String::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            for k in 0..(x % 16) {
+                line.push(alphabet[((x >> (k * 3)) % alphabet.len() as u64) as usize]);
+            }
+            let fast: Vec<String> = plain_words(&line).into_iter().map(String::from).collect();
+            assert_eq!(fast, lex_words(&line, true, true).unwrap(), "{line:?}");
+            for w in &fast {
+                assert_eq!(heredoc_word(w, true), heredoc_word(w, false), "{w:?}");
+            }
+        }
     }
 
     #[test]

@@ -74,8 +74,17 @@ pub(crate) fn search(val: &str, options: &[&str], case_sensitive: bool) -> Optio
     let v_len = v.chars().count();
     let mut best: Option<&str> = None;
     let mut mindist = 3;
+    let mut lower = [0u8; 32];
     for opt in options {
-        let o = fold(opt, case_sensitive);
+        // Options are short ASCII words: lower-case them on the stack.
+        let o: std::borrow::Cow<str> = if !case_sensitive && opt.is_ascii() && opt.len() <= 32 {
+            let b = &mut lower[..opt.len()];
+            b.copy_from_slice(opt.as_bytes());
+            b.make_ascii_lowercase();
+            std::borrow::Cow::Borrowed(std::str::from_utf8(b).unwrap_or(opt))
+        } else {
+            fold(opt, case_sensitive)
+        };
         if v == o {
             return None;
         }

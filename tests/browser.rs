@@ -288,3 +288,30 @@ async fn embed_view_is_compact_and_read_only() {
     let frag = open.split_once('#').unwrap().1;
     assert_eq!(share::decode(frag).unwrap().scenario, st.scenario);
 }
+
+#[wasm_bindgen_test]
+async fn fixes_are_found_and_applied() {
+    let app = Mounted::new("").await;
+    app.click("section.fixes > button").await;
+    assert!(!app.all("li.fix[data-rule='volatile-arg-early']").is_empty());
+    // Passing the credential as a secret instead: applying it rewrites the scenario…
+    app.click("li.fix[data-rule='credential-build-arg'] .apply-fix")
+        .await;
+    let text = app.textarea().value();
+    assert!(text.contains("--mount=type=secret"), "{text}");
+    assert!(!text.contains("ARG PIP_INDEX_URL"), "{text}");
+    // …and BuildKit now keeps every step cached although the token still rotates.
+    let buildkit: Vec<String> = app
+        .all("table.verdicts td.buildkit .badge")
+        .iter()
+        .map(|b| b.text_content().unwrap_or_default())
+        .collect();
+    assert!(!buildkit.is_empty());
+    assert!(buildkit.iter().all(|v| v != "rebuilt"), "{buildkit:?}");
+    // The advice shown is now for an earlier scenario, and says so.
+    assert!(app
+        .q("section.fixes > button")
+        .text_content()
+        .unwrap()
+        .contains("changed"));
+}

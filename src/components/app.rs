@@ -4,6 +4,7 @@
 use super::changes::ChangesPanel;
 use super::editor::Editor;
 use super::embed::EmbedView;
+use super::fixes::FixesPanel;
 use super::graph::StageGraphView;
 use super::results::{Summary, TimeEstimate, VerdictTable, WhyPanel};
 use super::share_panel::SharePanel;
@@ -365,6 +366,7 @@ pub fn Playground() -> Html {
                     <Summary />
                     <VerdictTable />
                     <WhyPanel />
+                    <FixesPanel />
                     <StageGraphView />
                     <TimeEstimate />
                 </div>

@@ -136,6 +136,9 @@ pub enum RerunOutput {
     Identical,
     /// The re-run writes different files.
     Different,
+    /// The step exits non-zero when it runs (e.g. a failing test stage): the build stops
+    /// there. A cached step does not run and cannot fail.
+    Fails,
 }
 
 /// One observed per-instruction result of a real build.
@@ -216,6 +219,10 @@ pub struct Scenario {
     /// identical. Unstated re-runs are assumed `different`, and the simulator says so.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub rerun_output: BTreeMap<String, RerunOutput>,
+    /// The build's `--network` (e.g. `none`): the default network mode of every RUN, which
+    /// is part of BuildKit's RUN key. Absent = the builder's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export: Option<ExportParams>,
     /// Recorded results of real engines, keyed by engine label

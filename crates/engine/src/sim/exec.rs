@@ -249,6 +249,8 @@ pub struct Executor<'a> {
     pub input: &'a BuildInput,
     pub builder: Builder,
     pub engine: Engine,
+    /// The build's `--network`, the default for every RUN.
+    pub network: Option<String>,
     pub records: &'a Records,
     /// `COPY --link` is independent of earlier layers (containerd store / container driver).
     pub link_independent: bool,
@@ -303,7 +305,7 @@ fn command_text(c: &CommandLine) -> String {
     }
 }
 
-fn mount_description(m: &Mount) -> String {
+fn mount_description(m: &Mount, legacy: bool) -> String {
     let mut parts = vec![format!("type={}", m.kind)];
     let mut push = |k: &str, v: &Option<String>| {
         if let Some(v) = v {
@@ -323,7 +325,12 @@ fn mount_description(m: &Mount) -> String {
             }
         }
         "cache" => {
-            // Non-default `id`/`sharing` are blanked from the key (R9).
+            // Non-default `id`/`sharing` are blanked from the key (R9) in current BuildKit;
+            // Docker 20.10's BuildKit keys on them (recorded: run-cache-mount-id-change).
+            if legacy {
+                push("id", &m.id);
+                push("sharing", &m.sharing);
+            }
             push("target", &m.target);
             push("mode", &m.mode);
             push("uid", &m.uid);
@@ -546,7 +553,37 @@ impl<'a> Executor<'a> {
         let fail = |ins: &Instruction, msg: String| {
             Some(Diagnostic::error("unsupported-syntax", msg, ins.span))
         };
+        // `# syntax=` pulls a current frontend that knows all of this.
+        if self.df().directives.syntax.is_some() {
+            return None;
+        }
         for ins in &self.df().instructions {
+            if let Command::Run(r) = &ins.command {
+                if legacy {
+                    if let Some(f) = ins
+                        .flags
+                        .iter()
+                        .find(|f| f.name == "network" || f.name == "security")
+                    {
+                        return fail(
+                            ins,
+                            format!(
+                                "line {}: unknown flag: {} — Docker 20.10's Dockerfile frontend only has it in the labs syntax",
+                                ins.span.line, f.name
+                            ),
+                        );
+                    }
+                }
+                if let Some(m) = r.mounts.iter().find(|m| m.env.is_some()) {
+                    return fail(
+                        ins,
+                        format!(
+                            "line {}: unexpected key 'env' in '{}' — secret mounts as environment variables need a newer Dockerfile frontend (# syntax=docker/dockerfile:1)",
+                            ins.span.line, m.raw
+                        ),
+                    );
+                }
+            }
             let (heredoc, copy_flags) = match &ins.command {
                 Command::Run(r) => (!r.heredocs.is_empty(), false),
                 Command::Copy(c) => (!c.heredocs.is_empty(), true),
@@ -751,6 +788,8 @@ impl<'a> Executor<'a> {
 
     fn push_step(&self, mut step: Step, exec: &mut Exec, st: &mut StageState, failed: &mut bool) {
         let idx = exec.steps.len();
+        let declared_fail = step.kind == Kind::Step
+            && self.rerun.get(&step.line.to_string()) == Some(&RerunOutput::Fails);
         if *failed {
             step.kind = Kind::NotRun;
             step.fields.clear();
@@ -781,6 +820,17 @@ impl<'a> Executor<'a> {
                     } else {
                         self.fresh_output(&mut step, exec)
                     };
+                    if declared_fail && step.error.is_none() {
+                        let msg = format!(
+                            "the {} at line {} exits non-zero when it runs (as the scenario states), so the build fails",
+                            step.keyword, step.line
+                        );
+                        step.error = Some(msg.clone());
+                        *failed = true;
+                        let ins = &self.df().instructions[step.instr];
+                        exec.errors
+                            .push(Diagnostic::error("build-error", msg, ins.span));
+                    }
                 }
             }
             if step.writes != Writes::None {
@@ -1210,8 +1260,11 @@ impl<'a> Executor<'a> {
                     },
                 });
             }
-            if let Some(n) = &r.network {
-                step.fields.push(field("network", n.clone()));
+            // The RUN's network mode: its own flag, else the build's --network.
+            if let Some(n) = r.network.as_ref().or(self.network.as_ref()) {
+                if n != "default" {
+                    step.fields.push(field("network", n.clone()));
+                }
             }
             if let Some(s) = &r.security {
                 step.fields.push(field("security", s.clone()));
@@ -1223,8 +1276,10 @@ impl<'a> Executor<'a> {
                         *x = self.expand(x, st, meta).0;
                     }
                 }
-                step.fields
-                    .push(field(&format!("mount[{i}]"), mount_description(&m)));
+                step.fields.push(field(
+                    &format!("mount[{i}]"),
+                    mount_description(&m, self.engine == Engine::Docker2010),
+                ));
                 if m.kind == "bind" {
                     let src = m.source.clone().unwrap_or_else(|| "/".into());
                     let c = self.source_content(

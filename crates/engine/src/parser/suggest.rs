@@ -14,9 +14,11 @@ pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
         n += 1;
     }
     let b = &bs[..n];
-    let mut prev = [0usize; 33];
-    let mut cur = [0usize; 33];
-    for (j, p) in prev.iter_mut().enumerate().take(n + 1) {
+    let mut rows = [[0usize; 33]; 2];
+    let [r0, r1] = &mut rows;
+    // Swap the row references, not the rows.
+    let (mut prev, mut cur) = (&mut r0[..=n], &mut r1[..=n]);
+    for (j, p) in prev.iter_mut().enumerate() {
         *p = j;
     }
     for (i, ca) in a.chars().enumerate() {

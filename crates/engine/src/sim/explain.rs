@@ -19,8 +19,43 @@ fn reason(code: &str, message: String, line: Option<u32>) -> Reason {
     }
 }
 
-/// Shortens a value for display, keeping it on one line.
+/// Hides the password of `scheme://user:password@host` so explanations never print it.
+fn mask_userinfo(v: &str) -> String {
+    let Some(scheme_end) = v.find("://") else {
+        return v.to_string();
+    };
+    let rest = &v[scheme_end + 3..];
+    let host_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..host_end].rfind('@') {
+        Some(at) => {
+            let user = &rest[..at];
+            let user = user.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &v[..scheme_end + 3], &rest[at..])
+        }
+        None => v.to_string(),
+    }
+}
+
+/// Names whose values are credentials: never shown.
+fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    [
+        "TOKEN",
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "API_KEY",
+        "APIKEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}
+
+/// Shortens a value for display, keeping it on one line and masking credentials.
 fn show(v: &str) -> String {
+    let v = mask_userinfo(v);
     let one: String = v.chars().map(|c| if c == '\n' { '⏎' } else { c }).collect();
     let mut out: String = one.chars().take(48).collect();
     if one.chars().count() > 48 {
@@ -584,6 +619,11 @@ impl Ctx<'_> {
             .strip_prefix("env:")
             .or_else(|| name.strip_prefix("arg:"))
         {
+            let change = if is_secret_name(k) {
+                "value hidden".to_string()
+            } else {
+                change
+            };
             if f.origin.from_build_arg || name.starts_with("arg:") {
                 let decl = f
                     .origin
@@ -695,7 +735,11 @@ impl Ctx<'_> {
             };
             return reason(
                 code,
-                format!("{k} is no longer set (was {})", show(&x.value)),
+                if is_secret_name(k) {
+                    format!("{k} is no longer set")
+                } else {
+                    format!("{k} is no longer set (was {})", show(&x.value))
+                },
                 x.origin.line,
             );
         }
@@ -831,4 +875,23 @@ fn s_parent_changed(cx: &Ctx, s: &Step) -> Option<u32> {
     }
     let _ = cx.a;
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_masked_in_displayed_values() {
+        assert_eq!(
+            show("https://ci:tok3n@pypi.example/simple"),
+            "\"https://ci:***@pypi.example/simple\""
+        );
+        assert_eq!(
+            show("https://pypi.org/simple"),
+            "\"https://pypi.org/simple\""
+        );
+        assert!(is_secret_name("NPM_TOKEN") && is_secret_name("db_password"));
+        assert!(!is_secret_name("VERSION"));
+    }
 }

@@ -611,6 +611,9 @@ impl Ctx<'_> {
     fn field_reason(&self, s: &Step, f: &Field, old: Option<&Field>) -> Reason {
         let classic = self.builder == Builder::Classic;
         let change = match old {
+            Some(o) if show(&o.value) == show(&f.value) => {
+                "only the hidden credentials in it differ".to_string()
+            }
             Some(o) => format!("{} → {}", show(&o.value), show(&f.value)),
             None => format!("now set to {}", show(&f.value)),
         };

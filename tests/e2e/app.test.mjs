@@ -80,6 +80,14 @@ test('default example, editing, changes, cache source, share link and embed', as
   const typedLine = text.split('\n').length; // the old last (empty) line now holds the RUN
   assert.match(await verdict(page, typedLine, 'buildkit'), /^(rebuilt|cached)$/);
 
+  // Typing in the middle keeps the caret where it is (the re-render must not reset it).
+  await page.evaluate(() => document.querySelector('textarea#dockerfile').setSelectionRange(10, 10));
+  await page.keyboard.type('ab');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.press('Backspace');
+  assert.equal(await page.evaluate(() => document.querySelector('textarea#dockerfile').selectionStart), 10);
+  assert.equal(await page.inputValue('textarea#dockerfile'), text + 'RUN echo typed-in-e2e\n');
+
   // Stop the ARG from changing: everything after it is cached again.
   await page.uncheck('tr:has(code:text-is("PIP_INDEX_URL")) input[type="checkbox"]');
   assert.equal(await verdict(page, 4, 'buildkit'), 'cached');
@@ -199,6 +207,13 @@ test('dark mode follows the system, phone layout fits, controls are labelled', a
 
   const phone = await openPage(server.url, { viewport: { width: 390, height: 844 }, isMobile: true });
   await appReady(phone.page);
+  // Keyboard: from the top of the page, Tab reaches the editor.
+  let reached = false;
+  for (let i = 0; i < 15 && !reached; i++) {
+    await phone.page.keyboard.press('Tab');
+    reached = await phone.page.evaluate(() => document.activeElement?.id === 'dockerfile');
+  }
+  assert.ok(reached, 'the Dockerfile editor is reachable with Tab');
   // Select a step so the Why panel shows its long instruction and reasons too.
   await phone.page.click('table.verdicts tr[data-line="4"] button');
   const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -219,12 +234,5 @@ test('dark mode follows the system, phone layout fits, controls are labelled', a
     })
     .map((el) => el.outerHTML.slice(0, 80)));
   assert.deepEqual(unlabeled, []);
-  // Keyboard: Tab reaches the editor.
-  let reached = false;
-  for (let i = 0; i < 15 && !reached; i++) {
-    await phone.page.keyboard.press('Tab');
-    reached = await phone.page.evaluate(() => document.activeElement?.id === 'dockerfile');
-  }
-  assert.ok(reached, 'the Dockerfile editor is reachable with Tab');
   await phone.context.close();
 });

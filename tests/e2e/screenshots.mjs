@@ -34,16 +34,19 @@ try {
     await page.goto(server.url + '?embed=1');
     await appReady(page);
     const embedUrl = page.url();
-    await page.goto('about:blank'); // a host page of another origin, without the app's CSP
-    await page.setContent(`<!doctype html><body style="font:15px/1.5 system-ui;margin:24px;max-width:920px">
+    await page.close();
+    // The host: a fresh page of another origin (about:blank), without the app's CSP.
+    const host = await ctx.newPage();
+    await host.setContent(`<!doctype html><body style="font:15px/1.5 system-ui;margin:24px;max-width:920px">
       <h2 style="margin:0 0 8px">Why does my CI rebuild everything?</h2>
       <p style="margin:0 0 12px;color:#444">A page of your docs with the scenario embedded:</p>
       <iframe id="f" src="${embedUrl}" width="100%" height="560" style="border:1px solid #ccc;border-radius:8px"></iframe>
       <script>addEventListener('message', (e) => { if (e.data?.type === 'resize') document.getElementById('f').style.height = Math.min(e.data.height, 600) + 'px'; });</script>
       </body>`);
-    await page.frameLocator('#f').locator('textarea#dockerfile').waitFor();
-    await page.waitForTimeout(400);
-    await page.screenshot({ path: path.join(out, 'embed.png') });
+    const frame = host.frames().find((f) => f.url().includes('embed=1'));
+    await frame.waitForSelector('table.verdicts tbody tr');
+    await host.waitForTimeout(500);
+    await host.screenshot({ path: path.join(out, 'embed.png') });
     await ctx.close();
     console.log('wrote', path.join(out, 'embed.png'));
   }

@@ -141,6 +141,8 @@ enum Kind {
     /// `**/name`: the path ends with the pattern minus its leading `**`, or is that suffix
     /// minus its `/`.
     Suffix,
+    /// A Go regexp (it rejects paths lacking one of its literal runs before running the
+    /// NFA, which keeps many patterns × many paths fast).
     Regex(regex::Regex),
 }
 

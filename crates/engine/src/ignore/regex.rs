@@ -80,6 +80,36 @@ enum Inst {
 #[derive(Debug)]
 pub(crate) struct Regex {
     prog: Vec<Inst>,
+    /// Runs of consecutive literal characters at the top level of the expression: every
+    /// matching text contains each of them, so a cheap substring test can reject a text
+    /// before the NFA runs.
+    literals: Vec<String>,
+}
+
+/// The top-level literal runs of `node` (see [`Regex`]). Anything that is not a plain
+/// literal (classes, groups, repetitions, assertions) ends a run, which keeps this sound.
+fn required_literals(node: &Node) -> Vec<String> {
+    let Node::Concat(items) = node else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut run = String::new();
+    for item in items {
+        match item {
+            Node::Char(CharSet::Lit(c)) if char::from_u32(*c).is_some() => {
+                run.extend(char::from_u32(*c));
+            }
+            _ => {
+                if !run.is_empty() {
+                    out.push(std::mem::take(&mut run));
+                }
+            }
+        }
+    }
+    if !run.is_empty() {
+        out.push(run);
+    }
+    out
 }
 
 const MAX_RUNE: u32 = 0x10FFFF;
@@ -515,10 +545,20 @@ impl Regex {
             // An unmatched `)`.
             return Err(RegexError);
         }
+        let literals = required_literals(&node);
         let mut c = Compiler { prog: Vec::new() };
         c.compile(node);
         c.emit(Inst::Match);
-        Ok(Regex { prog: c.prog })
+        Ok(Regex {
+            prog: c.prog,
+            literals,
+        })
+    }
+
+    /// Whether `text` contains every required literal run (a necessary condition for a
+    /// match, checked before the NFA).
+    pub(crate) fn may_match(&self, text: &str) -> bool {
+        self.literals.iter().all(|l| text.contains(l.as_str()))
     }
 
     /// Adds `pc` and everything reachable from it without consuming input. `on[pc] == gen`
@@ -573,6 +613,9 @@ impl Regex {
     /// [`Regex::is_match_at_start`] reusing `scratch` between calls. Each step costs only
     /// the live threads, so a long literal pattern is about as cheap as a string comparison.
     pub(crate) fn is_match_with(&self, text: &str, scratch: &mut Scratch) -> bool {
+        if !self.may_match(text) {
+            return false;
+        }
         let Scratch {
             clist,
             nlist,
@@ -668,6 +711,20 @@ mod tests {
         assert!(m("^a\\b$", "a"));
         assert!(m("^[]a]$", "]"));
         assert!(m("^[a-]$", "-"));
+    }
+
+    #[test]
+    fn literal_prefilter_is_sound() {
+        let re = Regex::new("^(.*/)?file[^/]*\\.txt$").unwrap();
+        assert_eq!(re.literals, vec!["file".to_string(), ".txt".to_string()]);
+        assert!(!re.may_match("a/b/c.md"));
+        assert!(m("^(.*/)?file[^/]*\\.txt$", "d/file1.txt"));
+        // Escapes that are classes, and classes, end a run.
+        assert_eq!(
+            Regex::new("^a\\db[\\]a]c$").unwrap().literals,
+            ["a", "b", "c"]
+        );
+        assert!(m("^[\\]a]$", "]"));
     }
 
     #[test]

@@ -136,7 +136,10 @@ engine_up() {
     echo "LL_DOCKER=$CLIENT"
     echo "LL_DOCKER_VERSION=$ver"
     echo "LL_BUILDKIT_VERSION=$bkver"
-    [ -n "$PLUGINS" ] && echo "LL_BUILDX=$PLUGINS/docker-buildx"
+    if [ -n "$PLUGINS" ]; then
+      echo "LL_BUILDX=$PLUGINS/docker-buildx"
+      echo "LL_BUILDX_VERSION=$("$CLIENT" buildx version 2>/dev/null | awk '{print $2}')"
+    fi
     case $name in d26c) echo "LL_STORE=containerd";; *) echo "LL_STORE=graphdriver";; esac
     echo "LL_REGISTRY=$LL_REGISTRY"
     echo "LL_BASES=$BASES"

@@ -153,7 +153,7 @@ impl Engine {
         if p.buildkit {
             let mut s = format!("{d} / buildkit {}", self.get("LL_BUILDKIT_VERSION"));
             if p.buildx {
-                s.push_str(" / buildx 0.13.1");
+                s.push_str(&format!(" / buildx {}", self.get("LL_BUILDX_VERSION")));
             }
             s
         } else {

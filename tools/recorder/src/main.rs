@@ -193,6 +193,7 @@ struct Tally {
     skipped: usize,
     unreadable: usize,
     not_applicable: usize,
+    flaky: usize,
     runs: usize,
     run_secs: f64,
 }
@@ -247,6 +248,7 @@ fn main() -> ExitCode {
         skipped: 0,
         unreadable: 0,
         not_applicable: 0,
+        flaky: 0,
         runs: 0,
         run_secs: 0.0,
     };
@@ -345,11 +347,29 @@ fn main() -> ExitCode {
                 Ok(Outcome::Observed(mut obs)) => {
                     infra_strikes.insert(p.engine, 0);
                     let old = s.observed.get(p.label);
-                    let d = match old {
+                    let mut d = match old {
                         Some(old) => drift(old, &obs),
                         None => vec!["not recorded yet".to_string()],
                     };
-                    let tag = if d.is_empty() { "ok  " } else { "DIFF" };
+                    let mut tag = if d.is_empty() { "ok  " } else { "DIFF" };
+                    if o.mode == Mode::Check && !d.is_empty() {
+                        if let Some(old) = old {
+                            // Drift must reproduce: run once more; agreeing now = flaky engine.
+                            let mut tr2 = Trace::default();
+                            if let Ok(Outcome::Observed(again)) =
+                                run::run(&engines[p.engine], p, &s, &mut tr2)
+                            {
+                                if drift(old, &again).is_empty() {
+                                    t.flaky += 1;
+                                    tag = "FLAKY";
+                                    d = d
+                                        .into_iter()
+                                        .map(|x| format!("{x} (once; the re-run agreed)"))
+                                        .collect();
+                                }
+                            }
+                        }
+                    }
                     lines.push(format!(
                         "  {tag} {} ({:.1}s): {}",
                         p.label,
@@ -361,6 +381,8 @@ fn main() -> ExitCode {
                     }
                     if d.is_empty() {
                         t.ok += 1;
+                    } else if tag == "FLAKY" {
+                        // reported, not drift
                     } else if o.mode == Mode::Check {
                         t.drift += 1;
                     }
@@ -397,7 +419,7 @@ fn main() -> ExitCode {
     let total = started.elapsed().as_secs_f64();
     println!(
         "\n{} scenarios, {} engine runs in {:.0}s wall ({:.1}s per scenario; {:.1}s per engine run); \
-         {} ok, {} drift, {} unreadable, {} n/a, {} skipped, {} files written",
+         {} ok, {} drift, {} flaky, {} unreadable, {} n/a, {} skipped, {} files written",
         files.len(),
         t.runs,
         total,
@@ -405,6 +427,7 @@ fn main() -> ExitCode {
         if t.runs == 0 { 0.0 } else { t.run_secs / t.runs as f64 },
         t.ok,
         t.drift,
+        t.flaky,
         t.unreadable,
         t.not_applicable,
         t.skipped,

@@ -110,7 +110,24 @@ pub fn observe_classic(
             ));
         }
         let st = if matches!(ins.command, Command::From(_)) {
-            if body
+            // `# Executing k build triggers` then each trigger's own ` ---> ` lines.
+            let triggers = body.iter().find_map(|l| {
+                l.trim()
+                    .strip_prefix("# Executing ")
+                    .and_then(|r| r.split_whitespace().next())
+                    .and_then(|n| n.parse::<usize>().ok())
+            });
+            if let Some(k) = triggers {
+                let hits = body
+                    .iter()
+                    .filter(|l| l.trim() == "---> Using cache")
+                    .count();
+                if hits >= k {
+                    "cached"
+                } else {
+                    "rebuilt"
+                }
+            } else if body
                 .iter()
                 .any(|l| l.contains("Pulling from") || l.contains("Pulling fs layer"))
             {
@@ -295,6 +312,51 @@ fn stage_label_to_index(df: &Dockerfile, label: &str, target: usize) -> Option<u
         .filter(|i| *i < df.stages.len())
 }
 
+fn normalize_image(s: &str) -> String {
+    let s = s.trim();
+    let s = s.split('@').next().unwrap_or(s);
+    let s = s.strip_prefix("docker.io/").unwrap_or(s);
+    let s = s.strip_prefix("library/").unwrap_or(s);
+    if s.contains(':') {
+        s.to_string()
+    } else {
+        format!("{s}:latest")
+    }
+}
+
+/// The first stage whose FROM image is the one an unlabeled `FROM <image>` vertex names.
+fn unlabeled_from_stage(
+    df: &Dockerfile,
+    text: &str,
+    vars: &BTreeMap<String, String>,
+) -> Option<usize> {
+    let img = text.strip_prefix("FROM ")?.split_whitespace().next()?;
+    let want = normalize_image(img);
+    df.stages
+        .iter()
+        .position(|st| match &df.instructions[st.from].command {
+            Command::From(f) => {
+                is_candidate(df, st.from) && normalize_image(&expand(f.image.trim(), vars)) == want
+            }
+            _ => false,
+        })
+}
+
+/// Number of ONBUILD triggers a stage inherits from a stage base (`FROM <stage>`).
+fn inherited_triggers(df: &Dockerfile, s: usize) -> usize {
+    let Command::From(f) = &df.instructions[df.stages[s].from].command else {
+        return 0;
+    };
+    match stage_by_name(df, f.image.trim()) {
+        Some(b) if b != s => df.stages[b]
+            .commands
+            .iter()
+            .filter(|&&i| matches!(df.instructions[i].command, Command::Onbuild { .. }))
+            .count(),
+        _ => 0,
+    }
+}
+
 /// Global ARG values for FROM expansion: Dockerfile defaults overridden by build args.
 fn meta_arg_values(df: &Dockerfile, args: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let mut m = BTreeMap::new();
@@ -373,7 +435,15 @@ pub fn observe_buildkit(
     // stage -> ordered vertices
     let mut per_stage: BTreeMap<usize, Vec<&Vertex>> = BTreeMap::new();
     for v in &verts {
-        let Some(s) = stage_label_to_index(df, &v.stage, t) else {
+        let s = if v.stage.is_empty() && df.stages.len() > 1 {
+            // Multi-stage files name every vertex by stage, except that with ONBUILD on a stage
+            // base BuildKit 0.13 sometimes prints the base's FROM from an earlier conversion
+            // pass without a stage (`[1/3] FROM …`): map a FROM by its image.
+            unlabeled_from_stage(df, &v.text, &vars)
+        } else {
+            stage_label_to_index(df, &v.stage, t)
+        };
+        let Some(s) = s else {
             return Err(format!("vertex of unknown stage `{}`: {}", v.stage, v.text));
         };
         per_stage.entry(s).or_default().push(v);
@@ -387,8 +457,18 @@ pub fn observe_buildkit(
             .filter(|&ii| is_candidate(df, ii) && !is_root_workdir(&df.instructions[ii]))
             .collect();
         let mut cur = 0;
-        for v in vs.iter() {
-            if v.text.starts_with("ONBUILD ") {
+        // ONBUILD triggers of a stage base run first (BuildKit numbers them but does not count
+        // them in N, and names them without an ONBUILD prefix); their status goes to this
+        // stage's FROM line, which has no vertex of its own.
+        let triggers = inherited_triggers(df, *s);
+        let mut trigger_status: Option<&'static str> = None;
+        for (k, v) in vs.iter().enumerate() {
+            if k < triggers || v.text.starts_with("ONBUILD ") {
+                let st = if v.cached { "cached" } else { "rebuilt" };
+                trigger_status = match (trigger_status, st) {
+                    (Some("rebuilt"), _) | (_, "rebuilt") => Some("rebuilt"),
+                    _ => Some("cached"),
+                };
                 continue;
             }
             let kw = v
@@ -416,6 +496,9 @@ pub fn observe_buildkit(
                 "not-run"
             };
             mapped.insert(ii, st);
+        }
+        if let Some(st) = trigger_status {
+            mapped.entry(df.stages[*s].from).or_insert(st);
         }
     }
     let built = |s: usize| per_stage.contains_key(&s) || reach[s];
@@ -680,6 +763,73 @@ FROM layerlab/base:1\nCOPY --link --from=build /src/out.txt /out.txt\nENV X=1\nR
                 (21, "not-run"),
                 (22, "not-run"),
             ]
+        );
+    }
+
+    #[test]
+    fn onbuild_triggers_from_a_stage_base_go_to_the_from_line() {
+        let df = parse("FROM layerlab/base:1 AS base\nRUN echo installing runtime > /runtime.txt\nONBUILD COPY app.py /app/app.py\n\nFROM base\nRUN echo compiling > /compiled.txt\n");
+        // docker 26.1: the trigger is numbered but not counted in N, and has no ONBUILD prefix.
+        let out = "#4 [base 1/2] FROM docker.io/layerlab/base:1\n#4 DONE 0.0s\n\
+#5 [base 2/2] RUN echo installing runtime > /runtime.txt\n#5 CACHED\n\
+#7 [stage-1 1/1] COPY app.py /app/app.py\n#7 DONE 0.8s\n\
+#8 [stage-1 2/1] RUN echo compiling > /compiled.txt\n#8 DONE 1.3s\n";
+        let got = observe_buildkit(&df, None, &BTreeMap::new(), out).unwrap();
+        assert_eq!(
+            st(&got),
+            vec![
+                (1, "rebuilt"),
+                (2, "cached"),
+                (3, "metadata"),
+                (5, "rebuilt"),
+                (6, "rebuilt")
+            ]
+        );
+        // classic 20.10: the trigger runs inside the FROM step.
+        let out = "Step 1/5 : FROM layerlab/base:1 AS base\n ---> ac0f\nStep 2/5 : RUN echo installing runtime > /runtime.txt\n ---> Using cache\n ---> 11\n\
+Step 3/5 : ONBUILD COPY app.py /app/app.py\n ---> Using cache\n ---> 22\nStep 4/5 : FROM base\n# Executing 1 build trigger\n ---> 33\n\
+Step 5/5 : RUN echo compiling > /compiled.txt\n ---> Running in 44\n ---> 55\n";
+        let got = observe_classic(&df, None, out).unwrap();
+        assert_eq!(
+            st(&got),
+            vec![
+                (1, "cached"),
+                (2, "cached"),
+                (3, "cached"),
+                (5, "rebuilt"),
+                (6, "rebuilt")
+            ]
+        );
+        let out_cached = out.replace(
+            "# Executing 1 build trigger\n ---> 33",
+            "# Executing 1 build trigger\n ---> Using cache\n ---> 33",
+        );
+        let got = observe_classic(&df, None, &out_cached).unwrap();
+        assert_eq!(got[3].status, "cached");
+    }
+
+    #[test]
+    fn onbuild_race_unlabeled_from_vertex_is_mapped_by_image() {
+        let df = parse("FROM layerlab/base:1 AS base\nRUN echo installing runtime > /runtime.txt\nONBUILD COPY app.py /app/app.py\n\nFROM base\nRUN echo compiling > /compiled.txt\n");
+        // docker 26.1, real output: the FROM is printed as `[1/3]` (no stage).
+        let out = "#3 [1/3] FROM docker.io/layerlab/base:1\n#3 CACHED\n\
+#6 [base 2/2] RUN echo installing runtime > /runtime.txt\n#6 CACHED\n\
+#7 [stage-1 1/1] COPY app.py /app/app.py\n#7 CACHED\n\
+#8 [stage-1 2/1] RUN echo compiling > /compiled.txt\n#8 CACHED\n#9 DONE 0.1s\n";
+        let got = observe_buildkit(&df, None, &BTreeMap::new(), out).unwrap();
+        assert_eq!(
+            st(&got),
+            vec![
+                (1, "cached"),
+                (2, "cached"),
+                (3, "metadata"),
+                (5, "cached"),
+                (6, "cached")
+            ]
+        );
+        assert_eq!(
+            normalize_image("docker.io/layerlab/base:1@sha256:2aea"),
+            "layerlab/base:1"
         );
     }
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Stops the layerlab engines started by up.sh (by pidfile; nothing else is touched).
-# Usage: down.sh [d20|d26|d26c|registry|all]... (default all). --purge also deletes their data roots.
+# Usage: down.sh [d20|d20k|d26|d26c|registry|all]... (default all). --purge also deletes their data roots.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 PURGE=0; WANT=()

@@ -11,7 +11,7 @@ LL_OPT=${LL_OPT:-/opt/layerlab}
 LL_STATE=${LL_STATE:-/var/lib/layerlab}
 LL_RUN=${LL_RUN:-/run/layerlab}
 LL_REGISTRY=${LL_REGISTRY:-127.0.0.1:5000}
-LL_ENGINES_ALL="d20 d26 d26c"
+LL_ENGINES_ALL="d20 d20k d26 d26c"
 
 ll_log() { echo "[engines] $*" >&2; }
 ll_die() { echo "[engines] ERROR: $*" >&2; exit 1; }

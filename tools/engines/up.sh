@@ -7,6 +7,8 @@
 # system's /var/run/docker.sock):
 #   d20       Debian bookworm docker.io 20.10 (system binary /usr/sbin/dockerd), vfs graphdriver.
 #             Builders: classic (DOCKER_BUILDKIT=0) and BuildKit (DOCKER_BUILDKIT=1, no buildx).
+#   d20k      a second 20.10 daemon, same binaries and setup, used only for the classic builder so
+#             that classic (the slowest: a container per step) runs beside 20.10's BuildKit.
 #   d26       Debian trixie docker.io 26.1 unpacked in /opt/layerlab/d26, vfs graphdriver,
 #             buildx 0.13 docker driver (and classic via DOCKER_BUILDKIT=0).
 #   d26c      same binaries, containerd image store (containerd-snapshotter, native snapshotter):
@@ -16,7 +18,7 @@
 # Every engine gets the deterministic base images layerlab/base:1, layerlab/base:2,
 # layerlab/tools:1 (see mkbase.sh) loaded, and they are pushed to the registry.
 #
-# Usage: up.sh [d20|d26|d26c|registry|all]...   (default all). For each engine it writes
+# Usage: up.sh [d20|d20k|d26|d26c|registry|all]...   (default all). For each engine it writes
 # /run/layerlab/<engine>.env (KEY=VALUE lines) which the recorder reads.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +26,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 WANT=${*:-all}
 want() { local w; for w in $WANT; do [ "$w" = all ] || [ "$w" = "$1" ] && return 0; done; return 1; }
-for w in $WANT; do case $w in all|d20|d26|d26c|registry) ;; *) echo "usage: up.sh [d20|d26|d26c|registry|all]..." >&2; exit 2;; esac; done
+for w in $WANT; do case $w in all|d20|d20k|d26|d26c|registry) ;; *) echo "usage: up.sh [d20|d20k|d26|d26c|registry|all]..." >&2; exit 2;; esac; done
 STATUS=()
 status() { STATUS+=("$*"); }
 
@@ -36,7 +38,7 @@ mkdir -p "$LL_RUN" "$LL_STATE"
 
 # ---------------------------------------------------------------- install
 inst_args=()
-want d20 && inst_args+=(d20)
+{ want d20 || want d20k; } && inst_args+=(d20)
 { want d26 || want d26c; } && inst_args+=(d26)
 want registry && inst_args+=(registry)
 # d26c pushes/pulls through the registry; d20/d26 need it for cache-from-image.
@@ -75,7 +77,7 @@ YML
 # engine_paths NAME: sets DOCKERD CLIENT PLUGINS XPATH for the engine.
 engine_paths() {
   case $1 in
-    d20) DOCKERD=/usr/sbin/dockerd; CLIENT=/usr/bin/docker; PLUGINS=""; XPATH="" ;;
+    d20|d20k) DOCKERD=/usr/sbin/dockerd; CLIENT=/usr/bin/docker; PLUGINS=""; XPATH="" ;;
     d26|d26c) DOCKERD=$LL_OPT/d26/usr/sbin/dockerd; CLIENT=$LL_OPT/d26/usr/bin/docker
               PLUGINS=$LL_OPT/d26/usr/libexec/docker/cli-plugins; XPATH=$LL_OPT/d26/usr/bin:$LL_OPT/d26/usr/sbin: ;;
   esac
@@ -126,7 +128,7 @@ engine_up() {
   local ver bkver
   ver=$("$CLIENT" version --format '{{.Server.Version}}' 2>/dev/null)
   case $name in
-    d20) bkver="v0.8.x" ;;
+    d20|d20k) bkver="v0.8.x" ;;
     *)   bkver="v0.13.x" ;;
   esac
   {

@@ -27,7 +27,7 @@ pub struct Profile {
 pub const PROFILES: &[Profile] = &[
     Profile {
         label: "docker-20.10/classic",
-        engine: "d20",
+        engine: "d20k",
         buildkit: false,
         buildx: false,
         setup: None,

@@ -41,7 +41,7 @@ const USAGE: &str = "usage: layerlab-recorder [--check|--write] [--engine LABEL]
   --engine L  record only engine label L (repeatable); labels:
               docker-20.10/classic docker-20.10/buildkit docker-26/buildkit
               docker-26-containerd/buildkit (default set) and docker-26/classic (opt-in)
-              a daemon name (d20, d26, d26c) selects its default labels
+              a daemon name (d20k, d20, d26, d26c) selects its default labels; `all` = every label
   --only S    only scenarios whose file name contains S (repeatable)
   --quick     only smoke-*.json scenarios
   --verbose   print every docker command and its output
@@ -88,7 +88,7 @@ fn select_profiles(labels: &[String]) -> Result<Vec<&'static Profile>, String> {
     for l in labels {
         let hit: Vec<&'static Profile> = PROFILES
             .iter()
-            .filter(|p| p.label == l || (p.engine == l && p.default))
+            .filter(|p| p.label == l || l == "all" || (p.engine == l && p.default))
             .collect();
         if hit.is_empty() {
             return Err(format!("unknown engine label {l:?}"));
@@ -483,7 +483,8 @@ mod tests {
     fn profile_selection() {
         assert_eq!(select_profiles(&[]).unwrap().len(), 4);
         let d20 = select_profiles(&["d20".into()]).unwrap();
-        assert_eq!(d20.len(), 2);
+        assert_eq!(d20.len(), 1);
+        assert_eq!(select_profiles(&["all".into()]).unwrap().len(), PROFILES.len());
         let c = select_profiles(&["docker-26/classic".into()]).unwrap();
         assert_eq!(c[0].engine, "d26");
         assert!(select_profiles(&["nope".into()]).is_err());

@@ -198,6 +198,39 @@ struct Tally {
     run_secs: f64,
 }
 
+/// Runs share the daemons and wipe them between scenarios: one recorder per machine. Unless the
+/// caller (tools/record) already holds the lock, re-run this binary under `flock`.
+fn relaunch_locked(run_dir: &Path) -> Option<ExitCode> {
+    if std::env::var_os("LL_RECORDER_LOCKED").is_some() {
+        return None;
+    }
+    let exe = std::env::current_exe().ok()?;
+    if std::fs::create_dir_all(run_dir).is_err() {
+        return None;
+    }
+    let lock = run_dir.join("recorder.lock");
+    let busy = std::process::Command::new("flock")
+        .args(["-n", "-E", "75"])
+        .arg(&lock)
+        .arg("true")
+        .status()
+        .ok()?;
+    if busy.code() == Some(75) {
+        eprintln!(
+            "layerlab-recorder: another run holds {}; waiting for it",
+            lock.display()
+        );
+    }
+    let st = std::process::Command::new("flock")
+        .arg(&lock)
+        .arg(exe)
+        .args(std::env::args_os().skip(1))
+        .env("LL_RECORDER_LOCKED", "1")
+        .status()
+        .ok()?;
+    Some(ExitCode::from(st.code().unwrap_or(1).clamp(0, 255) as u8))
+}
+
 fn main() -> ExitCode {
     let o = match parse_args() {
         Ok(o) => o,
@@ -209,6 +242,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(code) = relaunch_locked(&o.run_dir) {
+        return code;
+    }
     let profiles = match select_profiles(&o.labels) {
         Ok(p) => p,
         Err(e) => {
@@ -484,7 +520,10 @@ mod tests {
         assert_eq!(select_profiles(&[]).unwrap().len(), 4);
         let d20 = select_profiles(&["d20".into()]).unwrap();
         assert_eq!(d20.len(), 1);
-        assert_eq!(select_profiles(&["all".into()]).unwrap().len(), PROFILES.len());
+        assert_eq!(
+            select_profiles(&["all".into()]).unwrap().len(),
+            PROFILES.len()
+        );
         let c = select_profiles(&["docker-26/classic".into()]).unwrap();
         assert_eq!(c[0].engine, "d26");
         assert!(select_profiles(&["nope".into()]).is_err());

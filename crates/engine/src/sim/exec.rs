@@ -81,6 +81,8 @@ pub struct ContentInput {
     pub context_source: Option<(String, Vec<String>)>,
     /// For stage sources: the stage and absolute path.
     pub stage_path: Option<(usize, String)>,
+    /// For stage sources: the stage's last step, whose result the consumer needs.
+    pub stage_last: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +127,8 @@ pub struct Step {
     pub linked: bool,
     /// An ONBUILD trigger of the parent stage, executed at the start of this stage.
     pub trigger: bool,
+    /// Cached by key only (no result imported): executes if something that runs needs it.
+    pub lazy: bool,
     /// Facts worth telling whatever the verdict: (code, message).
     pub notes: Vec<(String, String)>,
     pub error: Option<String>,
@@ -133,7 +137,13 @@ pub struct Step {
 /// What the cache source makes available to a build: key → recorded output.
 #[derive(Clone, Debug, Default)]
 pub struct Records {
+    /// Keys whose result can be loaded: key → output.
     pub map: HashMap<Id, Id>,
+    /// Keys the imported metadata knows without a result (mode=min / inline cache hold the
+    /// key chain of the whole build but only the final image's layers): key → output. Such a
+    /// step is reported cached as long as nothing that runs needs its result (recorded:
+    /// story2-multistage-inline-cache, story2-multistage-export-min).
+    pub keys_only: HashMap<Id, Id>,
 }
 
 /// The result of executing one build.
@@ -638,6 +648,7 @@ impl<'a> Executor<'a> {
             assumed_different: false,
             linked: false,
             trigger: false,
+            lazy: false,
             notes: Vec::new(),
             error: None,
         }
@@ -716,6 +727,7 @@ impl<'a> Executor<'a> {
             let st = self.run_stage(si, &meta, &meta_lines, &mut exec, &mut states, &mut failed);
             states[si] = Some(st);
         }
+        resolve_lazy(&mut exec);
         // Everything not built is reported as not run.
         for (i, slot) in exec.by_instr.iter_mut().enumerate() {
             if slot.is_none() {
@@ -808,10 +820,17 @@ impl<'a> Executor<'a> {
                 exec.errors
                     .push(Diagnostic::error("build-error", e.clone(), ins.span));
             }
-            match self.records.map.get(&step.key) {
-                Some(out) if step.error.is_none() => {
+            let known = self
+                .records
+                .map
+                .get(&step.key)
+                .map(|o| (*o, false))
+                .or_else(|| self.records.keys_only.get(&step.key).map(|o| (*o, true)));
+            match known {
+                Some((out, lazy)) if step.error.is_none() => {
                     step.hit = true;
-                    step.output = *out;
+                    step.lazy = lazy;
+                    step.output = out;
                 }
                 _ => {
                     step.hit = false;
@@ -1333,6 +1352,7 @@ impl<'a> Executor<'a> {
                     digest,
                     context_source: Some((src.to_string(), excludes.to_vec())),
                     stage_path: None,
+                    stage_last: None,
                 })
             }
             Some(f) => {
@@ -1350,6 +1370,7 @@ impl<'a> Executor<'a> {
                         digest: self.stage_content(exec, stage, &path),
                         context_source: None,
                         stage_path: Some((stage, path)),
+                        stage_last: exec.chains.get(stage).and_then(|c| c.last().copied()),
                     })
                 } else {
                     // `name:tag` and `repo/name` are always image references, even when a
@@ -1371,6 +1392,13 @@ impl<'a> Executor<'a> {
                             "from-is-image".to_string(),
                             format!("--from={f} names an image, not the stage {repo}: a stage is referenced by its bare name (--from={repo}); this pulls {f} from a registry"),
                         ));
+                        // Recorded on every engine: `stage:tag` names an official-library
+                        // image that does not exist, and the pull fails.
+                        if !f.contains('/') {
+                            return Err(format!(
+                            "pulling image {f} fails when no such image was pushed (every recorded engine failed here); to copy from the stage, write --from={repo}"
+                        ));
+                        }
                     }
                     // A rebuilt image may hold identical files at the copied path; the
                     // scenario says so with rerun_output on this line.
@@ -1389,6 +1417,7 @@ impl<'a> Executor<'a> {
                             .finish(),
                         context_source: None,
                         stage_path: None,
+                        stage_last: None,
                     })
                 }
             }
@@ -1478,6 +1507,7 @@ impl<'a> Executor<'a> {
                     digest: KeyHasher::new("url").str(s).finish(),
                     context_source: None,
                     stage_path: None,
+                    stage_last: None,
                 });
                 continue;
             }
@@ -1507,8 +1537,36 @@ impl<'a> Executor<'a> {
                 digest: KeyHasher::new("heredoc").str(&h.name).str(&text).finish(),
                 context_source: None,
                 stage_path: None,
+                stage_last: None,
             });
         }
         step.writes = Writes::Path(abs_dest);
+    }
+}
+
+/// Key-only cache hits whose result something that executes needs must execute too, and so
+/// must what they build on. Walks consumers before producers (steps are in build order).
+fn resolve_lazy(exec: &mut Exec) {
+    let n = exec.steps.len();
+    let mut needed = vec![false; n];
+    for i in (0..n).rev() {
+        let s = &exec.steps[i];
+        let runs = matches!(s.kind, Kind::Step) && (!s.hit || (s.lazy && needed[i]));
+        if !runs {
+            continue;
+        }
+        if let Some(p) = s.parent {
+            needed[p] = true;
+        }
+        for c in &s.contents {
+            if let Some(l) = c.stage_last {
+                needed[l] = true;
+            }
+        }
+    }
+    for (i, s) in exec.steps.iter_mut().enumerate() {
+        if s.lazy && needed[i] {
+            s.hit = false;
+        }
     }
 }

@@ -305,6 +305,13 @@ impl Ctx<'_> {
 
     fn hit_reasons(&self, s: &Step) -> Vec<Reason> {
         let mut out = Vec::new();
+        if s.lazy {
+            out.push(reason(
+                "key-only-hit",
+                "the imported cache knows this step's key but holds no result for it (only the final image's layers are exported); nothing that runs needs its output, so BuildKit reports it cached without running it".into(),
+                None,
+            ));
+        }
         let a = self.counterpart(s);
         // Content-keyed inputs that were rebuilt upstream but hash the same.
         for c in &s.contents {

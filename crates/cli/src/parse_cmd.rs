@@ -278,7 +278,10 @@ pub fn summary(ins: &Instruction) -> String {
         },
         Command::Stopsignal { signal } => signal.clone(),
         Command::Maintainer { name } => name.clone(),
-        Command::Onbuild { trigger } => format!("{} {}", trigger.keyword, summary(trigger)),
+        Command::Onbuild { trigger } => match trigger.command {
+            Command::Invalid { .. } => summary(trigger),
+            _ => format!("{} {}", trigger.keyword, summary(trigger)),
+        },
         Command::Invalid { .. } => format!("(invalid) {}", shorten(&ins.text, 90)),
     }
 }

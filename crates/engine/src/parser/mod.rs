@@ -64,6 +64,8 @@ pub fn parse(text: &str) -> Dockerfile {
     };
     p.run();
     group_stages(&mut df);
+    // Source order (stable: same-place diagnostics keep the order they were found in).
+    df.diagnostics.sort_by_key(|d| d.span.start);
     df
 }
 

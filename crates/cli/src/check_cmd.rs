@@ -299,13 +299,13 @@ fn check(o: &Opts) -> Result<ExitCode, String> {
         eprintln!("{shown}:{}:{}: {}", d.span.line, d.span.col, d.message);
     }
     if o.json {
-        println!(
-            "{}",
+        crate::simulate_cmd::emit(&format!(
+            "{}\n",
             serde_json::to_string_pretty(
                 &serde_json::json!({ "builder": o.builder, "report": rep })
             )
             .expect("json")
-        );
+        ));
     } else {
         print_rebuilds(rep, &dockerfile);
     }
@@ -321,18 +321,21 @@ fn check(o: &Opts) -> Result<ExitCode, String> {
 }
 
 fn print_rebuilds(rep: &BuilderReport, dockerfile: &str) {
+    use std::fmt::Write as _;
     let lines: Vec<&str> = dockerfile.lines().collect();
-    println!("{}", rep.summary);
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", rep.summary);
     for v in rep.steps.iter().filter(|v| v.status == Status::Rebuilt) {
         let text = lines
             .get((v.line as usize).saturating_sub(1))
             .map(|l| l.trim())
             .unwrap_or("");
-        println!("  rebuilt line {:>4}: {text}", v.line);
+        let _ = writeln!(out, "  rebuilt line {:>4}: {text}", v.line);
         for r in &v.reasons {
-            println!("      ↳ {}", r.message);
+            let _ = writeln!(out, "      ↳ {}", r.message);
         }
     }
+    crate::simulate_cmd::emit(&out);
 }
 
 /// Which `--fail-if-rebuilt` gates a report trips: a number is a line, anything else a stage.

@@ -92,7 +92,10 @@ pub fn run(args: &[String]) -> ExitCode {
                 builders.retain(|k, _| k == b);
             }
         }
-        println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+        emit(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).expect("json")
+        ));
     } else {
         let lines: Vec<&str> = scenario.dockerfile_b().lines().collect();
         for (name, rep) in [
@@ -108,8 +111,22 @@ pub fn run(args: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Writes to stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
 fn print_table(rep: &BuilderReport, lines: &[&str]) {
-    println!("{}", rep.summary);
+    let mut out = String::new();
+    table_text(rep, lines, &mut out);
+    emit(&out);
+}
+
+fn table_text(rep: &BuilderReport, lines: &[&str], out: &mut String) {
+    use std::fmt::Write as _;
+    let _ = writeln!(out, "{}", rep.summary);
     for s in &rep.steps {
         let mark = match s.status {
             Status::Cached => "cached ",
@@ -122,16 +139,16 @@ fn print_table(rep: &BuilderReport, lines: &[&str]) {
             .map(|l| l.trim())
             .unwrap_or("");
         let text: String = text.chars().take(60).collect();
-        println!("  {mark} {:>4} | {text}", s.line);
+        let _ = writeln!(out, "  {mark} {:>4} | {text}", s.line);
         if s.status == Status::Rebuilt || s.status == Status::Cached {
             for r in &s.reasons {
                 let at = r.line.map(|l| format!(" (line {l})")).unwrap_or_default();
-                println!("                 ↳ {}{at}", r.message);
+                let _ = writeln!(out, "                 ↳ {}{at}", r.message);
             }
         }
     }
     for e in &rep.errors {
-        println!("  error: line {}: {}", e.span.line, e.message);
+        let _ = writeln!(out, "  error: line {}: {}", e.span.line, e.message);
     }
-    println!();
+    let _ = writeln!(out);
 }

@@ -176,13 +176,22 @@ fn check(file: &str, text: &str, problems: &mut Vec<String>) -> Option<Scenario>
         }
     }
 
-    // rerun_output keys are 1-based lines of B's Dockerfile holding a RUN instruction.
+    // rerun_output keys are 1-based lines of B's Dockerfile holding a RUN instruction, or a
+    // `COPY --from=<image>` whose image gets a new digest.
     let b_lines: Vec<&str> = s.dockerfile_b().lines().collect();
     for key in s.rerun_output.keys() {
         match key.parse::<usize>() {
             Ok(n) if n >= 1 && n <= b_lines.len() => {
                 let l = b_lines[n - 1].trim_start();
-                if !l.get(..4).is_some_and(|k| k.eq_ignore_ascii_case("RUN ")) {
+                let run = l.get(..4).is_some_and(|k| k.eq_ignore_ascii_case("RUN "));
+                let image_copy = l
+                    .get(..12)
+                    .is_some_and(|k| k.eq_ignore_ascii_case("COPY --from="))
+                    && l.split_whitespace()
+                        .next()
+                        .zip(l.split_whitespace().nth(1))
+                        .is_some_and(|(_, f)| f.contains(['/', ':']));
+                if !run && !image_copy {
                     bad(format!("rerun_output line {n} is not a RUN: `{l}`"));
                 }
             }

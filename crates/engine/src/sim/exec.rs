@@ -1527,10 +1527,12 @@ impl<'a> Executor<'a> {
             }
         }
         for h in &c.heredocs {
+            // `<<-` strips leading tabs before the data is used (BuildKit SourceContents).
+            let data = crate::parser::copy_source_data(h);
             let text = if h.expand {
-                self.expand(&h.content, st, meta).0
+                self.expand(&data, st, meta).0
             } else {
-                h.content.clone()
+                data
             };
             step.contents.push(ContentInput {
                 label: format!("heredoc {}", h.name),

@@ -54,7 +54,7 @@ e2e() {
 
 suite fmt cargo fmt --all --check
 suite clippy cargo clippy --workspace --all-targets -- -D warnings
-suite native-tests cargo test --workspace
+suite native-tests cargo test --workspace --no-fail-fast
 if [ -x tools/record ]; then
   # Re-record the smoke slice on real engines and fail on drift (the full suite takes about an
   # hour: run `tools/record --check` by hand when fixtures or the recorder change). Engines that

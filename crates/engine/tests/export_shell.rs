@@ -315,7 +315,13 @@ fn makefile_runs_build_sh() {
 fn unrepresentable_names_are_refused_with_the_field() {
     let df = multi_stage();
     let sc = scenario(&[], &[]);
-    type Case<'a> = (Option<&'a str>, Option<&'a str>, &'a [&'a str], &'a str, &'a str);
+    type Case<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a [&'a str],
+        &'a str,
+        &'a str,
+    );
     let cases: &[Case] = &[
         (Some("r.io"), Some("a,b"), &[], "image", "','"),
         (Some("r.io"), Some("web\nx"), &[], "image", "newline"),

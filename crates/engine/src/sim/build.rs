@@ -73,51 +73,44 @@ impl BuildInput {
         if text != a.text {
             changes.push(("Dockerfile".into(), Some(Context::text_entry(&text))));
         }
-        let mut b = BuildInput::b_without_context(s, text, a);
-        b.context = a.context.with_changes(s.dockerignore.as_deref(), &changes);
-        b
-    }
-
-    fn b_without_context(s: &Scenario, text: String, a: &BuildInput) -> BuildInput {
         let df = if text == a.text {
             a.df.clone()
         } else {
             crate::parse(&text)
         };
-        let mut args = s.args.clone();
-        for (k, v) in &s.change.args {
-            match v {
-                Some(v) => {
-                    args.insert(k.clone(), v.clone());
-                }
-                None => {
-                    args.remove(k);
-                }
-            }
-        }
-        let mut secrets = s.secrets.clone();
-        for (k, v) in &s.change.secrets {
-            match v {
-                Some(v) => {
-                    secrets.insert(k.clone(), v.clone());
-                }
-                None => {
-                    secrets.remove(k);
+        let context = a.context.with_changes(s.dockerignore.as_deref(), &changes);
+        BuildInput::b_parts(s, text, df, context)
+    }
+
+    /// Build B's args, secrets, target and bases around a given Dockerfile and context.
+    fn b_parts(s: &Scenario, text: String, df: Dockerfile, context: Context) -> BuildInput {
+        let apply = |base: &BTreeMap<String, String>, change: &BTreeMap<String, Option<String>>| {
+            let mut out = base.clone();
+            for (k, v) in change {
+                match v {
+                    Some(v) => {
+                        out.insert(k.clone(), v.clone());
+                    }
+                    None => {
+                        out.remove(k);
+                    }
                 }
             }
-        }
+            out
+        };
         BuildInput {
             side: Side::B,
-            context: Context::default(),
+            context,
             text,
             df,
-            args,
-            secrets,
+            args: apply(&s.args, &s.change.args),
+            secrets: apply(&s.secrets, &s.change.secrets),
             target: s.change.target.clone().or_else(|| s.target.clone()),
             rebuilt_bases: s.change.base_rebuilt.clone(),
         }
     }
 
+    /// Build B from scratch (the reference for [`BuildInput::b_from`]).
     pub fn b(s: &Scenario) -> BuildInput {
         let text = s.dockerfile_b().to_string();
         let df = crate::parse(&text);
@@ -141,38 +134,8 @@ impl BuildInput {
             Some(d) => Some(d.as_str()),
             None => s.dockerignore.as_deref(),
         };
-        let mut args = s.args.clone();
-        for (k, v) in &s.change.args {
-            match v {
-                Some(v) => {
-                    args.insert(k.clone(), v.clone());
-                }
-                None => {
-                    args.remove(k);
-                }
-            }
-        }
-        let mut secrets = s.secrets.clone();
-        for (k, v) in &s.change.secrets {
-            match v {
-                Some(v) => {
-                    secrets.insert(k.clone(), v.clone());
-                }
-                None => {
-                    secrets.remove(k);
-                }
-            }
-        }
-        BuildInput {
-            side: Side::B,
-            context: Context::new(&files, &text, dockerignore),
-            text,
-            df,
-            args,
-            secrets,
-            target: s.change.target.clone().or_else(|| s.target.clone()),
-            rebuilt_bases: s.change.base_rebuilt.clone(),
-        }
+        let context = Context::new(&files, &text, dockerignore);
+        BuildInput::b_parts(s, text, df, context)
     }
 
     /// The digest an image reference resolves to in this build.

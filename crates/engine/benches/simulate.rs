@@ -1,7 +1,9 @@
 //! Simulation time: every scenario in tests/scenarios (typical files) and the generated
 //! stress scenario. Run: `cargo bench -p layerlab-engine --bench simulate`.
 //! Plain `Instant` timing, min and median over repeated runs; results go in
-//! docs/benchmarks/simulate.md.
+//! docs/benchmarks/simulate.md. `LAYERLAB_BENCH_ONLY=typical` or `=stress` runs one part
+//! (for profiling, e.g. under `valgrind --tool=callgrind`); `LAYERLAB_BENCH_RUNS=n` sets
+//! the number of timed runs (default 20 for typical files, 10 for stress).
 
 use layerlab_engine::stress::{stress_scenario, STRESS};
 use layerlab_engine::{simulate, Scenario};
@@ -21,6 +23,19 @@ fn measure(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
 }
 
 fn main() {
+    let only = std::env::var("LAYERLAB_BENCH_ONLY").unwrap_or_default();
+    let runs: Option<usize> = std::env::var("LAYERLAB_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok());
+    if only.is_empty() || only == "typical" {
+        typical(runs.unwrap_or(20));
+    }
+    if only.is_empty() || only == "stress" {
+        stress(runs.unwrap_or(10));
+    }
+}
+
+fn typical(runs: usize) {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/scenarios");
     let mut scenarios: Vec<Scenario> = Vec::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
@@ -33,7 +48,7 @@ fn main() {
         }
     }
     let n = scenarios.len().max(1);
-    let (min, med) = measure(20, || {
+    let (min, med) = measure(runs, || {
         for s in &scenarios {
             black_box(simulate(black_box(s)));
         }
@@ -44,6 +59,9 @@ fn main() {
         min.as_secs_f64() * 1e6 / n as f64,
         med.as_secs_f64() * 1e6 / n as f64
     );
+}
+
+fn stress(runs: usize) {
     let stress = stress_scenario(STRESS);
     println!(
         "stress: {} Dockerfile lines, {} context files, {} ignore patterns",
@@ -51,7 +69,7 @@ fn main() {
         stress.context.len(),
         STRESS.ignore_patterns
     );
-    let (min, med) = measure(10, || {
+    let (min, med) = measure(runs, || {
         black_box(simulate(black_box(&stress)));
     });
     println!(

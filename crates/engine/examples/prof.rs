@@ -1,3 +1,6 @@
+//! Profiling aid for the stress scenario: `prof [PATTERNS] [sim]`.
+//! Without `sim` it times the phases (inputs A and B, alignment, two simulations); with
+//! `sim` it runs one simulation only, for `valgrind --tool=callgrind` or `perf record`.
 use layerlab_engine::sim::build::BuildInput;
 use layerlab_engine::stress::{stress_scenario, StressSize, STRESS};
 use std::time::Instant;
@@ -6,16 +9,23 @@ fn main() {
         .nth(1)
         .map(|a| a.parse().unwrap())
         .unwrap_or(0);
+    let only_sim = std::env::args().nth(2).as_deref() == Some("sim");
     let s = stress_scenario(StressSize {
         ignore_patterns: pats,
         ..STRESS
     });
+    if only_sim {
+        let t = Instant::now();
+        let _ = std::hint::black_box(layerlab_engine::simulate(&s));
+        println!("simulate {:?}", t.elapsed());
+        return;
+    }
     let t = Instant::now();
     let a = BuildInput::a(&s);
     println!("input a {:?}", t.elapsed());
     let t = Instant::now();
-    let b = BuildInput::b(&s);
-    println!("input b {:?}", t.elapsed());
+    let b = BuildInput::b_from(&s, &a);
+    println!("input b (from a) {:?}", t.elapsed());
     let t = Instant::now();
     let al = layerlab_engine::sim::align(&a.df, &b.df);
     println!("align {:?}", t.elapsed());

@@ -19,6 +19,7 @@
 //!   here such a line is read like any other.
 
 mod fnmatch;
+mod literals;
 mod regex;
 
 use std::fmt;
@@ -172,6 +173,22 @@ impl Rule {
                     || (suffix.first() == Some(&b'/') && path_b == &suffix[1..]))
             }
             Some(Kind::Regex(re)) => Ok(re.is_match_with(path, scratch)),
+        }
+    }
+
+    /// A string every path this rule matches contains (`""`: no such literal is known).
+    /// Derived from the same parts of the pattern that [`Rule::matches`] compares.
+    fn required_literal(&self) -> &str {
+        let pat = self.cleaned.as_str();
+        match &self.kind {
+            None => "",
+            Some(Kind::Exact) => pat,
+            Some(Kind::Prefix) => pat.get(..pat.len().saturating_sub(2)).unwrap_or(""),
+            Some(Kind::Suffix) => {
+                let suffix = pat.get(2..).unwrap_or("");
+                suffix.strip_prefix('/').unwrap_or(suffix)
+            }
+            Some(Kind::Regex(re)) => re.longest_literal(),
         }
     }
 }
@@ -345,6 +362,14 @@ impl PatternMatcher {
         Ok(decided)
     }
 
+    /// A matcher for many paths of one context: the same answers as
+    /// [`PatternMatcher::matches_or_parent_matches`] (`unwrap_or(false)`), but each path is
+    /// only tried against the patterns whose required literal it contains, and each parent
+    /// directory is decided once.
+    pub fn batch(&self) -> BatchMatcher<'_> {
+        BatchMatcher::new(self)
+    }
+
     /// `MatchesExact`: like [`PatternMatcher::matches_or_parent_matches`] without looking
     /// at parent directories.
     pub fn matches_exact(&self, path: &str) -> Result<bool, PatternError> {
@@ -393,6 +418,121 @@ impl PatternMatcher {
     /// The active patterns, trimmed and cleaned, exclusions with their `!`.
     pub fn patterns(&self) -> &[String] {
         &self.patterns
+    }
+}
+
+/// [`PatternMatcher::matches_or_parent_matches`] over many paths (see
+/// [`PatternMatcher::batch`]).
+///
+/// Why this is exact: a rule matches a path when it matches the path itself or one of its
+/// parent directories, and the verdict is the polarity of the last rule (in file order) that
+/// matches (an inclusion after a match, or an exclusion before one, changes nothing, which
+/// is why moby skips those). So the last matching rule of a path is the later of the last
+/// rule matching its parent chain (remembered per directory) and the last rule matching the
+/// path itself; only rules after the former need trying, and only those whose literal the
+/// path contains. When a pattern fails to compile, every query goes to the plain matcher,
+/// which reports the error where moby does.
+pub struct BatchMatcher<'a> {
+    m: &'a PatternMatcher,
+    /// `None` when some rule is invalid (then every query is delegated).
+    literals: Option<literals::LiteralSet>,
+    /// Rules by literal id (equal literals are shared).
+    by_literal: Vec<Vec<usize>>,
+    /// Rules with no required literal: always candidates.
+    always: Vec<usize>,
+    /// Last rule matching a directory or one of its parents, plus one (0: none).
+    dirs: std::collections::HashMap<String, usize>,
+    scratch: regex::Scratch,
+    candidates: Vec<usize>,
+}
+
+impl<'a> BatchMatcher<'a> {
+    fn new(m: &'a PatternMatcher) -> BatchMatcher<'a> {
+        let valid = m.rules.iter().all(|r| r.kind.is_some());
+        let mut lits: Vec<&str> = Vec::new();
+        let mut ids: std::collections::HashMap<&str, usize> = Default::default();
+        let mut by_literal: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, r) in m.rules.iter().enumerate() {
+            let l = r.required_literal();
+            if l.is_empty() {
+                always.push(i);
+                continue;
+            }
+            let id = *ids.entry(l).or_insert_with(|| {
+                lits.push(l);
+                by_literal.push(Vec::new());
+                lits.len() - 1
+            });
+            by_literal[id].push(i);
+        }
+        BatchMatcher {
+            m,
+            literals: valid.then(|| literals::LiteralSet::new(&lits)),
+            by_literal,
+            always,
+            dirs: Default::default(),
+            scratch: Default::default(),
+            candidates: Vec::new(),
+        }
+    }
+
+    /// `matches_or_parent_matches(path).unwrap_or(false)`.
+    pub fn matches_or_parent_matches(&mut self, path: &str) -> bool {
+        if self.literals.is_none() {
+            return self.m.matches_or_parent_matches(path).unwrap_or(false);
+        }
+        let parent = dir_path(path);
+        let floor = if parent == "." {
+            0
+        } else {
+            self.dir_last(&parent)
+        };
+        let last = self.last_match(path, floor).max(floor);
+        last > 0 && !self.m.rules[last - 1].exclusion
+    }
+
+    /// The last rule (plus one) matching `dir` or one of its parents: the prefixes of
+    /// `dir` that end before a `/` (for `/a` that includes `""`, as in moby).
+    fn dir_last(&mut self, dir: &str) -> usize {
+        if let Some(&x) = self.dirs.get(dir) {
+            return x;
+        }
+        let floor = match dir.rfind('/') {
+            Some(i) => self.dir_last(&dir[..i]),
+            None => 0,
+        };
+        let x = self.last_match(dir, floor).max(floor);
+        self.dirs.insert(dir.to_string(), x);
+        x
+    }
+
+    /// The last rule (plus one) after rule `floor - 1` that matches `s` itself (0: none).
+    fn last_match(&mut self, s: &str, floor: usize) -> usize {
+        let Some(set) = &self.literals else {
+            return 0;
+        };
+        let cands = &mut self.candidates;
+        cands.clear();
+        cands.extend(self.always.iter().filter(|&&i| i >= floor));
+        let by_literal = &self.by_literal;
+        set.find(s.as_bytes(), |id| {
+            cands.extend(by_literal[id as usize].iter().filter(|&&i| i >= floor))
+        });
+        if cands.is_empty() {
+            return 0;
+        }
+        cands.sort_unstable();
+        cands.dedup();
+        for &i in cands.iter().rev() {
+            if self.m.rules[i]
+                .matches(s, &mut self.scratch)
+                .unwrap_or(false)
+            {
+                return i + 1;
+            }
+        }
+        0
     }
 }
 

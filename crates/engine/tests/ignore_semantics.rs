@@ -265,3 +265,69 @@ fn long_inputs_stay_tractable() {
     assert!(pm(&["**/f"]).matches_or_parent_matches(&deep).unwrap());
     assert!(!pm(&["x*y"]).matches_or_parent_matches(&deep).unwrap());
 }
+
+#[test]
+fn batch_matcher_agrees_with_matches_or_parent_matches() {
+    // Pattern lists drawn from pieces that reach every match kind (exact, prefix, suffix,
+    // regexp), exclusions, invalid patterns and literal-free patterns; paths that share
+    // directories so that the per-directory memo is exercised, plus odd paths.
+    let pieces = [
+        "a", "b", "ab", "*", "**", "?", "/", "!", "[ab]", "[", "\\", "é", ".", "..", "^", "\\d",
+        "x.txt", "**/", "dir", "b/c",
+    ];
+    let paths = [
+        "a",
+        "b",
+        "ab",
+        "a/b",
+        "a/b/c",
+        "a/b/ab",
+        "b/a",
+        "b/c/x.txt",
+        "dir/a/b",
+        "dir/ab/x.txt",
+        "x.txt",
+        "é/a",
+        "a/é/b",
+        "/a/b",
+        "/x",
+        "../a",
+        "a//b",
+        "a/b/",
+        "",
+        ".",
+        "1/2",
+        "a1/b",
+        "abab/bab/ab",
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let mut checked = 0;
+    for _ in 0..3000 {
+        let count = 1 + next(5);
+        let patterns: Vec<String> = (0..count)
+            .map(|_| {
+                let len = 1 + next(4);
+                (0..len).map(|_| pieces[next(pieces.len())]).collect()
+            })
+            .collect();
+        let Ok(m) = PatternMatcher::new(&patterns) else {
+            continue;
+        };
+        let mut batch = m.batch();
+        for path in paths {
+            assert_eq!(
+                batch.matches_or_parent_matches(path),
+                m.matches_or_parent_matches(path).unwrap_or(false),
+                "{patterns:?} {path:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 10_000, "{checked}");
+}

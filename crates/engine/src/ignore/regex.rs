@@ -561,6 +561,15 @@ impl Regex {
         self.literals.iter().all(|l| text.contains(l.as_str()))
     }
 
+    /// The longest required literal run (`""` when there is none): every matching text
+    /// contains it.
+    pub(crate) fn longest_literal(&self) -> &str {
+        self.literals
+            .iter()
+            .max_by_key(|l| l.len())
+            .map_or("", String::as_str)
+    }
+
     /// Adds `pc` and everything reachable from it without consuming input. `on[pc] == gen`
     /// marks what is already in `list`.
     #[allow(clippy::too_many_arguments)]

@@ -32,40 +32,6 @@ pub struct Context {
     memo: RefCell<DigestMemo>,
 }
 
-/// `matches_or_parent_matches` over many paths: without `!` exceptions a path is excluded
-/// when it or any parent directory matches some pattern, so each directory is matched once
-/// and remembered instead of once per file below it.
-#[derive(Default)]
-struct DirMemo {
-    dirs: HashMap<String, bool>,
-}
-
-impl DirMemo {
-    fn excluded(&mut self, m: &PatternMatcher, path: &str) -> bool {
-        if m.exclusions() {
-            return m.matches_or_parent_matches(path).unwrap_or(false);
-        }
-        let parent_excluded = match path.rfind('/') {
-            Some(i) => self.dir_excluded(m, &path[..i]),
-            None => false,
-        };
-        parent_excluded || m.matches_exact(path).unwrap_or(false)
-    }
-
-    fn dir_excluded(&mut self, m: &PatternMatcher, dir: &str) -> bool {
-        if let Some(&x) = self.dirs.get(dir) {
-            return x;
-        }
-        let parent = match dir.rfind('/') {
-            Some(i) => self.dir_excluded(m, &dir[..i]),
-            None => false,
-        };
-        let x = parent || m.matches_exact(dir).unwrap_or(false);
-        self.dirs.insert(dir.to_string(), x);
-        x
-    }
-}
-
 fn is_clean(p: &str) -> bool {
     !p.is_empty()
         && !p.starts_with('/')
@@ -113,9 +79,11 @@ impl Context {
             },
             None => None,
         };
-        let mut dirs = DirMemo::default();
+        let mut batch = matcher.as_ref().map(PatternMatcher::batch);
         let mut put = |p: String, e: FileEntry| {
-            let excluded = matcher.as_ref().is_some_and(|m| dirs.excluded(m, &p));
+            let excluded = batch
+                .as_mut()
+                .is_some_and(|m| m.matches_or_parent_matches(&p));
             if excluded {
                 ctx.ignored.insert(p, e);
             } else {
@@ -206,8 +174,8 @@ impl Context {
         let mut sel = select_from(&self.files, source)?;
         if !excludes.is_empty() {
             if let Ok(m) = PatternMatcher::new(excludes) {
-                sel.files
-                    .retain(|rel, _| !m.matches_or_parent_matches(rel).unwrap_or(false));
+                let mut m = m.batch();
+                sel.files.retain(|rel, _| !m.matches_or_parent_matches(rel));
             }
         }
         Ok(sel)

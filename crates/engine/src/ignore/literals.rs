@@ -1,0 +1,158 @@
+//! Which of a fixed set of literal strings occur in a text, in one pass over the text
+//! (Aho–Corasick). [`super::BatchMatcher`] uses it to find, for a path, the few patterns
+//! whose required literal the path contains, instead of trying every pattern.
+
+/// An Aho–Corasick automaton over bytes, stored as a full transition table over byte
+/// classes (bytes that occur in no literal share one class).
+#[derive(Debug)]
+pub(crate) struct LiteralSet {
+    class: [u16; 256],
+    classes: usize,
+    /// `next[state * classes + class]`: the state after reading a byte of `class`.
+    next: Vec<u32>,
+    /// Literal ids that end exactly at each state.
+    out: Vec<Vec<u32>>,
+    /// The nearest state on the failure chain whose `out` is non-empty (`u32::MAX`: none),
+    /// so that every literal ending at a position is reported.
+    dict: Vec<u32>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl LiteralSet {
+    /// An automaton for `literals` (ids are indices; empty literals are never reported).
+    pub(crate) fn new(literals: &[&str]) -> LiteralSet {
+        // Class 0: bytes that occur in no literal.
+        let mut class = [0u16; 256];
+        let mut classes = 1usize;
+        for l in literals {
+            for &b in l.as_bytes() {
+                if class[b as usize] == 0 {
+                    class[b as usize] = classes as u16;
+                    classes += 1;
+                }
+            }
+        }
+        let mut set = LiteralSet {
+            class,
+            classes,
+            next: vec![NONE; classes],
+            out: vec![Vec::new()],
+            dict: vec![NONE],
+        };
+        // The trie.
+        for (id, l) in literals.iter().enumerate() {
+            if l.is_empty() {
+                continue;
+            }
+            let mut s = 0usize;
+            for &b in l.as_bytes() {
+                let i = s * classes + set.class[b as usize] as usize;
+                s = match set.next[i] {
+                    NONE => {
+                        let t = set.out.len();
+                        set.next[i] = t as u32;
+                        set.next.resize(set.next.len() + classes, NONE);
+                        set.out.push(Vec::new());
+                        set.dict.push(NONE);
+                        t
+                    }
+                    t => t as usize,
+                };
+            }
+            set.out[s].push(id as u32);
+        }
+        // Failure links, breadth first; missing transitions become the failure state's.
+        let mut fail = vec![0u32; set.out.len()];
+        let mut queue = std::collections::VecDeque::new();
+        for c in 0..classes {
+            match set.next[c] {
+                NONE => set.next[c] = 0,
+                t => queue.push_back(t),
+            }
+        }
+        while let Some(s) = queue.pop_front() {
+            let s = s as usize;
+            for c in 0..classes {
+                let i = s * classes + c;
+                let via_fail = set.next[fail[s] as usize * classes + c];
+                match set.next[i] {
+                    NONE => set.next[i] = via_fail,
+                    t => {
+                        fail[t as usize] = via_fail;
+                        let f = via_fail as usize;
+                        set.dict[t as usize] = if set.out[f].is_empty() {
+                            set.dict[f]
+                        } else {
+                            f as u32
+                        };
+                        queue.push_back(t);
+                    }
+                }
+            }
+        }
+        set
+    }
+
+    /// Calls `found` with the id of every literal occurring in `text` (an id may be
+    /// reported more than once).
+    pub(crate) fn find(&self, text: &[u8], mut found: impl FnMut(u32)) {
+        let mut s = 0usize;
+        for &b in text {
+            s = self.next[s * self.classes + self.class[b as usize] as usize] as usize;
+            let mut t = s;
+            loop {
+                for &id in &self.out[t] {
+                    found(id);
+                }
+                match self.dict[t] {
+                    NONE => break,
+                    d => t = d as usize,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(lits: &[&str], text: &str) -> Vec<u32> {
+        let set = LiteralSet::new(lits);
+        let mut v = Vec::new();
+        set.find(text.as_bytes(), |id| v.push(id));
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    #[test]
+    fn finds_exactly_the_contained_literals() {
+        let lits = [
+            "he", "she", "his", "hers", "", "a/b", "b/", "/", "é", "xyzzy", "s",
+        ];
+        for text in [
+            "", "ushers", "a/b/c", "his/hers", "é/x", "xyzzyx", "zzz", "h", "sheé",
+        ] {
+            let want: Vec<u32> = lits
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| !l.is_empty() && text.contains(*l))
+                .map(|(i, _)| i as u32)
+                .collect();
+            assert_eq!(found(&lits, text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn every_byte_value() {
+        // 128 two-byte literals use every ASCII byte; text bytes outside them share a class.
+        let all: Vec<String> = (0u8..=127)
+            .map(|b| format!("{}{}", b as char, (127 - b) as char))
+            .collect();
+        let lits: Vec<&str> = all.iter().map(String::as_str).collect();
+        assert_eq!(found(&lits, "\u{0}\u{7f}é"), vec![0]);
+        assert_eq!(found(&lits, "a\u{1e}a"), vec![30, 97]);
+    }
+}

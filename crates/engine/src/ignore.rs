@@ -83,6 +83,25 @@ pub fn clean_path(path: &str) -> String {
     }
 }
 
+/// Whether `path` is relative and clean: non-empty segments, none `.` or `..` (so
+/// [`clean_path`] returns it unchanged).
+pub(crate) fn is_clean_relative(path: &str) -> bool {
+    // One pass: the current segment's length and whether it is all dots.
+    let (mut len, mut dots) = (0usize, true);
+    for &c in path.as_bytes() {
+        if c == b'/' {
+            if len == 0 || (dots && len <= 2) {
+                return false;
+            }
+            (len, dots) = (0, true);
+        } else {
+            len += 1;
+            dots &= c == b'.';
+        }
+    }
+    len != 0 && !(dots && len <= 2)
+}
+
 /// Go's `filepath.Dir`: everything before the last `/`, cleaned.
 pub fn dir_path(path: &str) -> String {
     match path.rfind('/') {
@@ -442,6 +461,8 @@ pub struct BatchMatcher<'a> {
     always: Vec<usize>,
     /// Last rule matching a directory or one of its parents, plus one (0: none).
     dirs: std::collections::HashMap<String, usize>,
+    /// The last directory asked for and its answer.
+    recent: (String, usize),
     scratch: regex::Scratch,
     candidates: Vec<usize>,
 }
@@ -472,6 +493,7 @@ impl<'a> BatchMatcher<'a> {
             by_literal,
             always,
             dirs: Default::default(),
+            recent: (String::new(), 0),
             scratch: Default::default(),
             candidates: Vec::new(),
         }
@@ -482,11 +504,15 @@ impl<'a> BatchMatcher<'a> {
         if self.literals.is_none() {
             return self.m.matches_or_parent_matches(path).unwrap_or(false);
         }
-        let parent = dir_path(path);
-        let floor = if parent == "." {
-            0
-        } else {
-            self.dir_last(&parent)
+        // `dir_path` cleans, which allocates; a clean relative path's parent is a slice.
+        let clean = is_clean_relative(path);
+        let floor = match path.rfind('/') {
+            Some(i) if clean => self.dir_last(&path[..i]),
+            None if clean => 0,
+            _ => match dir_path(path).as_str() {
+                "." => 0,
+                parent => self.dir_last(parent),
+            },
         };
         let last = self.last_match(path, floor).max(floor);
         last > 0 && !self.m.rules[last - 1].exclusion
@@ -495,6 +521,18 @@ impl<'a> BatchMatcher<'a> {
     /// The last rule (plus one) matching `dir` or one of its parents: the prefixes of
     /// `dir` that end before a `/` (for `/a` that includes `""`, as in moby).
     fn dir_last(&mut self, dir: &str) -> usize {
+        // Paths usually come sorted, so the previous directory is the likely one.
+        if self.recent.0 == dir {
+            return self.recent.1;
+        }
+        let x = self.dir_last_uncached(dir);
+        self.recent.0.clear();
+        self.recent.0.push_str(dir);
+        self.recent.1 = x;
+        x
+    }
+
+    fn dir_last_uncached(&mut self, dir: &str) -> usize {
         if let Some(&x) = self.dirs.get(dir) {
             return x;
         }
@@ -561,6 +599,19 @@ mod tests {
         assert_eq!(dir_path("file"), ".");
         assert_eq!(dir_path("/"), "/");
         assert_eq!(dir_path("a/b/c"), "a/b");
+    }
+
+    #[test]
+    fn clean_relative_paths() {
+        for p in ["a", "a/b", "a.b/..c/...", "é/x"] {
+            assert!(is_clean_relative(p), "{p:?}");
+            assert_eq!(clean_path(p), p);
+        }
+        for p in [
+            "", "/", "/a", "a/", "a//b", ".", "..", "a/./b", "a/..", "./a",
+        ] {
+            assert!(!is_clean_relative(p), "{p:?}");
+        }
     }
 
     #[test]

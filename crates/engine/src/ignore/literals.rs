@@ -15,6 +15,8 @@ pub(crate) struct LiteralSet {
     /// The nearest state on the failure chain whose `out` is non-empty (`u32::MAX`: none),
     /// so that every literal ending at a position is reported.
     dict: Vec<u32>,
+    /// The state itself when its `out` is non-empty, else `dict`: where reporting starts.
+    report: Vec<u32>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -39,6 +41,7 @@ impl LiteralSet {
             next: vec![NONE; classes],
             out: vec![Vec::new()],
             dict: vec![NONE],
+            report: Vec::new(),
         };
         // The trie.
         for (id, l) in literals.iter().enumerate() {
@@ -91,16 +94,29 @@ impl LiteralSet {
                 }
             }
         }
+        set.report = (0..set.out.len())
+            .map(|t| {
+                if set.out[t].is_empty() {
+                    set.dict[t]
+                } else {
+                    t as u32
+                }
+            })
+            .collect();
         set
     }
 
     /// Calls `found` with the id of every literal occurring in `text` (an id may be
     /// reported more than once).
     pub(crate) fn find(&self, text: &[u8], mut found: impl FnMut(u32)) {
+        let (next, report, class) = (&self.next[..], &self.report[..], &self.class);
         let mut s = 0usize;
         for &b in text {
-            s = self.next[s * self.classes + self.class[b as usize] as usize] as usize;
-            let mut t = s;
+            s = next[s * self.classes + class[b as usize] as usize] as usize;
+            if report[s] == NONE {
+                continue;
+            }
+            let mut t = report[s] as usize;
             loop {
                 for &id in &self.out[t] {
                     found(id);

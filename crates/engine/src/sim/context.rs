@@ -33,11 +33,7 @@ pub struct Context {
 }
 
 fn is_clean(p: &str) -> bool {
-    !p.is_empty()
-        && !p.starts_with('/')
-        && !p.ends_with('/')
-        && p.split('/')
-            .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
+    ignore::is_clean_relative(p)
 }
 
 /// Normalises a context path the way both builders do: no leading `/` or `./`, `.` and `..`
@@ -80,14 +76,17 @@ impl Context {
             None => None,
         };
         let mut batch = matcher.as_ref().map(PatternMatcher::batch);
+        // Collected, then built in bulk: inserting 20,000 keys one by one costs a tree
+        // search each.
+        let (mut visible, mut ignored) = (Vec::new(), Vec::new());
         let mut put = |p: String, e: FileEntry| {
             let excluded = batch
                 .as_mut()
                 .is_some_and(|m| m.matches_or_parent_matches(&p));
             if excluded {
-                ctx.ignored.insert(p, e);
+                ignored.push((p, e));
             } else {
-                ctx.files.insert(p, e);
+                visible.push((p, e));
             }
         };
         for (p, spec) in files {
@@ -101,6 +100,8 @@ impl Context {
         if let Some(text) = dockerignore {
             put(".dockerignore".into(), Context::text_entry(text));
         }
+        ctx.files = sorted_map(visible);
+        ctx.ignored = sorted_map(ignored);
         ctx
     }
 
@@ -230,6 +231,21 @@ impl Context {
             Err(_) => Vec::new(),
         }
     }
+}
+
+/// The map that inserting `entries` in order gives (a later entry replaces an earlier one
+/// with the same path), built in bulk.
+fn sorted_map(mut entries: Vec<(String, FileEntry)>) -> BTreeMap<String, FileEntry> {
+    // Stable: equal paths stay in insertion order, and the last one's entry is kept.
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1 = later.1;
+        }
+        same
+    });
+    entries.into_iter().collect()
 }
 
 fn has_glob(s: &str) -> bool {

@@ -291,11 +291,12 @@ fn overlaps(w: &Writes, path: &str) -> bool {
         Writes::Path(d) => {
             let d = d.trim_end_matches('/');
             let p = path.trim_end_matches('/');
-            d.is_empty()
-                || p.is_empty()
-                || d == p
-                || p.starts_with(&format!("{d}/"))
-                || d.starts_with(&format!("{p}/"))
+            // `x` is `y` or below it.
+            let under = |x: &str, y: &str| {
+                x.strip_prefix(y)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            };
+            d.is_empty() || p.is_empty() || under(p, d) || under(d, p)
         }
     }
 }
@@ -374,6 +375,11 @@ impl<'a> Executor<'a> {
         meta: &[(String, String)],
     ) -> (String, Vec<String>) {
         let escape = self.df().directives.escape;
+        if !word.contains(['$', '\'', '"', escape]) {
+            // Nothing to substitute or unquote: process_word would return the word as is
+            // (and on a budget error the word is kept too), so skip building the lookup.
+            return (word.to_string(), Vec::new());
+        }
         let lookup = self.lookup(st, meta);
         match shell::process_word(word, &lookup, escape) {
             Ok(e) => (e.value, e.used.into_iter().collect()),

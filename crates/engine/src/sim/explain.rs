@@ -55,13 +55,26 @@ fn is_secret_name(name: &str) -> bool {
 
 /// Shortens a value for display, keeping it on one line and masking credentials.
 fn show(v: &str) -> String {
-    let v = mask_userinfo(v);
-    let one: String = v.chars().map(|c| if c == '\n' { '⏎' } else { c }).collect();
-    let mut out: String = one.chars().take(48).collect();
-    if one.chars().count() > 48 {
-        out.push('…');
+    let masked;
+    let v = if v.contains("://") {
+        masked = mask_userinfo(v);
+        masked.as_str()
+    } else {
+        v
+    };
+    // One pass (this runs for every changed field of every missed step): at most 48
+    // characters, `⏎` for a newline, `…` when something was cut.
+    let mut out = String::with_capacity(v.len().min(48 * 4) + 8);
+    out.push('"');
+    for (n, c) in v.chars().enumerate() {
+        if n == 48 {
+            out.push('…');
+            break;
+        }
+        out.push(if c == '\n' { '⏎' } else { c });
     }
-    format!("\"{out}\"")
+    out.push('"');
+    out
 }
 
 struct Ctx<'a> {
@@ -617,11 +630,9 @@ impl Ctx<'_> {
 
     fn field_reason(&self, s: &Step, f: &Field, old: Option<&Field>) -> Reason {
         let classic = self.builder == Builder::Classic;
-        let change = match old {
-            Some(o) if show(&o.value) == show(&f.value) => {
-                "only the hidden credentials in it differ".to_string()
-            }
-            Some(o) => format!("{} → {}", show(&o.value), show(&f.value)),
+        let change = match old.map(|o| (show(&o.value), show(&f.value))) {
+            Some((o, f)) if o == f => "only the hidden credentials in it differ".to_string(),
+            Some((o, f)) => format!("{o} → {f}"),
             None => format!("now set to {}", show(&f.value)),
         };
         let name = f.name.as_str();

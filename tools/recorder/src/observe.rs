@@ -23,6 +23,9 @@
 //!   `WORKDIR /`) is skipped. Vertices named `ONBUILD …` (triggers) are skipped;
 //! - a vertex with any `#n CACHED` line is `cached`, else with a `#n DONE` line `rebuilt` (one
 //!   vertex can be printed twice, e.g. CACHED then DONE when a cached result is loaded);
+//! - a non-FROM vertex that downloads or extracts blobs of its own (`#n sha256:…`,
+//!   `#n extracting sha256:…`) is `cached` even without a `CACHED` line: its result was loaded
+//!   from an imported cache (Docker 26 prints the `CACHED` line or not, depending on event order);
 //! - instructions without a vertex (ENV, ARG, LABEL, … and WORKDIR /) are `metadata`;
 //! - de-duplicated vertices: BuildKit prints identical vertices once, under the first stage that
 //!   has them. An unprinted FROM/RUN/COPY/ADD/WORKDIR takes the status of the same-position
@@ -179,6 +182,8 @@ struct Vertex {
     cached: bool,
     done: bool,
     error: bool,
+    /// Printed a blob download (`#n sha256:… done`) or `extracting sha256:…` of its own.
+    blobs: bool,
 }
 
 /// Parses `[stage i/N] TEXT` (the part after `#n `). Returns (stage label, i, N, text).
@@ -225,10 +230,20 @@ fn collect_vertices(output: &str) -> Vec<Vertex> {
                 v.done = true;
             } else if msg.starts_with("ERROR") {
                 v.error = true;
+            } else if is_blob_transfer(msg) {
+                v.blobs = true;
             }
         }
     }
     by_id.into_values().filter(|v| !v.text.is_empty()).collect()
+}
+
+/// A blob download (`sha256:<hex> 177B / 177B 0.0s done`) or extraction
+/// (`extracting sha256:<hex> …`) line. Docker 20.10 also prints the vertex's own digest as a
+/// bare `sha256:<hex>` line under every vertex: that is not a transfer.
+fn is_blob_transfer(msg: &str) -> bool {
+    msg.starts_with("extracting sha256:")
+        || (msg.starts_with("sha256:") && msg.contains(" / "))
 }
 
 /// Does this instruction make a BuildKit vertex (candidate for alignment)?
@@ -464,7 +479,11 @@ pub fn observe_buildkit(
         let mut trigger_status: Option<&'static str> = None;
         for (k, v) in vs.iter().enumerate() {
             if k < triggers || v.text.starts_with("ONBUILD ") {
-                let st = if v.cached { "cached" } else { "rebuilt" };
+                let st = if v.cached || v.blobs {
+                    "cached"
+                } else {
+                    "rebuilt"
+                };
                 trigger_status = match (trigger_status, st) {
                     (Some("rebuilt"), _) | (_, "rebuilt") => Some("rebuilt"),
                     _ => Some("cached"),
@@ -488,7 +507,12 @@ pub fn observe_buildkit(
             };
             let ii = cands[cur + off];
             cur += off + 1;
-            let st = if v.cached {
+            // A step whose result comes from an imported cache may print no `CACHED` line: its
+            // layers are pulled lazily and the vertex is printed again with only the blob
+            // downloads (which `CACHED` line survives is a race in the progress stream). Those
+            // blobs are the step's own result; a re-executed step never downloads its output.
+            let loaded = v.blobs && kw != "FROM";
+            let st = if v.cached || loaded {
                 "cached"
             } else if v.done {
                 "rebuilt"
@@ -687,6 +711,49 @@ Step 5/5 : ENV X=1\n ---> Running in 1234\n ---> 5678\nSuccessfully built 5678\n
                 (5, "cached")
             ]
         );
+    }
+
+    #[test]
+    fn buildkit_step_loaded_from_imported_cache_without_a_cached_line() {
+        // docker 26.1 / buildx 0.13 on the containerd store, build B of smoke-export-max:
+        // the RUN's result (a layer build A exported) is pulled from the registry cache; the
+        // progress stream printed no `CACHED` for it this time.
+        let df = parse(
+            "FROM layerlab/base:1\nWORKDIR /app\nCOPY requirements.txt .\n\
+RUN cat requirements.txt > /installed.txt\nCOPY app.py .\nRUN echo compiling > /compiled.txt\n",
+        );
+        let out = "#4 [1/6] FROM docker.io/layerlab/base:1@sha256:2aea\n\
+#4 resolve docker.io/layerlab/base:1@sha256:2aea 0.0s done\n#4 DONE 0.0s\n\
+#7 [2/6] WORKDIR /app\n#7 CACHED\n#8 [3/6] COPY requirements.txt .\n#8 CACHED\n\
+#9 [4/6] RUN cat requirements.txt > /installed.txt\n\
+#9 sha256:4a042a591a5e 177B / 177B 0.0s done\n#9 sha256:d0792dc59852 161B / 161B 0.0s done\n\
+#9 extracting sha256:d0792dc59852 0.1s done\n#9 DONE 0.2s\n\
+#9 [4/6] RUN cat requirements.txt > /installed.txt\n#9 extracting sha256:4a042a591a5e 0.1s done\n#9 DONE 0.3s\n\
+#10 [5/6] COPY app.py .\n#10 DONE 0.1s\n#11 [6/6] RUN echo compiling > /compiled.txt\n#11 DONE 0.1s\n";
+        let got = observe_buildkit(&df, None, &BTreeMap::new(), out).unwrap();
+        assert_eq!(
+            st(&got),
+            vec![
+                (1, "rebuilt"),
+                (2, "cached"),
+                (3, "cached"),
+                (4, "cached"),
+                (5, "rebuilt"),
+                (6, "rebuilt")
+            ]
+        );
+        // A FROM that pulls its image's blobs is a pull, not a cache hit.
+        let pulled = "#4 [1/1] FROM docker.io/layerlab/base:1\n#4 sha256:0d00 93B / 93B done\n\
+#4 extracting sha256:0d00 done\n#4 DONE 0.1s\n";
+        let df1 = parse("FROM layerlab/base:1\n");
+        let got = observe_buildkit(&df1, None, &BTreeMap::new(), pulled).unwrap();
+        assert_eq!(st(&got), vec![(1, "rebuilt")]);
+        // Docker 20.10 prints each vertex's own digest under it: not a download.
+        let d2010 = "#4 [1/2] FROM docker.io/layerlab/base:1\n#4 sha256:951bac9ef716\n#4 DONE 0.0s\n\
+#5 [2/2] WORKDIR /app\n#5 sha256:98b3a8b32508\n#5 DONE 0.5s\n";
+        let df2 = parse("FROM layerlab/base:1\nWORKDIR /app\n");
+        let got = observe_buildkit(&df2, None, &BTreeMap::new(), d2010).unwrap();
+        assert_eq!(st(&got), vec![(1, "rebuilt"), (2, "rebuilt")]);
     }
 
     #[test]

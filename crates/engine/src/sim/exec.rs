@@ -584,8 +584,8 @@ impl<'a> Executor<'a> {
                         return fail(
                             ins,
                             format!(
-                                "line {}: unknown flag: {} — Docker 20.10's Dockerfile frontend only has it in the labs syntax",
-                                ins.span.line, f.name
+                                "unknown flag: {} — Docker 20.10's Dockerfile frontend only has it in the labs syntax",
+                                f.name
                             ),
                         );
                     }
@@ -594,8 +594,8 @@ impl<'a> Executor<'a> {
                     return fail(
                         ins,
                         format!(
-                            "line {}: unexpected key 'env' in '{}' — secret mounts as environment variables need a newer Dockerfile frontend (# syntax=docker/dockerfile:1)",
-                            ins.span.line, m.raw
+                            "unexpected key 'env' in '{}' — secret mounts as environment variables need a newer Dockerfile frontend (# syntax=docker/dockerfile:1)",
+                            m.raw
                         ),
                     );
                 }
@@ -608,10 +608,7 @@ impl<'a> Executor<'a> {
             if heredoc && legacy {
                 return fail(
                     ins,
-                    format!(
-                        "line {}: heredocs are not understood by Docker 20.10's Dockerfile frontend: the body lines are read as instructions (unknown instruction)",
-                        ins.span.line
-                    ),
+                    "heredocs are not understood by Docker 20.10's Dockerfile frontend: the body lines are read as instructions (unknown instruction)".to_string(),
                 );
             }
             if copy_flags {
@@ -626,7 +623,7 @@ impl<'a> Executor<'a> {
                         };
                         return fail(
                             ins,
-                            format!("line {}: unknown flag: {} — {why}", ins.span.line, f.name),
+                            format!("unknown flag: {} — {why}", f.name),
                         );
                     }
                 }

@@ -242,8 +242,7 @@ fn collect_vertices(output: &str) -> Vec<Vertex> {
 /// (`extracting sha256:<hex> …`) line. Docker 20.10 also prints the vertex's own digest as a
 /// bare `sha256:<hex>` line under every vertex: that is not a transfer.
 fn is_blob_transfer(msg: &str) -> bool {
-    msg.starts_with("extracting sha256:")
-        || (msg.starts_with("sha256:") && msg.contains(" / "))
+    msg.starts_with("extracting sha256:") || (msg.starts_with("sha256:") && msg.contains(" / "))
 }
 
 /// Does this instruction make a BuildKit vertex (candidate for alignment)?
@@ -749,7 +748,8 @@ RUN cat requirements.txt > /installed.txt\nCOPY app.py .\nRUN echo compiling > /
         let got = observe_buildkit(&df1, None, &BTreeMap::new(), pulled).unwrap();
         assert_eq!(st(&got), vec![(1, "rebuilt")]);
         // Docker 20.10 prints each vertex's own digest under it: not a download.
-        let d2010 = "#4 [1/2] FROM docker.io/layerlab/base:1\n#4 sha256:951bac9ef716\n#4 DONE 0.0s\n\
+        let d2010 =
+            "#4 [1/2] FROM docker.io/layerlab/base:1\n#4 sha256:951bac9ef716\n#4 DONE 0.0s\n\
 #5 [2/2] WORKDIR /app\n#5 sha256:98b3a8b32508\n#5 DONE 0.5s\n";
         let df2 = parse("FROM layerlab/base:1\nWORKDIR /app\n");
         let got = observe_buildkit(&df2, None, &BTreeMap::new(), d2010).unwrap();

@@ -621,10 +621,7 @@ impl<'a> Executor<'a> {
                         } else {
                             "Docker 20.10's Dockerfile frontend predates it"
                         };
-                        return fail(
-                            ins,
-                            format!("unknown flag: {} — {why}", f.name),
-                        );
+                        return fail(ins, format!("unknown flag: {} — {why}", f.name));
                     }
                 }
             }

@@ -54,13 +54,14 @@ e2e() {
 
 suite fmt cargo fmt --all --check
 suite clippy cargo clippy --workspace --all-targets -- -D warnings
-suite native-tests cargo test --workspace --no-fail-fast
 if [ -x tools/record ]; then
   # Re-record the smoke slice on real engines and fail on drift (the full suite takes about an
   # hour: run `tools/record --check` by hand when fixtures or the recorder change). Engines that
-  # cannot be installed or started are reported as SKIP and do not fail the run.
+  # cannot be installed or started are reported as SKIP and do not fail the run. It runs before
+  # the native tests because it unpacks Docker 26's buildx, which the bake export test uses.
   suite recorder-check tools/record --check --quick
 fi
+suite native-tests cargo test --workspace --no-fail-fast
 if [ "$quick" = 0 ]; then
   suite wasm-tests wasm_tests
   suite trunk-build trunk_build

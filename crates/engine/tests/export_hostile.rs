@@ -242,3 +242,96 @@ fn hostile_names_are_valid_or_refused_with_the_field() {
         }
     }
 }
+
+/// The real `docker-buildx` plugin, when this machine has one: `LAYERLAB_BUILDX`, the
+/// engines' unpack directory (tools/engines), or a system install.
+fn real_buildx() -> Option<std::path::PathBuf> {
+    let candidates = [
+        std::env::var("LAYERLAB_BUILDX").unwrap_or_default(),
+        "/opt/layerlab/d26/usr/libexec/docker/cli-plugins/docker-buildx".into(),
+        "/usr/libexec/docker/cli-plugins/docker-buildx".into(),
+        "/usr/lib/docker/cli-plugins/docker-buildx".into(),
+    ];
+    candidates
+        .into_iter()
+        .filter(|c| !c.is_empty())
+        .map(std::path::PathBuf::from)
+        .find(|p| p.is_file())
+}
+
+#[test]
+fn bake_files_read_back_exactly_with_real_buildx() {
+    let Some(buildx) = real_buildx() else {
+        eprintln!(
+            "SKIP: no docker-buildx plugin here (set LAYERLAB_BUILDX, or run tools/engines/install.sh); \
+             the HCL strings are still checked by bake_values_round_trip_as_hcl_strings"
+        );
+        return;
+    };
+    // Every value the exporter accepts, as build args V0…Vn of one bake file.
+    let values: Vec<String> = hostile_values()
+        .into_iter()
+        .filter(|v| !refusable(Ci::Bake, v))
+        .collect();
+    let names: Vec<String> = (0..values.len()).map(|i| format!("V{i}")).collect();
+    let args: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&values)
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let sc = scenario(&args, &[("tok", "s3cr3t")]);
+    let e = gen(
+        &multi_stage(),
+        &sc,
+        &opts(
+            Some("reg.example"),
+            Some("x"),
+            Some("registry"),
+            &["runtime"],
+        ),
+        Ci::Bake,
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("layerlab-bake-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("docker-bake.hcl"), file(&e, "docker-bake.hcl")).unwrap();
+    let out = std::process::Command::new(&buildx)
+        .args(["bake", "--print", "-f", "docker-bake.hcl"])
+        .current_dir(&dir)
+        .env("SLUG", "feature-x")
+        .env("TAG", "abc123")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "buildx bake --print failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let targets = json["target"].as_object().unwrap();
+    assert!(!targets.is_empty());
+    for (name, t) in targets {
+        for (n, v) in names.iter().zip(&values) {
+            assert_eq!(
+                t["args"][n].as_str(),
+                Some(v.as_str()),
+                "target {name}: build arg {n} read back by buildx"
+            );
+        }
+        // Cache locations follow the branch variable; the default branch is always imported.
+        let from: Vec<&str> = t["cache-from"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert!(from.iter().any(|c| c.ends_with("-feature-x")), "{from:?}");
+        assert!(from.iter().any(|c| c.ends_with("-main")), "{from:?}");
+        let to = t["cache-to"][0].as_str().unwrap();
+        // The runtime target copies from the build stage: its intermediate layers matter.
+        assert!(to.contains(",mode=max"), "{to}");
+        eprintln!("target {name}: {} build args read back", names.len());
+        assert!(t["tags"][0].as_str().unwrap().ends_with(":abc123"));
+    }
+}

@@ -23,7 +23,7 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    pub fn run(s: &Scenario) -> Analysis {
+    pub fn run(s: &Scenario, engine: layerlab_engine::Engine) -> Analysis {
         let t0 = crate::clock_ms();
         let df_b = layerlab_engine::parse(s.dockerfile_b());
         let df_a = s
@@ -31,7 +31,7 @@ impl Analysis {
             .dockerfile
             .as_ref()
             .map(|_| layerlab_engine::parse(&s.dockerfile));
-        let report = layerlab_engine::simulate(s);
+        let report = layerlab_engine::simulate_with(s, layerlab_engine::SimOptions { engine });
         let index = |steps: &[StepVerdict]| {
             steps
                 .iter()

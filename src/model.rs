@@ -312,7 +312,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(scenario: Scenario, ui: SharedUi) -> AppState {
-        let analysis = Rc::new(Analysis::run(&scenario));
+        let analysis = Rc::new(Analysis::run(&scenario, engine_of(&ui)));
         AppState {
             scenario,
             ui,
@@ -331,6 +331,11 @@ impl AppState {
     pub fn focus(&self) -> Builder {
         self.ui.focus.unwrap_or(Builder::Buildkit)
     }
+}
+
+/// The engine profile the UI asks for (a current engine unless the user picks Docker 20.10).
+pub fn engine_of(ui: &SharedUi) -> layerlab_engine::Engine {
+    ui.engine.unwrap_or_default().engine()
 }
 
 type ScenarioEdit = Rc<dyn Fn(&mut Scenario)>;
@@ -371,11 +376,19 @@ impl Reducible for AppState {
                     return self;
                 }
                 let mut next = (*self).clone();
-                next.analysis = Rc::new(Analysis::run(&scenario));
+                // Export parameters do not enter the simulation: keep the analysis.
+                let only_export = !self.stale && {
+                    let mut a = scenario.clone();
+                    a.export = self.scenario.export.clone();
+                    a == self.scenario
+                };
+                if !only_export {
+                    next.analysis = Rc::new(Analysis::run(&scenario, engine_of(&next.ui)));
+                    next.stale = false;
+                    next.analyses += 1;
+                }
                 next.scenario = scenario;
                 next.revision += 1;
-                next.stale = false;
-                next.analyses += 1;
                 Rc::new(next)
             }
             Action::Text { b, text } => {
@@ -396,7 +409,7 @@ impl Reducible for AppState {
                     return self;
                 }
                 let mut next = (*self).clone();
-                next.analysis = Rc::new(Analysis::run(&next.scenario));
+                next.analysis = Rc::new(Analysis::run(&next.scenario, engine_of(&next.ui)));
                 next.stale = false;
                 next.analyses += 1;
                 Rc::new(next)
@@ -409,6 +422,11 @@ impl Reducible for AppState {
                 }
                 if next.ui != self.ui {
                     next.revision += 1;
+                }
+                if next.ui.engine != self.ui.engine {
+                    next.analysis = Rc::new(Analysis::run(&next.scenario, engine_of(&next.ui)));
+                    next.stale = false;
+                    next.analyses += 1;
                 }
                 Rc::new(next)
             }
@@ -443,6 +461,56 @@ mod tests {
             },
         );
         s
+    }
+
+    #[test]
+    fn switching_the_engine_reanalyses_with_that_engine_profile() {
+        use crate::share::EngineChoice;
+        let mut s = Scenario {
+            dockerfile: "FROM alpine\nCOPY --link a.txt /a.txt\nRUN cat /a.txt\n".into(),
+            ..Default::default()
+        };
+        s.context
+            .insert("a.txt".into(), FileSpec::Content("a".into()));
+        let st = Rc::new(AppState::new(s, SharedUi::default()));
+        let current_errors = st.analysis.report.builders.buildkit.errors.len();
+        let before = st.analyses;
+        let st = st.reduce(Action::ui(|ui, _| {
+            ui.engine = Some(EngineChoice::Docker2010)
+        }));
+        assert_eq!(
+            st.analyses,
+            before + 1,
+            "an engine switch re-runs the analysis"
+        );
+        // Docker 20.10's built-in frontend rejects COPY --link (recorded); a current one accepts it.
+        assert_eq!(current_errors, 0);
+        assert!(
+            !st.analysis.report.builders.buildkit.errors.is_empty(),
+            "20.10 reports --link as unsupported: {:?}",
+            st.analysis.report.builders.buildkit
+        );
+        let same = st.clone().reduce(Action::ui(|ui, _| ui.line = Some(2)));
+        assert_eq!(
+            same.analyses, st.analyses,
+            "other UI edits do not re-simulate"
+        );
+    }
+
+    #[test]
+    fn export_parameters_do_not_re_simulate() {
+        let st = Rc::new(AppState::new(scenario(), SharedUi::default()));
+        let n = st.analyses;
+        let st = st.reduce(Action::edit(|s| {
+            s.export = Some(layerlab_engine::scenario::ExportParams {
+                image: Some("acme/web".into()),
+                ..Default::default()
+            })
+        }));
+        assert_eq!(st.analyses, n);
+        assert_eq!(st.revision, 1, "the link still updates");
+        let st = st.reduce(Action::edit(|s| s.dockerfile.push_str("RUN true\n")));
+        assert_eq!(st.analyses, n + 1);
     }
 
     #[test]

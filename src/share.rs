@@ -36,6 +36,33 @@ pub struct SharedUi {
     /// Time-cost settings for the "time lost" estimate.
     #[serde(default, skip_serializing_if = "CostTable::is_default")]
     pub costs: CostTable,
+    /// The Docker engine whose builders are simulated (absent: a current engine).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<EngineChoice>,
+    /// The CI system the export panel generates for (`github`, `azure`, …; absent: GitHub).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci: Option<String>,
+}
+
+/// Which Docker engine the playground simulates: the recorded profiles of the engine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EngineChoice {
+    /// Docker 23 and later (recorded on 26.1, BuildKit 0.13).
+    #[default]
+    #[serde(rename = "current")]
+    Current,
+    /// Docker 20.10 (classic builder + BuildKit 0.8).
+    #[serde(rename = "20.10")]
+    Docker2010,
+}
+
+impl EngineChoice {
+    pub fn engine(self) -> layerlab_engine::Engine {
+        match self {
+            EngineChoice::Current => layerlab_engine::Engine::Modern,
+            EngineChoice::Docker2010 => layerlab_engine::Engine::Docker2010,
+        }
+    }
 }
 
 /// Everything a link carries.
@@ -261,6 +288,8 @@ mod tests {
                 focus: Some(Builder::Classic),
                 line: Some(3),
                 costs: CostTable::default(),
+                engine: Some(EngineChoice::Docker2010),
+                ci: Some("gitlab".into()),
             },
         )
     }

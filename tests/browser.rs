@@ -315,3 +315,85 @@ async fn fixes_are_found_and_applied() {
         .unwrap()
         .contains("changed"));
 }
+
+#[wasm_bindgen_test]
+async fn export_panel_generates_the_command_and_pipeline_for_the_chosen_ci() {
+    let app = Mounted::new("").await;
+    assert!(app.all(".export-cmd").is_empty(), "closed until asked");
+    app.click("section.export summary").await;
+    let cmd = app.q(".export-cmd").text_content().unwrap();
+    assert!(cmd.contains("docker buildx build"), "{cmd}");
+    // The default example's credential is a build arg in A: the export keeps it out of args.
+    let files: Vec<String> = app
+        .all(".export-block h3")
+        .iter()
+        .map(|h| h.text_content().unwrap_or_default())
+        .collect();
+    assert!(
+        files.iter().any(|f| f.starts_with(".github/workflows/")),
+        "GitHub Actions by default: {files:?}"
+    );
+    // Another CI: Azure Pipelines with its Cache@2-free registry cache.
+    app.select("#export-ci", "azure").await;
+    let files: Vec<String> = app
+        .all(".export-block h3")
+        .iter()
+        .map(|h| h.text_content().unwrap_or_default())
+        .collect();
+    assert!(
+        files.iter().any(|f| f == "azure-pipelines.yml"),
+        "{files:?}"
+    );
+    // Parameters typed by the user reach the command…
+    let image: HtmlInputElement = app.q("#export-image").dyn_into().unwrap();
+    image.set_value("acme/web");
+    image
+        .dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+        .unwrap();
+    tick(30).await;
+    let cmd = app.q(".export-cmd").text_content().unwrap();
+    assert!(cmd.contains("acme/web"), "{cmd}");
+    // …and a value that cannot be represented is refused with the field named.
+    let reg: HtmlInputElement = app.q("#export-registry").dyn_into().unwrap();
+    reg.set_value("ghcr.io/a,b");
+    reg.dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+        .unwrap();
+    tick(30).await;
+    assert_eq!(
+        app.q(".export-error")
+            .get_attribute("data-field")
+            .as_deref(),
+        Some("registry")
+    );
+    assert!(app.all(".export-cmd").is_empty());
+    // The CI choice and the parameters travel in the share link.
+    tick(300).await;
+    let hash = web_sys::window().unwrap().location().hash().unwrap();
+    let st = share::decode(hash.trim_start_matches('#')).unwrap();
+    assert_eq!(st.ui.ci.as_deref(), Some("azure"));
+    assert_eq!(
+        st.scenario.export.unwrap().image.as_deref(),
+        Some("acme/web")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn engine_switch_simulates_docker_20_10() {
+    let app = Mounted::new("").await;
+    app.type_text("FROM alpine\nCOPY --link requirements.txt /r.txt\nRUN cat /r.txt\n")
+        .await;
+    assert_eq!(app.verdict(2, "buildkit"), "cached");
+    app.click(".engine button:nth-of-type(2)").await;
+    assert_eq!(
+        app.q(".engine button[aria-pressed='true']")
+            .text_content()
+            .unwrap(),
+        "20.10"
+    );
+    // Docker 20.10's frontend does not know COPY --link: the build fails there.
+    assert_eq!(app.verdict(2, "buildkit"), "not built");
+    let summary = app.q(".summary").text_content().unwrap();
+    assert!(summary.contains("unknown flag: link"), "{summary}");
+    app.click(".engine button:nth-of-type(1)").await;
+    assert_eq!(app.verdict(2, "buildkit"), "cached");
+}

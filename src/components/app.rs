@@ -4,6 +4,7 @@
 use super::changes::ChangesPanel;
 use super::editor::Editor;
 use super::embed::EmbedView;
+use super::export_panel::ExportPanel;
 use super::fixes::FixesPanel;
 use super::graph::StageGraphView;
 use super::results::{Summary, TimeEstimate, VerdictTable, WhyPanel};
@@ -11,7 +12,7 @@ use super::share_panel::SharePanel;
 use super::{use_store, Store};
 use crate::examples::{self, Group, EXAMPLES};
 use crate::model::{Action, AppState};
-use crate::share::{self, SharedState, SharedUi};
+use crate::share::{self, EngineChoice, SharedState, SharedUi};
 use crate::web::{self, PageOptions};
 use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
@@ -253,6 +254,32 @@ pub fn FocusToggle() -> Html {
     }
 }
 
+/// Which Docker engine is simulated: a current one (23+, recorded on 26.1) or 20.10, whose
+/// older frontend rejects `COPY --link` and heredocs and keys some steps differently.
+#[function_component]
+pub fn EngineToggle() -> Html {
+    let store = use_store();
+    let cur = store.ui.engine.unwrap_or_default();
+    let btn = |e: EngineChoice, label: &'static str, title: &'static str| {
+        let store = store.clone();
+        let onclick = Callback::from(move |_: MouseEvent| {
+            store.dispatch(Action::ui(move |ui, _| {
+                ui.engine = (e != EngineChoice::Current).then_some(e)
+            }))
+        });
+        html! {
+            <button type="button" class={classes!("seg", (cur == e).then_some("on"))} aria-pressed={(cur == e).to_string()} {title} {onclick}>{ label }</button>
+        }
+    };
+    html! {
+        <div class="focus engine" role="group" aria-label="Docker engine simulated">
+            <span class="muted">{ "Engine: " }</span>
+            { btn(EngineChoice::Current, "Docker 23+", "Docker 23 and later (recorded on 26.1 with BuildKit 0.13)") }
+            { btn(EngineChoice::Docker2010, "20.10", "Docker 20.10 (classic builder and BuildKit 0.8)") }
+        </div>
+    }
+}
+
 #[function_component]
 pub fn Gallery() -> Html {
     let store = use_store();
@@ -352,6 +379,7 @@ pub fn Playground() -> Html {
                 <nav class="actions" aria-label="Playground">
                     <Gallery />
                     <FocusToggle />
+                    <EngineToggle />
                     <SharePanel />
                 </nav>
             </header>
@@ -367,6 +395,7 @@ pub fn Playground() -> Html {
                     <VerdictTable />
                     <WhyPanel />
                     <FixesPanel />
+                    <ExportPanel />
                     <StageGraphView />
                     <TimeEstimate />
                 </div>

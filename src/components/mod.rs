@@ -5,6 +5,7 @@ pub mod app;
 pub mod changes;
 pub mod editor;
 pub mod embed;
+pub mod export_panel;
 pub mod fixes;
 pub mod graph;
 pub mod results;

@@ -85,6 +85,9 @@ struct Ctx<'a> {
     ea: &'a Exec,
     eb: &'a Exec,
     align: &'a [Option<usize>],
+    /// [`Ctx::miss_reasons_shallow`] by B step index: every step of a chain of misses
+    /// names the same first miss, whose reasons would otherwise be derived once per step.
+    first_miss: std::cell::RefCell<std::collections::HashMap<usize, Option<Reason>>>,
 }
 
 pub fn explain(
@@ -104,6 +107,7 @@ pub fn explain(
         ea,
         eb,
         align,
+        first_miss: Default::default(),
     };
     let mut steps = Vec::with_capacity(b.df.instructions.len());
     for (i, ins) in b.df.instructions.iter().enumerate() {
@@ -285,17 +289,7 @@ impl Ctx<'_> {
 
     fn not_run_reasons(&self, s: &Step) -> Vec<Reason> {
         if let Some(e) = self.eb.errors.first() {
-            if !self.eb.built.iter().any(|b| *b) {
-                // Rejected as a whole (e.g. syntax this engine's frontend does not know).
-                return vec![reason(
-                    "build-failed",
-                    format!(
-                        "the builder rejects the Dockerfile before any step runs (line {}: {})",
-                        e.span.line, e.message
-                    ),
-                    Some(e.span.line),
-                )];
-            } else if !self.eb.built.get(s.stage).copied().unwrap_or(false) {
+            if !self.eb.built.get(s.stage).copied().unwrap_or(false) {
                 // fall through to the stage reason below
             } else {
                 return vec![reason(
@@ -579,7 +573,7 @@ impl Ctx<'_> {
         };
         out.push(reason("parent-rebuilt", msg, Some(parent.line)));
         // Walk up to the first miss of the chain: the root cause.
-        let mut root = parent;
+        let (mut root, mut root_idx) = (parent, p);
         while let Some(pp) = root.parent {
             let up = &self.eb.steps[pp];
             let up_rebuilt = match up.kind {
@@ -589,11 +583,16 @@ impl Ctx<'_> {
             if !up_rebuilt {
                 break;
             }
-            root = up;
+            (root, root_idx) = (up, pp);
         }
         if root.line != parent.line {
-            let first = self
-                .miss_reasons_shallow(root)
+            let cached = self.first_miss.borrow().get(&root_idx).cloned();
+            let shallow = cached.unwrap_or_else(|| {
+                let r = self.miss_reasons_shallow(root);
+                self.first_miss.borrow_mut().insert(root_idx, r.clone());
+                r
+            });
+            let first = shallow
                 .map(|r| format!(": {}", r.message))
                 .unwrap_or_default();
             out.push(reason(

@@ -289,7 +289,17 @@ impl Ctx<'_> {
 
     fn not_run_reasons(&self, s: &Step) -> Vec<Reason> {
         if let Some(e) = self.eb.errors.first() {
-            if !self.eb.built.get(s.stage).copied().unwrap_or(false) {
+            if !self.eb.built.iter().any(|b| *b) {
+                // Rejected as a whole (e.g. syntax this engine's frontend does not know).
+                return vec![reason(
+                    "build-failed",
+                    format!(
+                        "the builder rejects the Dockerfile before any step runs (line {}: {})",
+                        e.span.line, e.message
+                    ),
+                    Some(e.span.line),
+                )];
+            } else if !self.eb.built.get(s.stage).copied().unwrap_or(false) {
                 // fall through to the stage reason below
             } else {
                 return vec![reason(

@@ -350,7 +350,23 @@ fn select_from(files: &BTreeMap<String, FileEntry>, source: &str) -> Result<Sele
         return Ok(sel);
     }
     if Context::is_dir(files, &src) {
-        add_dir(&mut sel, &src, "");
+        // One directory: the relative names come sorted and distinct, so build in bulk.
+        let prefix = if src.is_empty() {
+            String::new()
+        } else {
+            format!("{src}/")
+        };
+        sel.files = files
+            .range(prefix.clone()..)
+            .take_while(|(p, _)| p.starts_with(&prefix))
+            .map(|(p, e)| {
+                let selected = Selected {
+                    path: p.clone(),
+                    entry: *e,
+                };
+                (p[prefix.len()..].to_string(), selected)
+            })
+            .collect();
         return Ok(sel);
     }
     Err(format!("'{source}' not found in the build context"))

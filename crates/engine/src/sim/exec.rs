@@ -270,18 +270,30 @@ pub struct Executor<'a> {
 }
 
 fn abs_path(cwd: &str, p: &str) -> String {
-    let joined = if p.starts_with('/') {
-        p.to_string()
-    } else {
-        format!("{cwd}/{p}")
+    // `/` + context::clean of `cwd/p` (or of `p` when absolute), built in one buffer.
+    let mut out = String::with_capacity(cwd.len() + p.len() + 2);
+    let mut push = |s: &str| {
+        for seg in s.split('/') {
+            match seg {
+                "" | "." => {}
+                ".." => out.truncate(out.rfind('/').unwrap_or(0)),
+                seg => {
+                    out.push('/');
+                    out.push_str(seg);
+                }
+            }
+        }
     };
-    let trailing = p.ends_with('/') && p.len() > 1;
-    let c = format!("/{}", context::clean(&joined));
-    if trailing && c != "/" {
-        format!("{c}/")
-    } else {
-        c
+    if !p.starts_with('/') {
+        push(cwd);
     }
+    push(p);
+    if out.is_empty() {
+        out.push('/');
+    } else if p.ends_with('/') && p.len() > 1 {
+        out.push('/');
+    }
+    out
 }
 
 fn overlaps(w: &Writes, path: &str) -> bool {
@@ -1569,6 +1581,53 @@ fn resolve_lazy(exec: &mut Exec) {
     for (i, s) in exec.steps.iter_mut().enumerate() {
         if s.lazy && needed[i] {
             s.hit = false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn abs_path_matches_clean_of_the_joined_path() {
+        // The straightforward form abs_path replaced.
+        let reference = |cwd: &str, p: &str| {
+            let joined = if p.starts_with('/') {
+                p.to_string()
+            } else {
+                format!("{cwd}/{p}")
+            };
+            let c = format!("/{}", context::clean(&joined));
+            if p.ends_with('/') && p.len() > 1 && c != "/" {
+                format!("{c}/")
+            } else {
+                c
+            }
+        };
+        let cwds = ["/", "", "/src/s0", "src", "/a/../..", "/a/./b/", "//x//y"];
+        let paths = [
+            "",
+            ".",
+            "./",
+            "/",
+            "//",
+            "..",
+            "../",
+            "a",
+            "a/",
+            "./pkg1/",
+            "/abs/x",
+            "../../up",
+            "a/../b/./c//",
+            "/..",
+            "x/..",
+            "x/../",
+        ];
+        for cwd in cwds {
+            for p in paths {
+                assert_eq!(abs_path(cwd, p), reference(cwd, p), "{cwd:?} {p:?}");
+            }
         }
     }
 }

@@ -86,20 +86,26 @@ pub fn clean_path(path: &str) -> String {
 /// Whether `path` is relative and clean: non-empty segments, none `.` or `..` (so
 /// [`clean_path`] returns it unchanged).
 pub(crate) fn is_clean_relative(path: &str) -> bool {
-    // One pass: the current segment's length and whether it is all dots.
-    let (mut len, mut dots) = (0usize, true);
-    for &c in path.as_bytes() {
+    clean_relative_parent(path).is_some()
+}
+
+/// For a relative, clean `path`, where its parent ends: `Some(Some(i))` for `path[..i]`,
+/// `Some(None)` when it has no `/`; `None` when the path is not clean. One pass.
+fn clean_relative_parent(path: &str) -> Option<Option<usize>> {
+    // The current segment's length and whether it is all dots.
+    let (mut len, mut dots, mut last) = (0usize, true, None);
+    for (i, &c) in path.as_bytes().iter().enumerate() {
         if c == b'/' {
             if len == 0 || (dots && len <= 2) {
-                return false;
+                return None;
             }
-            (len, dots) = (0, true);
+            (len, dots, last) = (0, true, Some(i));
         } else {
             len += 1;
             dots &= c == b'.';
         }
     }
-    len != 0 && !(dots && len <= 2)
+    (len != 0 && !(dots && len <= 2)).then_some(last)
 }
 
 /// Go's `filepath.Dir`: everything before the last `/`, cleaned.
@@ -505,11 +511,10 @@ impl<'a> BatchMatcher<'a> {
             return self.m.matches_or_parent_matches(path).unwrap_or(false);
         }
         // `dir_path` cleans, which allocates; a clean relative path's parent is a slice.
-        let clean = is_clean_relative(path);
-        let floor = match path.rfind('/') {
-            Some(i) if clean => self.dir_last(&path[..i]),
-            None if clean => 0,
-            _ => match dir_path(path).as_str() {
+        let floor = match clean_relative_parent(path) {
+            Some(Some(i)) => self.dir_last(&path[..i]),
+            Some(None) => 0,
+            None => match dir_path(path).as_str() {
                 "." => 0,
                 parent => self.dir_last(parent),
             },
@@ -606,6 +611,8 @@ mod tests {
         for p in ["a", "a/b", "a.b/..c/...", "é/x"] {
             assert!(is_clean_relative(p), "{p:?}");
             assert_eq!(clean_path(p), p);
+            let parent = clean_relative_parent(p).unwrap().map_or(".", |i| &p[..i]);
+            assert_eq!(parent, dir_path(p), "{p:?}");
         }
         for p in [
             "", "/", "/a", "a/", "a//b", ".", "..", "a/./b", "a/..", "./a",

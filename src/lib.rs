@@ -3,12 +3,13 @@
 //!
 //! Pure modules (unit-tested natively): [`share`] (link codec), [`model`] (state and edits),
 //! [`analysis`] (engine calls and facts for the UI), [`highlight`], [`costs`], [`examples`].
-//! Browser-only: [`web`] and [`components`].
+//! Browser-only: [`web`], [`components`] and [`extras`] (the advice/export web worker).
 
 pub mod analysis;
 pub mod components;
 pub mod costs;
 pub mod examples;
+pub mod extras;
 pub mod highlight;
 pub mod model;
 pub mod share;

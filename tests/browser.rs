@@ -289,92 +289,30 @@ async fn embed_view_is_compact_and_read_only() {
     assert_eq!(share::decode(frag).unwrap().scenario, st.scenario);
 }
 
-#[wasm_bindgen_test]
-async fn fixes_are_found_and_applied() {
-    let app = Mounted::new("").await;
-    app.click("section.fixes > button").await;
-    assert!(!app.all("li.fix[data-rule='volatile-arg-early']").is_empty());
-    // Passing the credential as a secret instead: applying it rewrites the scenario…
-    app.click("li.fix[data-rule='credential-build-arg'] .apply-fix")
-        .await;
-    let text = app.textarea().value();
-    assert!(text.contains("--mount=type=secret"), "{text}");
-    assert!(!text.contains("ARG PIP_INDEX_URL"), "{text}");
-    // …and BuildKit now keeps every step cached although the token still rotates.
-    let buildkit: Vec<String> = app
-        .all("table.verdicts td.buildkit .badge")
-        .iter()
-        .map(|b| b.text_content().unwrap_or_default())
-        .collect();
-    assert!(!buildkit.is_empty());
-    assert!(buildkit.iter().all(|v| v != "rebuilt"), "{buildkit:?}");
-    // The advice shown is now for an earlier scenario, and says so.
-    assert!(app
-        .q("section.fixes > button")
-        .text_content()
-        .unwrap()
-        .contains("changed"));
-}
+// The fixes and export panels talk to the advice/export web worker, which only exists in the
+// built dist/: their working paths are tested end to end (tests/e2e/app.test.mjs). Here, where
+// the test page has no worker file, they must say so instead of hanging.
 
 #[wasm_bindgen_test]
-async fn export_panel_generates_the_command_and_pipeline_for_the_chosen_ci() {
+async fn fixes_and_export_say_so_when_the_worker_cannot_load() {
     let app = Mounted::new("").await;
-    assert!(app.all(".export-cmd").is_empty(), "closed until asked");
+    app.click("section.fixes > button").await;
+    let mut msg = String::new();
+    for _ in 0..100 {
+        if let Some(e) = app.root.query_selector("section.fixes .error").unwrap() {
+            msg = e.text_content().unwrap_or_default();
+            break;
+        }
+        tick(50).await;
+    }
+    assert!(msg.contains("worker"), "fixes panel: {msg:?}");
+    // The button is usable again (not stuck in "Finding fixes…").
+    assert!(!app.q("section.fixes > button").has_attribute("disabled"));
     app.click("section.export summary").await;
-    let cmd = app.q(".export-cmd").text_content().unwrap();
-    assert!(cmd.contains("docker buildx build"), "{cmd}");
-    // The default example's credential is a build arg in A: the export keeps it out of args.
-    let files: Vec<String> = app
-        .all(".export-block h3")
-        .iter()
-        .map(|h| h.text_content().unwrap_or_default())
-        .collect();
-    assert!(
-        files.iter().any(|f| f.starts_with(".github/workflows/")),
-        "GitHub Actions by default: {files:?}"
-    );
-    // Another CI: Azure Pipelines with its Cache@2-free registry cache.
-    app.select("#export-ci", "azure").await;
-    let files: Vec<String> = app
-        .all(".export-block h3")
-        .iter()
-        .map(|h| h.text_content().unwrap_or_default())
-        .collect();
-    assert!(
-        files.iter().any(|f| f == "azure-pipelines.yml"),
-        "{files:?}"
-    );
-    // Parameters typed by the user reach the command…
-    let image: HtmlInputElement = app.q("#export-image").dyn_into().unwrap();
-    image.set_value("acme/web");
-    image
-        .dispatch_event(&web_sys::InputEvent::new("input").unwrap())
-        .unwrap();
-    tick(30).await;
-    let cmd = app.q(".export-cmd").text_content().unwrap();
-    assert!(cmd.contains("acme/web"), "{cmd}");
-    // …and a value that cannot be represented is refused with the field named.
-    let reg: HtmlInputElement = app.q("#export-registry").dyn_into().unwrap();
-    reg.set_value("ghcr.io/a,b");
-    reg.dispatch_event(&web_sys::InputEvent::new("input").unwrap())
-        .unwrap();
-    tick(30).await;
-    assert_eq!(
-        app.q(".export-error")
-            .get_attribute("data-field")
-            .as_deref(),
-        Some("registry")
-    );
-    assert!(app.all(".export-cmd").is_empty());
-    // The CI choice and the parameters travel in the share link.
-    tick(300).await;
-    let hash = web_sys::window().unwrap().location().hash().unwrap();
-    let st = share::decode(hash.trim_start_matches('#')).unwrap();
-    assert_eq!(st.ui.ci.as_deref(), Some("azure"));
-    assert_eq!(
-        st.scenario.export.unwrap().image.as_deref(),
-        Some("acme/web")
-    );
+    let err = app.q("section.export .error").text_content().unwrap();
+    assert!(err.contains("worker"), "export panel: {err}");
+    // The form is still there, so the user keeps their parameters.
+    app.q("#export-ci");
 }
 
 #[wasm_bindgen_test]

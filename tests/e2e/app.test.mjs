@@ -236,3 +236,59 @@ test('dark mode follows the system, phone layout fits, controls are labelled', a
   assert.deepEqual(unlabeled, []);
   await phone.context.close();
 });
+
+test('fixes and export run in the on-demand worker: found, applied, generated, refused', async () => {
+  const p = await openPage(server.url);
+  const { page, requests } = p;
+  await appReady(page);
+  // The worker is not part of the first load.
+  assert.equal(requests.filter((u) => u.includes('layerlab-worker')).length, 0, 'worker loaded lazily');
+
+  // Fixes: the pip index URL build arg is found, and the secret-mount fix applies.
+  await page.click('section.fixes > button');
+  await page.waitForSelector('li.fix[data-rule="volatile-arg-early"]');
+  assert.ok(requests.some((u) => u.endsWith('layerlab-worker_bg.wasm')), 'worker started on first use');
+  await page.click('li.fix[data-rule="credential-build-arg"] .apply-fix');
+  const text = await page.inputValue('textarea#dockerfile');
+  assert.match(text, /--mount=type=secret/);
+  assert.doesNotMatch(text, /ARG PIP_INDEX_URL/);
+  const buildkit = await page.locator('table.verdicts td.buildkit .badge').allTextContents();
+  assert.ok(buildkit.length > 0 && buildkit.every((v) => v.trim() !== 'rebuilt'), buildkit.join());
+  assert.match(await page.locator('section.fixes > button').textContent(), /changed/);
+
+  // Export: GitHub Actions by default, another CI on request, user values reach the command.
+  await page.click('section.export summary');
+  await page.waitForSelector('.export-cmd');
+  assert.match(await page.locator('.export-cmd').textContent(), /docker buildx build/);
+  const heads = async () => (await page.locator('.export-block h3').allTextContents()).map((t) => t.trim());
+  assert.ok((await heads()).some((h) => h.startsWith('.github/workflows/')), (await heads()).join());
+  await page.selectOption('#export-ci', 'azure');
+  await page.waitForFunction(() => [...document.querySelectorAll('.export-block h3')].some((h) => h.textContent === 'azure-pipelines.yml'));
+  await page.fill('#export-image', 'acme/web');
+  await page.waitForFunction(() => document.querySelector('.export-cmd')?.textContent.includes('acme/web'));
+  // The secret mount the fix introduced becomes a --secret, never a build arg.
+  const cmd = await page.locator('.export-cmd').textContent();
+  assert.match(cmd, /--secret/);
+  assert.doesNotMatch(cmd, /--build-arg PIP_INDEX_URL/);
+  // A value that cannot be represented is refused, naming the field.
+  await page.fill('#export-registry', 'ghcr.io/a,b');
+  await page.waitForSelector('.export-error[data-field="registry"]');
+  assert.equal(await page.locator('.export-cmd').count(), 0);
+  // The CI choice and the parameters travel in the link.
+  await page.fill('#export-registry', '');
+  await page.waitForSelector('.export-cmd');
+  await page.waitForFunction(() => location.hash.length > 10);
+  await page.click('.share > button');
+  const link = await page.inputValue('#share-link');
+  const q = await openPage(link);
+  await appReady(q.page);
+  await q.page.click('section.export summary');
+  await q.page.waitForSelector('.export-cmd');
+  assert.equal(await q.page.inputValue('#export-ci'), 'azure');
+  assert.equal(await q.page.inputValue('#export-image'), 'acme/web');
+  await assertCleanPage(q);
+  await q.context.close();
+  await page.screenshot({ path: path.join(shotsDir, 'e2e-export.png'), fullPage: true });
+  await assertCleanPage(p);
+  await p.context.close();
+});

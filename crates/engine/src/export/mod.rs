@@ -201,7 +201,7 @@ impl ExportOptions {
 }
 
 /// The generated command and files.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Export {
     /// `docker buildx build` command(s) with literal values, one command per target,
     /// separated by a blank line; continuation lines end in ` \`. Preceded by the builder
@@ -215,7 +215,7 @@ pub struct Export {
 }
 
 /// A value that cannot be represented safely, or an impossible combination.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ExportError {
     /// Which input: `image`, `registry`, `backend`, `targets`, `platforms`, `args.NAME`,
     /// `secrets.ID`, `dockerfile`, `context`, `default_branch`, `ci`.

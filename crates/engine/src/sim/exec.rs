@@ -288,9 +288,8 @@ fn abs_path(cwd: &str, p: &str) -> String {
         push(cwd);
     }
     push(p);
-    if out.is_empty() {
-        out.push('/');
-    } else if p.ends_with('/') && p.len() > 1 {
+    // The root is `/`; otherwise a trailing `/` of `p` is kept.
+    if out.is_empty() || (p.ends_with('/') && p.len() > 1) {
         out.push('/');
     }
     out

@@ -65,7 +65,15 @@ pub fn utf16_of_byte(text: &str, byte: usize) -> u32 {
 pub fn Editor(props: &EditorProps) -> Html {
     let store = use_store();
     let st = &*store;
-    let (text, verdicts_apply, showing_b) = shown(st);
+    let (store_text, verdicts_apply, showing_b) = shown(st);
+    // While typing in a file whose analysis is slow, the text lives here until typing pauses:
+    // only the editor re-renders per keystroke, not every panel that reads the store.
+    let typed = use_mut_ref(|| None::<(bool, String)>);
+    let redraw = use_force_update();
+    let text = match &*typed.borrow() {
+        Some((b, t)) if *b == showing_b => t.clone(),
+        _ => store_text,
+    };
     let focus = st.focus();
     let an = &st.analysis;
     let area = use_node_ref();
@@ -183,15 +191,18 @@ pub fn Editor(props: &EditorProps) -> Html {
     let oninput = {
         let store = store.clone();
         let slow = an.ms > SLOW_ANALYSIS_MS;
+        let typed = typed.clone();
         Callback::from(move |e: InputEvent| {
             let v = e.target_unchecked_into::<HtmlTextAreaElement>().value();
             if slow {
-                store.dispatch(Action::Text {
-                    b: showing_b,
-                    text: v,
-                });
+                *typed.borrow_mut() = Some((showing_b, v));
+                redraw.force_update();
                 let d = store.dispatcher();
+                let typed = typed.clone();
                 *pending.borrow_mut() = Some(Timeout::new(DEBOUNCE_MS, move || {
+                    if let Some((b, text)) = typed.borrow_mut().take() {
+                        d.dispatch(Action::Text { b, text });
+                    }
                     d.dispatch(Action::Analyze)
                 }));
             } else {

@@ -10,8 +10,18 @@ use crate::ignore::{self, PatternMatcher};
 use crate::scenario::FileSpec;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 type DigestMemo = HashMap<(String, Vec<String>), Result<Id, String>>;
+
+/// The context a changed copy was derived from: its digests hold for every source that no
+/// changed path lies under.
+#[derive(Clone, Debug, Default)]
+struct Base {
+    memo: Rc<RefCell<DigestMemo>>,
+    /// Clean paths that were replaced, added or removed.
+    changed: Vec<String>,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileEntry {
@@ -20,7 +30,7 @@ pub struct FileEntry {
 }
 
 /// What is in the context as the builder sees it.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct Context {
     /// Visible files (not excluded by `.dockerignore`), by clean relative path.
     pub files: BTreeMap<String, FileEntry>,
@@ -29,7 +39,22 @@ pub struct Context {
     /// A `.dockerignore` pattern the matcher rejected (the real build fails on it).
     pub ignore_error: Option<String>,
     /// Digests already computed, by (source, excludes): both builders ask for the same ones.
-    memo: RefCell<DigestMemo>,
+    memo: Rc<RefCell<DigestMemo>>,
+    /// For a context made by [`Context::with_changes`]: the original's digests.
+    base: Option<Base>,
+}
+
+impl Clone for Context {
+    /// A copy with its own memo (the copy's files may be changed afterwards).
+    fn clone(&self) -> Self {
+        Context {
+            files: self.files.clone(),
+            ignored: self.ignored.clone(),
+            ignore_error: self.ignore_error.clone(),
+            memo: Rc::new(RefCell::new(self.memo.borrow().clone())),
+            base: None,
+        }
+    }
 }
 
 fn is_clean(p: &str) -> bool {
@@ -115,17 +140,20 @@ impl Context {
     ) -> Context {
         let matcher =
             dockerignore.and_then(|t| PatternMatcher::new(&ignore::read_ignore_file(t)).ok());
+        let mut changed = Vec::with_capacity(changes.len());
         let mut ctx = Context {
             files: self.files.clone(),
             ignored: self.ignored.clone(),
             ignore_error: self.ignore_error.clone(),
-            memo: RefCell::default(),
+            memo: Rc::default(),
+            base: None,
         };
         for (p, e) in changes {
             let p = clean(p);
             if p.is_empty() {
                 continue;
             }
+            changed.push(p.clone());
             ctx.files.remove(&p);
             ctx.ignored.remove(&p);
             if let Some(e) = e {
@@ -139,6 +167,10 @@ impl Context {
                 }
             }
         }
+        ctx.base = Some(Base {
+            memo: Rc::clone(&self.memo),
+            changed,
+        });
         ctx
     }
 
@@ -189,7 +221,23 @@ impl Context {
         if let Some(r) = self.memo.borrow().get(&memo_key) {
             return r.clone();
         }
-        let r = self.digest_uncached(source, excludes);
+        // What a source selects depends only on the files at or under it: when no changed
+        // path is there, the original context's digest holds (build B reuses build A's).
+        let inherited = self.base.as_ref().and_then(|b| {
+            let src = clean(source);
+            let unaffected = !has_glob(&src)
+                && !b.changed.iter().any(|p| {
+                    src.is_empty()
+                        || p.strip_prefix(src.as_str())
+                            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                });
+            if unaffected {
+                b.memo.borrow().get(&memo_key).cloned()
+            } else {
+                None
+            }
+        });
+        let r = inherited.unwrap_or_else(|| self.digest_uncached(source, excludes));
         self.memo.borrow_mut().insert(memo_key, r.clone());
         r
     }
@@ -415,4 +463,55 @@ pub fn diff(a: &Selection, b: &Selection) -> Vec<FileChange> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_changed_copy_reuses_only_digests_no_change_lies_under() {
+        let mut files: BTreeMap<String, FileSpec> = BTreeMap::new();
+        for p in ["a/x", "a/y", "ab/z", "b/c/d", "b/e", "top"] {
+            files.insert(p.into(), FileSpec::Content(format!("{p} content")));
+        }
+        let sources = [
+            ".", "a", "a/", "./a/x", "ab", "b", "b/c", "top", "new", "new/f", "a*", "b/*",
+        ];
+        let excludes = [vec![], vec!["*/d".to_string()]];
+        let original = Context::new(&files, "FROM x", None);
+        for s in sources {
+            for ex in &excludes {
+                let _ = original.digest(s, ex);
+            }
+        }
+        let change = |p: &str, content: Option<&str>| {
+            let mut changed = files.clone();
+            match content {
+                Some(c) => changed.insert(clean(p), FileSpec::Content(c.into())),
+                None => changed.remove(&clean(p)),
+            };
+            let entry = content.map(|c| Context::entry(&FileSpec::Content(c.into())));
+            (changed, vec![(p.to_string(), entry)])
+        };
+        for (changed, changes) in [
+            change("a/x", Some("edited")),
+            change("b/c/d", None),
+            change("new/f", Some("added")),
+            change("top", Some("edited")),
+            change("./ab/z", Some("edited")),
+        ] {
+            let derived = original.with_changes(None, &changes);
+            let fresh = Context::new(&changed, "FROM x", None);
+            for s in sources {
+                for ex in &excludes {
+                    assert_eq!(
+                        derived.digest(s, ex),
+                        fresh.digest(s, ex),
+                        "{s} {ex:?} after {changes:?}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -25,6 +25,7 @@ use crate::scenario::RerunOutput;
 use crate::shell::{self, EnvLookup};
 use crate::syntax::Diagnostic;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 /// Build args that are available without an ARG declaration and never enter BuildKit keys.
 pub const PROXY_ARGS: [&str; 10] = [
@@ -52,22 +53,110 @@ const PLATFORM_ARGS: [(&str, &str); 8] = [
     ("BUILDVARIANT", ""),
 ];
 
+/// Build args a value depends on: shared, because every RUN of a stage repeats its ENV
+/// values' origins (no allocation when empty, one reference count to copy otherwise).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Args(Option<Rc<[String]>>);
+
+impl std::ops::Deref for Args {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        self.0.as_deref().unwrap_or(&[])
+    }
+}
+
+impl From<Vec<String>> for Args {
+    fn from(v: Vec<String>) -> Args {
+        Args((!v.is_empty()).then(|| v.into()))
+    }
+}
+
 /// Where a value in a key came from, for explanations.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Origin {
     /// The instruction line that set it (ENV, ARG, WORKDIR, USER, SHELL, ...).
     pub line: Option<u32>,
     /// Build args the value depends on (the value itself, or what an expansion used).
-    pub args: Vec<String>,
+    pub args: Args,
     /// The value came straight from `--build-arg`.
     pub from_build_arg: bool,
+}
+
+/// A field name or value: a fixed name, a string built for this step, or one shared with
+/// the stage state (environment names and values repeat in every RUN of a stage).
+#[derive(Clone, Debug)]
+pub enum Text {
+    Static(&'static str),
+    Owned(String),
+    Shared(Rc<str>),
+}
+
+impl Text {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Text::Static(s) => s,
+            Text::Owned(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl From<&'static str> for Text {
+    fn from(s: &'static str) -> Text {
+        Text::Static(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text::Owned(s)
+    }
+}
+
+impl From<Rc<str>> for Text {
+    fn from(s: Rc<str>) -> Text {
+        Text::Shared(s)
+    }
 }
 
 /// One named input of a step's cache key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {
-    pub name: String,
-    pub value: String,
+    pub name: Text,
+    pub value: Text,
     pub origin: Origin,
 }
 
@@ -169,26 +258,41 @@ impl Exec {
     }
 }
 
+/// One environment variable, kept in the shape its RUN key field takes (BuildKit puts
+/// every variable in every RUN's key, so the field's name and value are shared, not built).
+#[derive(Clone, Debug)]
+struct EnvVar {
+    name: String,
+    /// `env:NAME`, the key field's name.
+    field: Rc<str>,
+    value: Rc<str>,
+    origin: Origin,
+}
+
 #[derive(Clone, Debug, Default)]
 struct Env {
-    vars: Vec<(String, String)>,
-    origin: HashMap<String, Origin>,
+    vars: Vec<EnvVar>,
 }
 
 impl Env {
     fn set(&mut self, k: &str, v: String, origin: Origin) {
-        if let Some(e) = self.vars.iter_mut().find(|(n, _)| n == k) {
-            e.1 = v;
+        if let Some(e) = self.vars.iter_mut().find(|e| e.name == k) {
+            e.value = v.into();
+            e.origin = origin;
         } else {
-            self.vars.push((k.to_string(), v));
+            self.vars.push(EnvVar {
+                name: k.to_string(),
+                field: format!("env:{k}").into(),
+                value: v.into(),
+                origin,
+            });
         }
-        self.origin.insert(k.to_string(), origin);
+    }
+    fn var(&self, k: &str) -> Option<&EnvVar> {
+        self.vars.iter().find(|e| e.name == k)
     }
     fn get(&self, k: &str) -> Option<&str> {
-        self.vars
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.as_str())
+        self.var(k).map(|e| &*e.value)
     }
 }
 
@@ -226,10 +330,19 @@ impl StageState {
     }
 }
 
+/// Ordered name/value pairs (the meta args): the last entry for a name wins.
+struct Pairs<'a>(&'a [(String, String)]);
+
+impl EnvLookup for Pairs<'_> {
+    fn lookup(&self, name: &str) -> Option<&str> {
+        self.0.lookup(name)
+    }
+}
+
 /// The lookup environment for expansion: stage env plus args in scope.
 struct Lookup<'a> {
-    first: &'a [(String, String)],
-    second: Vec<(String, String)>,
+    first: &'a [EnvVar],
+    second: Vec<(&'a str, &'a str)>,
 }
 
 impl EnvLookup for Lookup<'_> {
@@ -237,9 +350,15 @@ impl EnvLookup for Lookup<'_> {
         self.first
             .iter()
             .rev()
-            .find(|(n, _)| n == name)
-            .or_else(|| self.second.iter().rev().find(|(n, _)| n == name))
-            .map(|(_, v)| v.as_str())
+            .find(|e| e.name == name)
+            .map(|e| &*e.value)
+            .or_else(|| {
+                self.second
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| *v)
+            })
     }
 }
 
@@ -312,9 +431,9 @@ fn overlaps(w: &Writes, path: &str) -> bool {
     }
 }
 
-fn field(name: &str, value: impl Into<String>) -> Field {
+fn field(name: impl Into<Text>, value: impl Into<Text>) -> Field {
     Field {
-        name: name.to_string(),
+        name: name.into(),
         value: value.into(),
         origin: Origin::default(),
     }
@@ -400,10 +519,10 @@ impl<'a> Executor<'a> {
 
     fn lookup<'s>(&self, st: &'s StageState, meta: &[(String, String)]) -> Lookup<'s> {
         // Expansion sees the stage env plus the declared args that have a value.
-        let mut second: Vec<(String, String)> = st
+        let mut second: Vec<(&str, &str)> = st
             .args
             .iter()
-            .filter_map(|(n, v, _)| v.clone().map(|v| (n.clone(), v)))
+            .filter_map(|(n, v, _)| v.as_deref().map(|v| (n.as_str(), v)))
             .collect();
         if self.builder == Builder::Classic {
             // Classic: args are allowed values, env wins over them.
@@ -417,17 +536,20 @@ impl<'a> Executor<'a> {
     }
 
     /// Which build args a value depends on, given the names an expansion used.
-    fn args_behind(&self, used: &[String], st: &StageState) -> Vec<String> {
+    fn args_behind(&self, used: &[String], st: &StageState) -> Args {
+        if used.is_empty() {
+            return Args::default();
+        }
         let mut out = BTreeSet::new();
         for u in used {
-            if let Some(o) = st.env.origin.get(u) {
-                out.extend(o.args.iter().cloned());
+            if let Some(e) = st.env.var(u) {
+                out.extend(e.origin.args.iter().cloned());
             }
             if let Some((_, _, o)) = st.args.iter().find(|(n, _, _)| n == u) {
                 out.extend(o.args.iter().cloned());
             }
         }
-        out.into_iter().collect()
+        out.into_iter().collect::<Vec<_>>().into()
     }
 
     fn meta_args(&self) -> Vec<(String, String)> {
@@ -450,11 +572,7 @@ impl<'a> Executor<'a> {
                     let value = match self.input.args.get(&a.name) {
                         Some(v) => Some(v.clone()),
                         None => a.default.as_ref().map(|d| {
-                            let lk = Lookup {
-                                first: &out,
-                                second: Vec::new(),
-                            };
-                            shell::process_word(d, &lk, escape)
+                            shell::process_word(d, &Pairs(&out), escape)
                                 .map(|e| e.value)
                                 .unwrap_or_else(|_| d.clone())
                         }),
@@ -504,11 +622,7 @@ impl<'a> Executor<'a> {
     fn base_name(&self, stage: usize, meta: &[(String, String)]) -> String {
         let ins = &self.df().instructions[self.df().stages[stage].from];
         if let Command::From(f) = &ins.command {
-            let lk = Lookup {
-                first: meta,
-                second: Vec::new(),
-            };
-            shell::process_word(&f.image, &lk, self.df().directives.escape)
+            shell::process_word(&f.image, &Pairs(meta), self.df().directives.escape)
                 .map(|e| e.value)
                 .unwrap_or_else(|_| f.image.clone())
         } else {
@@ -894,15 +1008,9 @@ impl<'a> Executor<'a> {
         let mut from = self.new_step(stage.from, si, Kind::From);
         let escape = df.directives.escape;
         let from_used: Vec<String> = match &from_ins.command {
-            Command::From(f) => {
-                let lk = Lookup {
-                    first: meta,
-                    second: Vec::new(),
-                };
-                shell::process_word(&f.image, &lk, escape)
-                    .map(|e| e.used.into_iter().collect())
-                    .unwrap_or_default()
-            }
+            Command::From(f) => shell::process_word(&f.image, &Pairs(meta), escape)
+                .map(|e| e.used.into_iter().collect())
+                .unwrap_or_default(),
             _ => Vec::new(),
         };
         let base_origin = Origin {
@@ -911,7 +1019,8 @@ impl<'a> Executor<'a> {
                 .iter()
                 .filter(|u| self.input.args.contains_key(*u))
                 .cloned()
-                .collect(),
+                .collect::<Vec<_>>()
+                .into(),
             from_build_arg: false,
         };
         if let Some(parent_stage) = self.stage_ref(&image, si, false) {
@@ -926,7 +1035,7 @@ impl<'a> Executor<'a> {
             from.parent = st.last;
             from.fields.push(Field {
                 name: "stage".into(),
-                value: parent_stage.to_string(),
+                value: parent_stage.to_string().into(),
                 origin: base_origin,
             });
         } else if image.eq_ignore_ascii_case("scratch") {
@@ -935,7 +1044,7 @@ impl<'a> Executor<'a> {
             let digest = self.input.image_digest(&image);
             from.fields.push(Field {
                 name: "base".into(),
-                value: format!("{}@{}", normalize_image(&image), digest.short()),
+                value: format!("{}@{}", normalize_image(&image), digest.short()).into(),
                 origin: base_origin,
             });
             from.writes = Writes::All;
@@ -1004,7 +1113,7 @@ impl<'a> Executor<'a> {
                 if classic {
                     step.fields.push(Field {
                         name: "instruction".into(),
-                        value: format!("WORKDIR {}", st.cwd),
+                        value: format!("WORKDIR {}", st.cwd).into(),
                         origin: Origin {
                             line: Some(line),
                             args,
@@ -1016,7 +1125,7 @@ impl<'a> Executor<'a> {
                     step.kind = Kind::Step;
                     step.fields.push(Field {
                         name: "path".into(),
-                        value: st.cwd.clone(),
+                        value: st.cwd.clone().into(),
                         origin: Origin {
                             line: Some(line),
                             args,
@@ -1045,11 +1154,15 @@ impl<'a> Executor<'a> {
                 if classic {
                     let args = pairs
                         .iter()
-                        .flat_map(|kv| st.env.origin[&kv.key].args.clone())
-                        .collect();
+                        .flat_map(|kv| {
+                            let e = st.env.var(&kv.key).expect("set above");
+                            e.origin.args.iter().cloned()
+                        })
+                        .collect::<Vec<_>>()
+                        .into();
                     step.fields.push(Field {
                         name: "instruction".into(),
-                        value: format!("ENV {}", parts.join(" ")),
+                        value: format!("ENV {}", parts.join(" ")).into(),
                         origin: Origin {
                             line: Some(line),
                             args,
@@ -1072,7 +1185,7 @@ impl<'a> Executor<'a> {
                             Some(v.clone()),
                             Origin {
                                 line: Some(line),
-                                args: vec![a.name.clone()],
+                                args: vec![a.name.clone()].into(),
                                 from_build_arg: true,
                             },
                         ),
@@ -1093,7 +1206,7 @@ impl<'a> Executor<'a> {
                                 meta_map.get(a.name.as_str()).map(|v| v.to_string()),
                                 Origin {
                                     line: Some(line),
-                                    args: Vec::new(),
+                                    args: Args::default(),
                                     from_build_arg: false,
                                 },
                             ),
@@ -1142,7 +1255,7 @@ impl<'a> Executor<'a> {
                     }
                     step.fields.push(Field {
                         name: "instruction".into(),
-                        value: format!("LABEL {}", parts.join(" ")),
+                        value: format!("LABEL {}", parts.join(" ")).into(),
                         origin: Origin {
                             line: Some(line),
                             args: self.args_behind(&used_all, st),
@@ -1162,7 +1275,7 @@ impl<'a> Executor<'a> {
                     }
                     step.fields.push(Field {
                         name: "instruction".into(),
-                        value: format!("{} {}", ins.keyword, parts.join(" ")),
+                        value: format!("{} {}", ins.keyword, parts.join(" ")).into(),
                         origin: Origin {
                             line: Some(line),
                             args: self.args_behind(&used_all, st),
@@ -1215,7 +1328,7 @@ impl<'a> Executor<'a> {
         }
         step.fields.push(Field {
             name: "command".into(),
-            value: cmd,
+            value: cmd.into(),
             origin: Origin {
                 line: Some(ins.span.line),
                 ..Default::default()
@@ -1224,7 +1337,7 @@ impl<'a> Executor<'a> {
         if matches!(r.command, CommandLine::Shell(_)) {
             step.fields.push(Field {
                 name: "shell".into(),
-                value: st.shell.join(" "),
+                value: st.shell.join(" ").into(),
                 origin: Origin {
                     line: st.shell_line,
                     ..Default::default()
@@ -1249,8 +1362,8 @@ impl<'a> Executor<'a> {
             pairs.sort_by(|a, b| a.0.cmp(b.0));
             for (n, v, o) in pairs {
                 step.fields.push(Field {
-                    name: format!("arg:{n}"),
-                    value: v.clone(),
+                    name: format!("arg:{n}").into(),
+                    value: v.clone().into(),
                     origin: o.clone(),
                 });
             }
@@ -1265,16 +1378,17 @@ impl<'a> Executor<'a> {
             }
             // The config's environment is compared as part of the parent chain (ENV steps).
         } else {
-            for (k, v) in &st.env.vars {
+            step.fields.reserve(st.env.vars.len() + 3 + r.mounts.len());
+            for e in &st.env.vars {
                 step.fields.push(Field {
-                    name: format!("env:{k}"),
-                    value: v.clone(),
-                    origin: st.env.origin.get(k).cloned().unwrap_or_default(),
+                    name: Text::Shared(Rc::clone(&e.field)),
+                    value: Text::Shared(Rc::clone(&e.value)),
+                    origin: e.origin.clone(),
                 });
             }
             step.fields.push(Field {
                 name: "workdir".into(),
-                value: st.cwd.clone(),
+                value: st.cwd.clone().into(),
                 origin: Origin {
                     line: st.cwd_line,
                     ..Default::default()
@@ -1283,7 +1397,7 @@ impl<'a> Executor<'a> {
             if !st.user.is_empty() {
                 step.fields.push(Field {
                     name: "user".into(),
-                    value: st.user.clone(),
+                    value: st.user.clone().into(),
                     origin: Origin {
                         line: st.user_line,
                         ..Default::default()
@@ -1307,7 +1421,7 @@ impl<'a> Executor<'a> {
                     }
                 }
                 step.fields.push(field(
-                    &format!("mount[{i}]"),
+                    format!("mount[{i}]"),
                     mount_description(&m, self.engine == Engine::Docker2010),
                 ));
                 if m.kind == "bind" {
@@ -1465,15 +1579,15 @@ impl<'a> Executor<'a> {
         let abs_dest = abs_path(&st.cwd, &dest);
         step.fields.push(Field {
             name: "sources".into(),
-            value: sources.join(" "),
+            value: sources.join(" ").into(),
             origin: origin.clone(),
         });
         step.fields.push(Field {
             name: "dest".into(),
             value: if classic {
-                dest.clone()
+                dest.clone().into()
             } else {
-                abs_dest.clone()
+                abs_dest.clone().into()
             },
             origin,
         });

@@ -55,7 +55,7 @@ const PLATFORM_ARGS: [(&str, &str); 8] = [
 
 /// Build args a value depends on: shared, because every RUN of a stage repeats its ENV
 /// values' origins (no allocation when empty, one reference count to copy otherwise).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Args(Option<Rc<[String]>>);
 
 impl std::ops::Deref for Args {
@@ -72,7 +72,7 @@ impl From<Vec<String>> for Args {
 }
 
 /// Where a value in a key came from, for explanations.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Origin {
     /// The instruction line that set it (ENV, ARG, WORKDIR, USER, SHELL, ...).
     pub line: Option<u32>,
@@ -498,6 +498,14 @@ impl<'a> Executor<'a> {
         &self.input.df
     }
 
+    /// What the scenario declares about the instruction at `line` when it runs again.
+    fn rerun_at(&self, line: u32) -> Option<RerunOutput> {
+        if self.rerun.is_empty() {
+            return None;
+        }
+        self.rerun.get(&line.to_string()).copied()
+    }
+
     fn expand(
         &self,
         word: &str,
@@ -505,7 +513,15 @@ impl<'a> Executor<'a> {
         meta: &[(String, String)],
     ) -> (String, Vec<String>) {
         let escape = self.df().directives.escape;
-        if !word.contains(['$', '\'', '"', escape]) {
+        let plain = if escape.is_ascii() {
+            let e = escape as u8;
+            !word
+                .bytes()
+                .any(|b| matches!(b, b'$' | b'\'' | b'"') || b == e)
+        } else {
+            !word.contains(['$', '\'', '"', escape])
+        };
+        if plain {
             // Nothing to substitute or unquote: process_word would return the word as is
             // (and on a budget error the word is kept too), so skip building the lookup.
             return (word.to_string(), Vec::new());
@@ -810,6 +826,7 @@ impl<'a> Executor<'a> {
         let df = self.df();
         let n = df.instructions.len();
         let mut exec = Exec {
+            steps: Vec::with_capacity(n),
             by_instr: vec![None; n],
             built: vec![false; df.stages.len()],
             chains: vec![Vec::new(); df.stages.len()],
@@ -889,7 +906,7 @@ impl<'a> Executor<'a> {
     fn fresh_output(&self, step: &mut Step, exec: &Exec) -> Id {
         if step.keyword == "RUN" {
             if self.input.side == Side::B {
-                let declared = self.rerun.get(&step.line.to_string()).copied();
+                let declared = self.rerun_at(step.line);
                 if declared == Some(RerunOutput::Identical) {
                     if let Some((prev, align)) = self.previous {
                         if let Some(Some(ai)) = align.get(step.instr) {
@@ -925,8 +942,8 @@ impl<'a> Executor<'a> {
 
     fn push_step(&self, mut step: Step, exec: &mut Exec, st: &mut StageState, failed: &mut bool) {
         let idx = exec.steps.len();
-        let declared_fail = step.kind == Kind::Step
-            && self.rerun.get(&step.line.to_string()) == Some(&RerunOutput::Fails);
+        let declared_fail =
+            step.kind == Kind::Step && self.rerun_at(step.line) == Some(RerunOutput::Fails);
         if *failed {
             step.kind = Kind::NotRun;
             step.fields.clear();
@@ -1528,7 +1545,7 @@ impl<'a> Executor<'a> {
                     // A rebuilt image may hold identical files at the copied path; the
                     // scenario says so with rerun_output on this line.
                     let identical = self.input.side == Side::B
-                        && self.rerun.get(&line.to_string()) == Some(&RerunOutput::Identical);
+                        && self.rerun_at(line) == Some(RerunOutput::Identical);
                     let digest_of = if identical {
                         self.input.image_digest_before(f)
                     } else {

@@ -88,7 +88,13 @@ struct Ctx<'a> {
     /// [`Ctx::miss_reasons_shallow`] by B step index: every step of a chain of misses
     /// names the same first miss, whose reasons would otherwise be derived once per step.
     first_miss: std::cell::RefCell<std::collections::HashMap<usize, Option<Reason>>>,
+    /// [`Ctx::field_reason`] of environment and build-arg fields, which does not depend on
+    /// the step: every RUN of a stage carries the same changed variables.
+    var_reasons: std::cell::RefCell<std::collections::HashMap<VarChange<'a>, Reason>>,
 }
+
+/// A changed environment or build-arg field: (name, value, origin, old value).
+type VarChange<'a> = (&'a str, &'a str, &'a super::exec::Origin, Option<&'a str>);
 
 pub fn explain(
     builder: Builder,
@@ -108,6 +114,7 @@ pub fn explain(
         eb,
         align,
         first_miss: Default::default(),
+        var_reasons: Default::default(),
     };
     let mut steps = Vec::with_capacity(b.df.instructions.len());
     for (i, ins) in b.df.instructions.iter().enumerate() {
@@ -181,8 +188,8 @@ fn summarize(builder: Builder, steps: &[StepVerdict], eb: &Exec) -> String {
     }
 }
 
-impl Ctx<'_> {
-    fn counterpart(&self, s: &Step) -> Option<&Step> {
+impl<'a> Ctx<'a> {
+    fn counterpart(&self, s: &Step) -> Option<&'a Step> {
         let ai = self.align.get(s.instr).copied().flatten()?;
         if s.trigger {
             // The same trigger, run in the matching child stage of build A.
@@ -212,7 +219,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn verdict(&self, s: &Step) -> (Status, Vec<Reason>) {
+    fn verdict(&self, s: &'a Step) -> (Status, Vec<Reason>) {
         let (status, mut reasons) = self.verdict_only(s);
         for (code, msg) in &s.notes {
             reasons.push(reason(code, msg.clone(), Some(s.line)));
@@ -220,7 +227,7 @@ impl Ctx<'_> {
         (status, reasons)
     }
 
-    fn verdict_only(&self, s: &Step) -> (Status, Vec<Reason>) {
+    fn verdict_only(&self, s: &'a Step) -> (Status, Vec<Reason>) {
         match s.kind {
             Kind::Metadata => (Status::Metadata, self.metadata_reasons(s)),
             Kind::NotRun => (Status::NotRun, self.not_run_reasons(s)),
@@ -477,7 +484,7 @@ impl Ctx<'_> {
             .min()
     }
 
-    fn miss_reasons(&self, s: &Step) -> Vec<Reason> {
+    fn miss_reasons(&self, s: &'a Step) -> Vec<Reason> {
         let mut out = Vec::new();
         if let Some(e) = &s.error {
             out.push(reason("build-error", e.clone(), Some(s.line)));
@@ -497,8 +504,8 @@ impl Ctx<'_> {
         for f in &s.fields {
             match a.fields.iter().find(|x| x.name == f.name) {
                 Some(x) if x.value == f.value => {}
-                Some(x) => out.push(self.field_reason(s, f, Some(x))),
-                None => out.push(self.field_reason(s, f, None)),
+                Some(x) => out.push(self.var_or_field_reason(s, f, Some(x))),
+                None => out.push(self.var_or_field_reason(s, f, None)),
             }
         }
         for x in &a.fields {
@@ -617,7 +624,7 @@ impl Ctx<'_> {
     }
 
     /// The first direct reason of a step (no recursion into parents).
-    fn miss_reasons_shallow(&self, s: &Step) -> Option<Reason> {
+    fn miss_reasons_shallow(&self, s: &'a Step) -> Option<Reason> {
         let r = self.miss_reasons(s);
         r.into_iter()
             .find(|r| !matches!(r.code.as_str(), "parent-rebuilt" | "first-miss"))
@@ -645,6 +652,26 @@ impl Ctx<'_> {
             CacheSource::ExportMax => "the exported cache has no record of this step".to_string(),
         };
         reason("not-in-cache", msg, None)
+    }
+
+    /// [`Ctx::field_reason`], remembered for environment and build-arg fields.
+    fn var_or_field_reason(&self, s: &Step, f: &'a Field, old: Option<&'a Field>) -> Reason {
+        let name = f.name.as_str();
+        if !(name.starts_with("env:") || name.starts_with("arg:")) {
+            return self.field_reason(s, f, old);
+        }
+        let key = (
+            name,
+            f.value.as_str(),
+            &f.origin,
+            old.map(|o| o.value.as_str()),
+        );
+        if let Some(r) = self.var_reasons.borrow().get(&key) {
+            return r.clone();
+        }
+        let r = self.field_reason(s, f, old);
+        self.var_reasons.borrow_mut().insert(key, r.clone());
+        r
     }
 
     fn field_reason(&self, s: &Step, f: &Field, old: Option<&Field>) -> Reason {

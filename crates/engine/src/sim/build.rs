@@ -6,6 +6,7 @@ use super::hash::{Id, KeyHasher};
 use crate::ast::Dockerfile;
 use crate::scenario::{FileSpec, Scenario};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Which of the two builds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,7 +18,8 @@ pub enum Side {
 pub struct BuildInput {
     pub side: Side,
     pub text: String,
-    pub df: Dockerfile,
+    /// Shared: build B reuses build A's parse when the Dockerfile did not change.
+    pub df: Rc<Dockerfile>,
     pub context: Context,
     pub args: BTreeMap<String, String>,
     pub secrets: BTreeMap<String, String>,
@@ -28,7 +30,7 @@ pub struct BuildInput {
 
 impl BuildInput {
     pub fn a(s: &Scenario) -> BuildInput {
-        let df = crate::parse(&s.dockerfile);
+        let df = Rc::new(crate::parse(&s.dockerfile));
         BuildInput {
             side: Side::A,
             context: Context::new(&s.context, &s.dockerfile, s.dockerignore.as_deref()),
@@ -74,16 +76,16 @@ impl BuildInput {
             changes.push(("Dockerfile".into(), Some(Context::text_entry(&text))));
         }
         let df = if text == a.text {
-            a.df.clone()
+            Rc::clone(&a.df)
         } else {
-            crate::parse(&text)
+            Rc::new(crate::parse(&text))
         };
         let context = a.context.with_changes(s.dockerignore.as_deref(), &changes);
         BuildInput::b_parts(s, text, df, context)
     }
 
     /// Build B's args, secrets, target and bases around a given Dockerfile and context.
-    fn b_parts(s: &Scenario, text: String, df: Dockerfile, context: Context) -> BuildInput {
+    fn b_parts(s: &Scenario, text: String, df: Rc<Dockerfile>, context: Context) -> BuildInput {
         let apply = |base: &BTreeMap<String, String>, change: &BTreeMap<String, Option<String>>| {
             let mut out = base.clone();
             for (k, v) in change {
@@ -113,7 +115,7 @@ impl BuildInput {
     /// Build B from scratch (the reference for [`BuildInput::b_from`]).
     pub fn b(s: &Scenario) -> BuildInput {
         let text = s.dockerfile_b().to_string();
-        let df = crate::parse(&text);
+        let df = Rc::new(crate::parse(&text));
         let mut files: BTreeMap<String, FileSpec> = s.context.clone();
         for (p, f) in &s.change.files {
             files.insert(p.clone(), f.clone());

@@ -42,6 +42,9 @@ pub struct Context {
     memo: Rc<RefCell<DigestMemo>>,
     /// For a context made by [`Context::with_changes`]: the original's digests.
     base: Option<Base>,
+    /// The `.dockerignore` text this context was matched with and its matcher, for
+    /// [`Context::with_changes`] under the same file.
+    matcher: Option<Rc<(String, PatternMatcher)>>,
 }
 
 impl Clone for Context {
@@ -53,6 +56,7 @@ impl Clone for Context {
             ignore_error: self.ignore_error.clone(),
             memo: Rc::new(RefCell::new(self.memo.borrow().clone())),
             base: None,
+            matcher: self.matcher.clone(),
         }
     }
 }
@@ -127,6 +131,10 @@ impl Context {
         }
         ctx.files = sorted_map(visible);
         ctx.ignored = sorted_map(ignored);
+        drop(batch);
+        ctx.matcher = dockerignore
+            .zip(matcher)
+            .map(|(t, m)| Rc::new((t.to_string(), m)));
         ctx
     }
 
@@ -138,8 +146,14 @@ impl Context {
         dockerignore: Option<&str>,
         changes: &[(String, Option<FileEntry>)],
     ) -> Context {
-        let matcher =
-            dockerignore.and_then(|t| PatternMatcher::new(&ignore::read_ignore_file(t)).ok());
+        // The original's matcher when the text is the same (build B under A's file).
+        let matcher = match (dockerignore, &self.matcher) {
+            (Some(t), Some(m)) if m.0 == t => Some(Rc::clone(m)),
+            (Some(t), _) => PatternMatcher::new(&ignore::read_ignore_file(t))
+                .ok()
+                .map(|m| Rc::new((t.to_string(), m))),
+            (None, _) => None,
+        };
         let mut changed = Vec::with_capacity(changes.len());
         let mut ctx = Context {
             files: self.files.clone(),
@@ -147,6 +161,7 @@ impl Context {
             ignore_error: self.ignore_error.clone(),
             memo: Rc::default(),
             base: None,
+            matcher: None,
         };
         for (p, e) in changes {
             let p = clean(p);
@@ -159,7 +174,7 @@ impl Context {
             if let Some(e) = e {
                 let excluded = matcher
                     .as_ref()
-                    .is_some_and(|m| m.matches_or_parent_matches(&p).unwrap_or(false));
+                    .is_some_and(|m| m.1.matches_or_parent_matches(&p).unwrap_or(false));
                 if excluded {
                     ctx.ignored.insert(p, *e);
                 } else {
@@ -171,6 +186,7 @@ impl Context {
             memo: Rc::clone(&self.memo),
             changed,
         });
+        ctx.matcher = matcher;
         ctx
     }
 

@@ -818,18 +818,12 @@ impl<'a> Ctx<'a> {
     }
 
     fn content_reasons(&self, c: &ContentInput, old: Option<&ContentInput>, out: &mut Vec<Reason>) {
-        let selections = match (
+        if let (Some((src, ex)), Some((osrc, oex))) = (
             &c.context_source,
             old.and_then(|o| o.context_source.as_ref()),
         ) {
-            (Some((src, ex)), Some((osrc, oex))) => Some((
-                self.b.context.select(src, ex).unwrap_or_default(),
-                self.a.context.select(osrc, oex).unwrap_or_default(),
-            )),
-            _ => None,
-        };
-        if let Some((sel, old_sel)) = &selections {
-            let changes = context::diff(old_sel, sel);
+            let changes =
+                context::diff_sources(&self.a.context, osrc, oex, &self.b.context, src, ex);
             let dockerignore_changed = self.scenario.change.dockerignore.is_some();
             for ch in changes.iter().take(5) {
                 let (code, msg) = match ch {

@@ -770,6 +770,38 @@ impl<'a> Executor<'a> {
         None
     }
 
+    /// BuildKit's and the classic builder's shared instruction parser: only ARG may come
+    /// before the first FROM ("no build stage in current context"), and a Dockerfile needs a
+    /// stage. Both fail the build before it starts.
+    fn no_stage_error(&self) -> Option<Diagnostic> {
+        let df = self.df();
+        if let Some(ins) = df
+            .instructions
+            .iter()
+            .enumerate()
+            .find(|(i, ins)| ins.stage.is_none() && !df.meta_args.contains(i))
+            .map(|(_, ins)| ins)
+        {
+            return Some(Diagnostic::error(
+                "no-build-stage",
+                format!(
+                    "no build stage in current context: {} before the first FROM",
+                    ins.keyword.to_ascii_uppercase()
+                ),
+                ins.span,
+            ));
+        }
+        if df.stages.is_empty() {
+            let span = df.instructions.last().map(|i| i.span).unwrap_or_default();
+            return Some(Diagnostic::error(
+                "no-build-stage",
+                "the Dockerfile has no FROM, so there is no stage to build".to_string(),
+                span,
+            ));
+        }
+        None
+    }
+
     fn new_step(&self, instr: usize, stage: usize, kind: Kind) -> Step {
         let ins = &self.df().instructions[instr];
         Step {
@@ -840,12 +872,11 @@ impl<'a> Executor<'a> {
             exec.by_instr[i] = Some(exec.steps.len());
             exec.steps.push(s);
         }
-        let Some(target) = self.input.target_stage() else {
-            return exec;
-        };
-        exec.target = Some(target);
-        // Syntax this engine's frontend does not know fails the whole build up front.
-        if let Some(e) = self.unsupported_syntax() {
+        let target = self.input.target_stage();
+        exec.target = target;
+        // Syntax this engine's frontend does not know, an instruction outside any stage, or no
+        // stage at all: the frontend rejects the whole Dockerfile before any step runs.
+        if let Some(e) = self.no_stage_error().or_else(|| self.unsupported_syntax()) {
             exec.errors.push(e);
             for (i, slot) in exec.by_instr.iter_mut().enumerate() {
                 if slot.is_none() {
@@ -858,6 +889,9 @@ impl<'a> Executor<'a> {
             }
             return exec;
         }
+        let Some(target) = target else {
+            return exec;
+        };
         let meta = self.meta_args();
         let meta_lines = self.meta_arg_lines();
         let deps = self.deps(&meta);

@@ -68,6 +68,11 @@ fn is_clean(p: &str) -> bool {
 /// Normalises a context path the way both builders do: no leading `/` or `./`, `.` and `..`
 /// resolved without escaping the root, no trailing `/`. The root is `""`.
 pub fn clean(path: &str) -> String {
+    // Most sources are already clean, or clean but for a trailing `/` (`src/`).
+    let trimmed = path.strip_suffix('/').unwrap_or(path);
+    if is_clean(trimmed) {
+        return trimmed.to_string();
+    }
     let mut parts: Vec<&str> = Vec::new();
     for seg in path.split('/') {
         match seg {
@@ -554,6 +559,49 @@ pub fn diff(a: &Selection, b: &Selection) -> Vec<FileChange> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clean_fast_path_matches_the_segment_walk() {
+        let reference = |path: &str| {
+            let mut parts: Vec<&str> = Vec::new();
+            for seg in path.split('/') {
+                match seg {
+                    "" | "." => {}
+                    ".." => {
+                        parts.pop();
+                    }
+                    s => parts.push(s),
+                }
+            }
+            parts.join("/")
+        };
+        for p in [
+            "",
+            "/",
+            "//",
+            ".",
+            "./",
+            "..",
+            "../",
+            "a",
+            "a/",
+            "a//",
+            "/a",
+            "./a",
+            "a/.",
+            "a/..",
+            "a/b/",
+            "a/./b",
+            "a/../b",
+            ".a/..b/...",
+            "a/b/c",
+            "src/",
+            "pkg1//",
+            "...",
+        ] {
+            assert_eq!(clean(p), reference(p), "{p:?}");
+        }
+    }
 
     #[test]
     fn changed_copies_reuse_digests_and_diff_like_their_selections() {

@@ -24,5 +24,5 @@ pub use ast::Dockerfile;
 pub use parser::parse;
 pub use report::Report;
 pub use scenario::Scenario;
-pub use sim::{simulate, simulate_with, Engine, SimOptions};
+pub use sim::{simulate, simulate_cached, simulate_with, Engine, SimCache, SimOptions, Simulated};
 pub use syntax::{Diagnostic, Severity, Span};

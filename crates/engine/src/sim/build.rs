@@ -20,7 +20,8 @@ pub struct BuildInput {
     pub text: String,
     /// Shared: build B reuses build A's parse when the Dockerfile did not change.
     pub df: Rc<Dockerfile>,
-    pub context: Context,
+    /// Shared with [`super::SimCache`] when the caller keeps one.
+    pub context: Rc<Context>,
     pub args: BTreeMap<String, String>,
     pub secrets: BTreeMap<String, String>,
     pub target: Option<String>,
@@ -30,10 +31,17 @@ pub struct BuildInput {
 
 impl BuildInput {
     pub fn a(s: &Scenario) -> BuildInput {
+        let context = Context::new(&s.context, &s.dockerfile, s.dockerignore.as_deref());
+        BuildInput::a_with_context(s, Rc::new(context))
+    }
+
+    /// Build A around an already resolved context (it must be what [`Context::new`] gives
+    /// for the scenario's files, Dockerfile and `.dockerignore`).
+    pub fn a_with_context(s: &Scenario, context: Rc<Context>) -> BuildInput {
         let df = Rc::new(crate::parse(&s.dockerfile));
         BuildInput {
             side: Side::A,
-            context: Context::new(&s.context, &s.dockerfile, s.dockerignore.as_deref()),
+            context,
             text: s.dockerfile.clone(),
             df,
             args: s.args.clone(),
@@ -81,11 +89,11 @@ impl BuildInput {
             Rc::new(crate::parse(&text))
         };
         let context = a.context.with_changes(s.dockerignore.as_deref(), &changes);
-        BuildInput::b_parts(s, text, df, context)
+        BuildInput::b_parts(s, text, df, Rc::new(context))
     }
 
     /// Build B's args, secrets, target and bases around a given Dockerfile and context.
-    fn b_parts(s: &Scenario, text: String, df: Rc<Dockerfile>, context: Context) -> BuildInput {
+    fn b_parts(s: &Scenario, text: String, df: Rc<Dockerfile>, context: Rc<Context>) -> BuildInput {
         let apply = |base: &BTreeMap<String, String>, change: &BTreeMap<String, Option<String>>| {
             let mut out = base.clone();
             for (k, v) in change {
@@ -137,7 +145,7 @@ impl BuildInput {
             None => s.dockerignore.as_deref(),
         };
         let context = Context::new(&files, &text, dockerignore);
-        BuildInput::b_parts(s, text, df, context)
+        BuildInput::b_parts(s, text, df, Rc::new(context))
     }
 
     /// The digest an image reference resolves to in this build.

@@ -244,21 +244,29 @@ impl Context {
         }
         // What a source selects depends only on the files at or under it: when no changed
         // path is there, the original context's digest holds (build B reuses build A's).
-        let inherited = self.base.as_ref().and_then(|b| {
+        // A digest computed here for such a source holds there too: it is written back,
+        // so contexts derived from the same original one after another (a Dockerfile
+        // edited key by key) share it.
+        let unaffected_base = self.base.as_ref().filter(|b| {
             let src = clean(source);
-            let unaffected = !has_glob(&src)
+            !has_glob(&src)
                 && !b.changed.iter().any(|p| {
                     src.is_empty()
                         || p.strip_prefix(src.as_str())
                             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-                });
-            if unaffected {
-                b.memo.borrow().get(&memo_key).cloned()
-            } else {
-                None
-            }
+                })
         });
-        let r = inherited.unwrap_or_else(|| self.digest_uncached(source, excludes));
+        let inherited = unaffected_base.and_then(|b| b.memo.borrow().get(&memo_key).cloned());
+        let r = match inherited {
+            Some(r) => r,
+            None => {
+                let r = self.digest_uncached(source, excludes);
+                if let Some(b) = unaffected_base {
+                    b.memo.borrow_mut().insert(memo_key.clone(), r.clone());
+                }
+                r
+            }
+        };
         self.memo.borrow_mut().insert(memo_key, r.clone());
         r
     }

@@ -37,6 +37,75 @@ pub fn simulate(scenario: &Scenario) -> Report {
 /// Simulates build B with explicit options (e.g. Docker 20.10's older Dockerfile frontend).
 pub fn simulate_with(scenario: &Scenario, opts: SimOptions) -> Report {
     let a = BuildInput::a(scenario);
+    simulate_inputs(scenario, opts, a).report
+}
+
+/// What stays valid between simulations of scenarios with the same context files and
+/// `.dockerignore`: build A's resolved context (the Dockerfile is one of its files, and is
+/// replaced on its own when only its text changed) and the content digests of the COPY
+/// sources, which do not depend on the Dockerfile unless they include it. An editor that
+/// re-simulates on every keystroke keeps one and calls [`simulate_cached`].
+#[derive(Default)]
+pub struct SimCache {
+    base: Option<CachedContext>,
+}
+
+struct CachedContext {
+    files: BTreeMap<String, crate::scenario::FileSpec>,
+    dockerignore: Option<String>,
+    dockerfile: String,
+    context: std::rc::Rc<context::Context>,
+}
+
+/// A simulation's report and the two Dockerfiles it parsed (the same `Rc` when build B's
+/// text is build A's).
+pub struct Simulated {
+    pub report: Report,
+    pub df_a: std::rc::Rc<Dockerfile>,
+    pub df_b: std::rc::Rc<Dockerfile>,
+}
+
+/// [`simulate_with`], reusing what `cache` holds from the previous call when the context
+/// files and `.dockerignore` are the same (compared in full, so the result is always
+/// exactly [`simulate_with`]'s).
+pub fn simulate_cached(scenario: &Scenario, opts: SimOptions, cache: &mut SimCache) -> Simulated {
+    use std::rc::Rc;
+    let ignore = scenario.dockerignore.as_deref();
+    let cached = cache
+        .base
+        .as_mut()
+        .filter(|c| c.dockerignore.as_deref() == ignore && c.files == scenario.context);
+    let context = match cached {
+        Some(c) if c.dockerfile == scenario.dockerfile => Rc::clone(&c.context),
+        Some(c) => {
+            let entry = context::Context::text_entry(&scenario.dockerfile);
+            let derived = c
+                .context
+                .with_changes(ignore, &[("Dockerfile".to_string(), Some(entry))]);
+            c.context = Rc::new(derived);
+            c.dockerfile = scenario.dockerfile.clone();
+            Rc::clone(&c.context)
+        }
+        None => {
+            let ctx = context::Context::new(&scenario.context, &scenario.dockerfile, ignore);
+            let ctx = Rc::new(ctx);
+            cache.base = Some(CachedContext {
+                files: scenario.context.clone(),
+                dockerignore: ignore.map(str::to_string),
+                dockerfile: scenario.dockerfile.clone(),
+                context: Rc::clone(&ctx),
+            });
+            ctx
+        }
+    };
+    simulate_inputs(
+        scenario,
+        opts,
+        BuildInput::a_with_context(scenario, context),
+    )
+}
+
+fn simulate_inputs(scenario: &Scenario, opts: SimOptions, a: BuildInput) -> Simulated {
     let b = BuildInput::b_from(scenario, &a);
     let align = align(&a.df, &b.df);
     let mut diagnostics = b.df.diagnostics.clone();
@@ -67,9 +136,13 @@ pub fn simulate_with(scenario: &Scenario, opts: SimOptions) -> Report {
     }
     let classic = run_builder(Builder::Classic, opts, scenario, &a, &b, &align);
     let buildkit = run_builder(Builder::Buildkit, opts, scenario, &a, &b, &align);
-    Report {
-        builders: Builders { classic, buildkit },
-        diagnostics,
+    Simulated {
+        report: Report {
+            builders: Builders { classic, buildkit },
+            diagnostics,
+        },
+        df_a: a.df,
+        df_b: b.df,
     }
 }
 

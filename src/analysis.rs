@@ -7,6 +7,11 @@ use layerlab_engine::report::{Builder, Report, StepVerdict};
 use layerlab_engine::Scenario;
 use std::collections::{BTreeMap, BTreeSet};
 
+thread_local! {
+    /// What [`Analysis::run`] reuses from the previous simulation.
+    static SIM_CACHE: std::cell::RefCell<layerlab_engine::SimCache> = Default::default();
+}
+
 /// Everything recomputed when the scenario changes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Analysis {
@@ -25,13 +30,21 @@ pub struct Analysis {
 impl Analysis {
     pub fn run(s: &Scenario, engine: layerlab_engine::Engine) -> Analysis {
         let t0 = crate::clock_ms();
-        let df_b = layerlab_engine::parse(s.dockerfile_b());
-        let df_a = s
-            .change
-            .dockerfile
-            .as_ref()
-            .map(|_| layerlab_engine::parse(&s.dockerfile));
-        let report = layerlab_engine::simulate_with(s, layerlab_engine::SimOptions { engine });
+        // The resolved context is kept between analyses: typing in the Dockerfile leaves
+        // the context files alone (the cache compares them, so results never go stale).
+        let sim = SIM_CACHE.with(|c| {
+            let opts = layerlab_engine::SimOptions { engine };
+            layerlab_engine::simulate_cached(s, opts, &mut c.borrow_mut())
+        });
+        let report = sim.report;
+        let df_a = match s.change.dockerfile {
+            Some(_) => Some(std::rc::Rc::unwrap_or_clone(sim.df_a)),
+            None => {
+                drop(sim.df_a);
+                None
+            }
+        };
+        let df_b = std::rc::Rc::unwrap_or_clone(sim.df_b);
         let index = |steps: &[StepVerdict]| {
             steps
                 .iter()

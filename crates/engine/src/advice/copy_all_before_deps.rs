@@ -117,9 +117,10 @@ fn manifests_in(ctx: &Context, eco: &Eco) -> Vec<String> {
         .files
         .keys()
         .filter(|p| {
-            eco.manifests.contains(&p.as_str()) || (eco.name == "Python" && is_requirements(p))
+            let p: &str = p;
+            eco.manifests.contains(&p) || (eco.name == "Python" && is_requirements(p))
         })
-        .cloned()
+        .map(|p| p.to_string())
         .collect();
     v.sort();
     v
@@ -151,7 +152,8 @@ fn install_run(ins: &Instruction, ctx: &Context) -> Option<(Vec<String>, bool)> 
     // it needs the sources too.
     let w = words(&text);
     let other_file = ctx.files.keys().any(|p| {
-        !manifests.contains(p)
+        let p: &str = p;
+        !manifests.iter().any(|m| m == p)
             && p != "Dockerfile"
             && w.iter().any(|x| x.trim_start_matches("./") == p)
     });

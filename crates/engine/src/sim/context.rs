@@ -29,13 +29,26 @@ pub struct FileEntry {
     pub mode: u32,
 }
 
+/// Context files by clean relative path. The paths are shared: a derived context (build B,
+/// an edited Dockerfile) copies the maps without copying 20,000 path strings.
+pub type Files = BTreeMap<Rc<str>, FileEntry>;
+
+/// The entries of `files` from `prefix` on, in order (the ones under a directory come first).
+fn from_prefix<'a>(
+    files: &'a Files,
+    prefix: &str,
+) -> std::collections::btree_map::Range<'a, Rc<str>, FileEntry> {
+    use std::ops::Bound;
+    files.range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+}
+
 /// What is in the context as the builder sees it.
 #[derive(Debug, Default)]
 pub struct Context {
     /// Visible files (not excluded by `.dockerignore`), by clean relative path.
-    pub files: BTreeMap<String, FileEntry>,
+    pub files: Files,
     /// Files present on disk but excluded by `.dockerignore`.
-    pub ignored: BTreeMap<String, FileEntry>,
+    pub ignored: Files,
     /// A `.dockerignore` pattern the matcher rejected (the real build fails on it).
     pub ignore_error: Option<String>,
     /// Digests already computed, by (source, excludes): both builders ask for the same ones.
@@ -113,7 +126,7 @@ impl Context {
         // Collected, then built in bulk: inserting 20,000 keys one by one costs a tree
         // search each.
         let (mut visible, mut ignored) = (Vec::new(), Vec::new());
-        let mut put = |p: String, e: FileEntry| {
+        let mut put = |p: Rc<str>, e: FileEntry| {
             let excluded = batch
                 .as_mut()
                 .is_some_and(|m| m.matches_or_parent_matches(&p));
@@ -124,7 +137,11 @@ impl Context {
             }
         };
         for (p, spec) in files {
-            let p = if is_clean(p) { p.clone() } else { clean(p) };
+            let p: Rc<str> = if is_clean(p) {
+                p.as_str().into()
+            } else {
+                clean(p).into()
+            };
             if p.is_empty() {
                 continue;
             }
@@ -174,16 +191,16 @@ impl Context {
                 continue;
             }
             changed.push(p.clone());
-            ctx.files.remove(&p);
-            ctx.ignored.remove(&p);
+            ctx.files.remove(p.as_str());
+            ctx.ignored.remove(p.as_str());
             if let Some(e) = e {
                 let excluded = matcher
                     .as_ref()
                     .is_some_and(|m| m.1.matches_or_parent_matches(&p).unwrap_or(false));
                 if excluded {
-                    ctx.ignored.insert(p, *e);
+                    ctx.ignored.insert(p.into(), *e);
                 } else {
-                    ctx.files.insert(p, *e);
+                    ctx.files.insert(p.into(), *e);
                 }
             }
         }
@@ -211,13 +228,12 @@ impl Context {
         }
     }
 
-    fn is_dir(files: &BTreeMap<String, FileEntry>, dir: &str) -> bool {
+    fn is_dir(files: &Files, dir: &str) -> bool {
         if dir.is_empty() {
             return true;
         }
         let prefix = format!("{dir}/");
-        files
-            .range(prefix.clone()..)
+        from_prefix(files, &prefix)
             .next()
             .is_some_and(|(k, _)| k.starts_with(&prefix))
     }
@@ -273,7 +289,7 @@ impl Context {
 
     fn digest_uncached(&self, source: &str, excludes: &[String]) -> Result<Id, String> {
         let src = clean(source);
-        if !excludes.is_empty() || has_glob(&src) || self.files.contains_key(&src) {
+        if !excludes.is_empty() || has_glob(&src) || self.files.contains_key(src.as_str()) {
             return self.select(source, excludes).map(|s| s.digest());
         }
         if !Context::is_dir(&self.files, &src) {
@@ -285,7 +301,7 @@ impl Context {
             format!("{src}/")
         };
         let mut h = KeyHasher::new("selection");
-        for (p, e) in self.files.range(prefix.clone()..) {
+        for (p, e) in from_prefix(&self.files, &prefix) {
             if !p.starts_with(&prefix) {
                 break;
             }
@@ -312,7 +328,7 @@ impl Context {
 
 /// The map that inserting `entries` in order gives (a later entry replaces an earlier one
 /// with the same path), built in bulk.
-fn sorted_map(mut entries: Vec<(String, FileEntry)>) -> BTreeMap<String, FileEntry> {
+fn sorted_map(mut entries: Vec<(Rc<str>, FileEntry)>) -> Files {
     // Stable: equal paths stay in insertion order, and the last one's entry is kept.
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     entries.dedup_by(|later, kept| {
@@ -352,7 +368,7 @@ impl Selection {
     }
 }
 
-fn select_from(files: &BTreeMap<String, FileEntry>, source: &str) -> Result<Selection, String> {
+fn select_from(files: &Files, source: &str) -> Result<Selection, String> {
     let src = clean(source);
     let mut sel = Selection::default();
     let add_dir = |sel: &mut Selection, dir: &str, rel_base: &str| {
@@ -361,7 +377,7 @@ fn select_from(files: &BTreeMap<String, FileEntry>, source: &str) -> Result<Sele
         } else {
             format!("{dir}/")
         };
-        for (p, e) in files.range(prefix.clone()..) {
+        for (p, e) in from_prefix(files, &prefix) {
             if !p.starts_with(&prefix) {
                 break;
             }
@@ -374,7 +390,7 @@ fn select_from(files: &BTreeMap<String, FileEntry>, source: &str) -> Result<Sele
             sel.files.insert(
                 rel,
                 Selected {
-                    path: p.clone(),
+                    path: p.to_string(),
                     entry: *e,
                 },
             );
@@ -384,7 +400,7 @@ fn select_from(files: &BTreeMap<String, FileEntry>, source: &str) -> Result<Sele
         // Match the pattern against every file and every implicit directory.
         let mut dirs: std::collections::BTreeSet<String> = Default::default();
         for p in files.keys() {
-            let mut cur = p.as_str();
+            let mut cur: &str = p;
             while let Some(i) = cur.rfind('/') {
                 cur = &cur[..i];
                 dirs.insert(cur.to_string());
@@ -402,7 +418,7 @@ fn select_from(files: &BTreeMap<String, FileEntry>, source: &str) -> Result<Sele
                 sel.files.insert(
                     base,
                     Selected {
-                        path: p.clone(),
+                        path: p.to_string(),
                         entry: *e,
                     },
                 );
@@ -415,7 +431,7 @@ fn select_from(files: &BTreeMap<String, FileEntry>, source: &str) -> Result<Sele
         }
         return Ok(sel);
     }
-    if let Some(e) = files.get(&src) {
+    if let Some(e) = files.get(src.as_str()) {
         let base = src.rsplit('/').next().unwrap_or(&src).to_string();
         sel.files.insert(
             base,
@@ -433,12 +449,11 @@ fn select_from(files: &BTreeMap<String, FileEntry>, source: &str) -> Result<Sele
         } else {
             format!("{src}/")
         };
-        sel.files = files
-            .range(prefix.clone()..)
+        sel.files = from_prefix(files, &prefix)
             .take_while(|(p, _)| p.starts_with(&prefix))
             .map(|(p, e)| {
                 let selected = Selected {
-                    path: p.clone(),
+                    path: p.to_string(),
                     entry: *e,
                 };
                 (p[prefix.len()..].to_string(), selected)
@@ -485,7 +500,7 @@ pub fn diff_sources(
         let c = clean(src);
         let plain_dir = ex.is_empty()
             && !has_glob(&c)
-            && !ctx.files.contains_key(&c)
+            && !ctx.files.contains_key(c.as_str())
             && Context::is_dir(&ctx.files, &c);
         plain_dir.then(|| if c.is_empty() { c } else { c + "/" })
     };
@@ -495,13 +510,9 @@ pub fn diff_sources(
             &b.select(b_src, b_ex).unwrap_or_default(),
         );
     };
-    fn under(
-        files: &BTreeMap<String, FileEntry>,
-        prefix: String,
-    ) -> impl Iterator<Item = (&str, &String, FileEntry)> {
+    fn under(files: &Files, prefix: String) -> impl Iterator<Item = (&str, &Rc<str>, FileEntry)> {
         let n = prefix.len();
-        files
-            .range(prefix.clone()..)
+        from_prefix(files, &prefix)
             .take_while(move |(p, _)| p.starts_with(&prefix))
             .map(move |(p, e)| (&p[n..], p, *e))
     }
@@ -518,19 +529,19 @@ pub fn diff_sources(
         match order {
             std::cmp::Ordering::Less => {
                 let (_, p, _) = ia.next().expect("peeked");
-                removed.push(FileChange::Removed(p.clone()));
+                removed.push(FileChange::Removed(p.to_string()));
             }
             std::cmp::Ordering::Greater => {
                 let (_, p, _) = ib.next().expect("peeked");
-                out.push(FileChange::Added(p.clone()));
+                out.push(FileChange::Added(p.to_string()));
             }
             std::cmp::Ordering::Equal => {
                 let (_, _, ea) = ia.next().expect("peeked");
                 let (_, p, eb) = ib.next().expect("peeked");
                 if ea.content != eb.content {
-                    out.push(FileChange::Content(p.clone()));
+                    out.push(FileChange::Content(p.to_string()));
                 } else if ea.mode != eb.mode {
-                    out.push(FileChange::Mode(p.clone(), ea.mode, eb.mode));
+                    out.push(FileChange::Mode(p.to_string(), ea.mode, eb.mode));
                 }
             }
         }

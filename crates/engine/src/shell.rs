@@ -128,6 +128,13 @@ pub fn process_word(word: &str, env: &dyn EnvLookup, escape: char) -> Result<Exp
             unset: BTreeSet::new(),
         });
     }
+    if let Some(e) = expand_simple(word, env, escape) {
+        return Ok(e);
+    }
+    lex_word(word, env, escape)
+}
+
+fn lex_word(word: &str, env: &dyn EnvLookup, escape: char) -> Result<Expanded, ShellError> {
     let mut lx = Lexer::new(word, env, escape);
     let (value, _) = lx.process_stop_on(None, false)?;
     Ok(Expanded {
@@ -135,6 +142,70 @@ pub fn process_word(word: &str, env: &dyn EnvLookup, escape: char) -> Result<Exp
         used: lx.used,
         unset: lx.unset,
     })
+}
+
+/// [`process_word`] of an ASCII word whose only special characters are `$`s that each start
+/// a plain `$NAME` or `${NAME}` (a letter or `_`, then letters, digits and `_`): text such
+/// as `value-$VERSION` or `/opt/${APP}/bin`. `None` for any other word, which the lexer
+/// handles. The lexer gives the same result: it copies other characters as they are and
+/// substitutes such a reference by its value (empty when unset). Its work budget cannot
+/// run out when the values total at most half of [`MAX_WORK`] (it charges one unit per
+/// character and twice the length of each value), so larger values are left to it.
+fn expand_simple(word: &str, env: &dyn EnvLookup, escape: char) -> Option<Expanded> {
+    let b = word.as_bytes();
+    if !word.is_ascii()
+        || b.iter()
+            .any(|&c| matches!(c, b'\'' | b'"') || c as char == escape)
+    {
+        return None;
+    }
+    let mut out = Expanded {
+        value: String::with_capacity(word.len()),
+        ..Default::default()
+    };
+    let mut copied = 0u64;
+    let mut i = 0;
+    while let Some(d) = word[i..].find('$').map(|d| i + d) {
+        out.value.push_str(&word[i..d]);
+        let braced = b.get(d + 1) == Some(&b'{');
+        let start = d + 1 + braced as usize;
+        if !b
+            .get(start)
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+        {
+            return None;
+        }
+        let mut end = start + 1;
+        while b
+            .get(end)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        {
+            end += 1;
+        }
+        let name = &word[start..end];
+        if braced {
+            if b.get(end) != Some(&b'}') {
+                return None;
+            }
+            end += 1;
+        }
+        match env.lookup(name) {
+            Some(v) => {
+                copied += v.len() as u64;
+                if copied.saturating_mul(2) > MAX_WORK {
+                    return None;
+                }
+                out.value.push_str(v);
+                out.used.insert(name.to_string());
+            }
+            None => {
+                out.unset.insert(name.to_string());
+            }
+        }
+        i = end;
+    }
+    out.value.push_str(&word[i..]);
+    Some(out)
 }
 
 /// Expands `word` and splits it into words on unquoted white space, after expansion
@@ -636,6 +707,39 @@ impl<'a> Lexer<'a> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn simple_expansion_matches_the_lexer() {
+        use super::{expand_simple, lex_word};
+        let env: Vec<(String, String)> = [("V", "1"), ("_x", ""), ("x1", "a b"), ("Ve", "z")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let parts = [
+            "a", "-", "/", " ", "$V", "${V}", "$U", "${U}", "$", "$1", "${V:-x}", "${V", "'q'",
+            "\"d\"", "\\", "`", "é", "$Vé", "${_x}", "$_x", "$x1", "}", "{", "$$", "$@", "e",
+        ];
+        // Every sequence of up to four parts (seeded, so failures reproduce).
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut simple = 0;
+        for _ in 0..20_000 {
+            let mut w = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let n = 1 + (seed % 4) as usize;
+            for k in 0..n {
+                w.push_str(parts[((seed >> (8 * k + 3)) % parts.len() as u64) as usize]);
+            }
+            for escape in ['\\', '`'] {
+                if let Some(fast) = expand_simple(&w, &env, escape) {
+                    simple += 1;
+                    assert_eq!(Ok(fast), lex_word(&w, &env, escape), "{w:?} {escape:?}");
+                }
+            }
+        }
+        assert!(simple > 1000, "only {simple} words took the simple path");
+    }
+
     use super::*;
 
     fn env() -> Vec<(String, String)> {

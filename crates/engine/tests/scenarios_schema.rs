@@ -17,8 +17,11 @@ const RECORDER_IMAGES: &[&str] = &["layerlab/base:1", "layerlab/base:2", "layerl
 const MIN_SCENARIOS: usize = 85;
 
 /// Scenarios whose Dockerfile is *expected* to produce a parser error diagnostic, with why.
-/// Empty today; add `(file, reason)` only for a deliberate error case.
-const PARSE_ERRORS_EXPECTED: &[(&str, &str)] = &[];
+/// Add `(file, reason)` only for a deliberate error case.
+const PARSE_ERRORS_EXPECTED: &[(&str, &str)] = &[(
+    "parse-run-before-from.json",
+    "pins down that both builders reject a RUN before the first FROM before any step runs",
+)];
 
 fn scenario_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios")

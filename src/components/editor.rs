@@ -19,6 +19,25 @@ pub const DEBOUNCE_MS: u32 = 150;
 /// Editor metrics (must match `.editor` in www/app.css).
 const LINE_PX: i32 = 20;
 const PAD_TOP_PX: i32 = 8;
+/// Files longer than this render only the overlay and gutter lines near the visible part of
+/// the editor (the textarea always holds the whole text).
+pub const WINDOW_ABOVE_LINES: usize = 200;
+/// Lines rendered beyond the visible ones, above and below.
+const WINDOW_MARGIN: usize = 60;
+
+/// The 0-based range of lines to render for `n` lines, the editor scrolled to `scroll_top`
+/// px with `height` px visible.
+pub fn line_window(n: usize, scroll_top: i32, height: i32) -> (usize, usize) {
+    if n <= WINDOW_ABOVE_LINES {
+        return (0, n);
+    }
+    let first = ((scroll_top - PAD_TOP_PX).max(0) / LINE_PX) as usize;
+    let visible = (height.max(LINE_PX) / LINE_PX) as usize + 1;
+    // Snap to the margin so that small scrolls do not re-render.
+    let start = (first.saturating_sub(WINDOW_MARGIN) / WINDOW_MARGIN) * WINDOW_MARGIN;
+    let end = (first + visible + WINDOW_MARGIN).div_ceil(WINDOW_MARGIN) * WINDOW_MARGIN;
+    (start.min(n), end.min(n))
+}
 
 #[derive(Properties, PartialEq)]
 pub struct EditorProps {
@@ -93,6 +112,55 @@ pub fn Editor(props: &EditorProps) -> Html {
 
     let lines = highlight(&text);
     let n = lines.len();
+    // (scroll top, visible height) of the editor, for long files.
+    let view = use_state_eq(|| (0i32, 1200i32));
+    let (w0, w1) = line_window(n, view.0, view.1);
+    let onscroll = {
+        let view = view.clone();
+        Callback::from(move |e: Event| {
+            if let Some(el) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            {
+                view.set((el.scroll_top(), el.client_height()));
+            }
+        })
+    };
+    let top_pad = use_node_ref();
+    let bottom_pad = use_node_ref();
+    let gutter_top = use_node_ref();
+    let gutter_bottom = use_node_ref();
+    {
+        // Spacers stand in for the lines not rendered. Heights are set through the CSSOM:
+        // the page's CSP forbids inline style attributes.
+        let refs = [
+            (top_pad.clone(), w0),
+            (bottom_pad.clone(), n - w1),
+            (gutter_top.clone(), w0),
+            (gutter_bottom.clone(), n - w1),
+        ];
+        use_effect_with((w0, w1, n), move |_| {
+            for (r, lines) in refs {
+                if let Some(el) = r.cast::<web_sys::HtmlElement>() {
+                    let _ = el
+                        .style()
+                        .set_property("height", &format!("{}px", lines as i32 * LINE_PX));
+                }
+            }
+        });
+    }
+    // Spacers and the width sizer exist only for long files, so short ones render exactly one
+    // element per line.
+    let windowed = n > WINDOW_ABOVE_LINES;
+    // The longest line keeps the overlay (and so the textarea) as wide as the whole text.
+    let longest: String = if windowed {
+        text.split('\n')
+            .max_by_key(|l| l.chars().count())
+            .unwrap_or("")
+            .to_string()
+    } else {
+        String::new()
+    };
     // Which instruction (by its first line) owns each line, for tinting whole instructions.
     let mut owner: Vec<Option<u32>> = vec![None; n + 1];
     if verdicts_apply {
@@ -133,7 +201,7 @@ pub fn Editor(props: &EditorProps) -> Html {
     };
 
     let dispatcher = store.dispatcher();
-    let gutter: Html = (1..=n)
+    let gutter: Html = (w0 + 1..=w1)
         .map(|l| {
             let l = l as u32;
             let own = owner.get(l as usize).copied().flatten();
@@ -152,6 +220,8 @@ pub fn Editor(props: &EditorProps) -> Html {
     let overlay: Html = lines
         .iter()
         .enumerate()
+        .skip(w0)
+        .take(w1 - w0)
         .map(|(i, tokens)| {
             let l = (i + 1) as u32;
             let own = owner.get(l as usize).copied().flatten();
@@ -325,10 +395,21 @@ pub fn Editor(props: &EditorProps) -> Html {
     html! {
         <section class="editor-wrap" aria-label="Dockerfile editor">
             { tabs }
-            <div class="editor">
-                <div class="gutter" aria-hidden="true">{ gutter }</div>
+            <div class="editor" {onscroll}>
+                <div class="gutter" aria-hidden="true">
+                    if windowed { <div class="pad" ref={gutter_top} /> }
+                    { gutter }
+                    if windowed { <div class="pad" ref={gutter_bottom} /> }
+                </div>
                 <div class="code">
-                    <div class="hl" aria-hidden="true">{ overlay }</div>
+                    <div class="hl" aria-hidden="true">
+                        if windowed { <div class="pad" ref={top_pad} /> }
+                        { overlay }
+                        if windowed {
+                            <div class="pad" ref={bottom_pad} />
+                            <div class="ln sizer">{ longest }</div>
+                        }
+                    </div>
                     <textarea ref={area} id="dockerfile" class="ed-input" aria-label={label}
                         spellcheck="false" autocomplete="off" autocapitalize="off" wrap="off"
                         readonly={props.readonly}
@@ -407,6 +488,30 @@ fn CodeLine(p: &CodeLineProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_files_render_a_window_around_the_visible_lines() {
+        assert_eq!(
+            line_window(150, 5000, 400),
+            (0, 150),
+            "short files render every line"
+        );
+        let (a, b) = line_window(2000, 0, 400);
+        assert_eq!(a, 0);
+        assert!((21..200).contains(&b), "{b}");
+        // Scrolled to line ~500 with 20 lines visible: those lines and a margin are rendered.
+        let top = PAD_TOP_PX + 500 * LINE_PX;
+        let (a, b) = line_window(2000, top, 400);
+        assert!(
+            a <= 500 - WINDOW_MARGIN / 2 && b >= 521 + WINDOW_MARGIN / 2,
+            "{a}..{b}"
+        );
+        assert!(b - a < 300);
+        // Small scrolls keep the same window (no re-render).
+        assert_eq!(line_window(2000, top + LINE_PX, 400), (a, b));
+        // Never past the end.
+        assert_eq!(line_window(2000, 1_000_000, 400).1, 2000);
+    }
 
     #[test]
     fn caret_offsets_count_utf16_units() {

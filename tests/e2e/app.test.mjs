@@ -302,3 +302,33 @@ test('fixes and export run in the on-demand worker: found, applied, generated, r
   await assertCleanPage(p);
   await p.context.close();
 });
+
+test('long files: the overlay renders a window of lines that stays aligned with the text', async () => {
+  const { stressScenario } = await import('./bench.mjs');
+  const sc = stressScenario(600);
+  const b64 = Buffer.from(JSON.stringify(sc)).toString('base64').replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
+  const p = await openPage(server.url + '#json:' + b64);
+  const { page } = p;
+  await appReady(page);
+  const total = sc.dockerfile.split('\n').length;
+  const rendered = await page.locator('.hl .ln:not(.sizer)').count();
+  assert.ok(rendered < total, `only a window is rendered (${rendered} of ${total})`);
+  // Scroll the editor far down: the lines there get rendered, aligned with the textarea's.
+  for (const line of [400, 57, total - 1]) {
+    await page.evaluate((l) => { document.querySelector('.editor').scrollTop = 8 + (l - 1) * 20 - 100; }, line);
+    await page.waitForFunction((l) => [...document.querySelectorAll('.gutter .g-num')].some((g) => g.textContent === String(l)), line);
+    const check = await page.evaluate((l) => {
+      const g = [...document.querySelectorAll('.gutter .g-num')].find((x) => x.textContent === String(l));
+      const top = g.getBoundingClientRect().top;
+      const ln = [...document.querySelectorAll('.hl .ln:not(.sizer)')].find((x) => Math.abs(x.getBoundingClientRect().top - top) < 1);
+      const want = document.querySelector('textarea#dockerfile').value.split('\n')[l - 1];
+      return { got: ln ? ln.textContent : null, want };
+    }, line);
+    assert.equal(check.got, check.want, `overlay line ${line} sits where the gutter says`);
+  }
+  // The overlay (and so the textarea) stays as wide as the longest line.
+  const widths = await page.evaluate(() => [document.querySelector('.hl').scrollWidth, document.querySelector('textarea#dockerfile').scrollWidth]);
+  assert.ok(widths[0] >= widths[1], `overlay ${widths[0]}px covers the text ${widths[1]}px`);
+  await assertCleanPage(p);
+  await p.context.close();
+});

@@ -377,10 +377,13 @@ impl Reducible for AppState {
                 }
                 let mut next = (*self).clone();
                 // Export parameters do not enter the simulation: keep the analysis.
-                let only_export = !self.stale && {
-                    let mut a = scenario.clone();
-                    a.export = self.scenario.export.clone();
-                    a == self.scenario
+                // (Compared only when the export section changed, and without cloning the
+                // scenario: this runs on every keystroke of a small file.)
+                let only_export = !self.stale && scenario.export != self.scenario.export && {
+                    let new = std::mem::replace(&mut scenario.export, self.scenario.export.clone());
+                    let same = scenario == self.scenario;
+                    scenario.export = new;
+                    same
                 };
                 if !only_export {
                     next.analysis = Rc::new(Analysis::run(&scenario, engine_of(&next.ui)));

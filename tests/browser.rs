@@ -309,6 +309,18 @@ async fn fixes_and_export_say_so_when_the_worker_cannot_load() {
     // The button is usable again (not stuck in "Finding fixes…").
     assert!(!app.q("section.fixes > button").has_attribute("disabled"));
     app.click("section.export summary").await;
+    // The export is requested once edits pause.
+    for _ in 0..40 {
+        if app
+            .root
+            .query_selector("section.export .error")
+            .unwrap()
+            .is_some()
+        {
+            break;
+        }
+        tick(25).await;
+    }
     let err = app.q("section.export .error").text_content().unwrap();
     assert!(err.contains("worker"), "export panel: {err}");
     // The form is still there, so the user keeps their parameters.

@@ -14,6 +14,9 @@ use layerlab_engine::scenario::ExportParams;
 use std::str::FromStr;
 use yew::prelude::*;
 
+/// Pause (ms) after the last edit before the export is regenerated.
+const EXPORT_DELAY_MS: u32 = 120;
+
 /// Human names of the export targets, in the order the picker lists them.
 pub fn ci_label(ci: Ci) -> &'static str {
     match ci {
@@ -99,16 +102,20 @@ pub fn ExportPanel() -> Html {
         })
     };
     {
+        // Only while open, and once typing pauses: the request serialises the whole scenario.
         let reply = reply.clone();
-        let scenario = store.scenario.clone();
+        let scenario = (*open).then(|| store.scenario.clone());
         let ci = ci_of(store.ui.ci.as_deref()).name().to_string();
-        use_effect_with((*open, store.revision), move |(open, rev)| {
-            if *open {
-                let rev = *rev;
-                extras::run(Job::Export { scenario, ci }, move |r| {
-                    reply.set(Some((rev, r)))
-                });
-            }
+        use_effect_with((*open, store.revision), move |(_, rev)| {
+            let rev = *rev;
+            let timer = scenario.map(|scenario| {
+                gloo::timers::callback::Timeout::new(EXPORT_DELAY_MS, move || {
+                    extras::run(Job::Export { scenario, ci }, move |r| {
+                        reply.set(Some((rev, r)))
+                    });
+                })
+            });
+            move || drop(timer)
         });
     }
     let body = if *open {

@@ -2,7 +2,8 @@
 //! build B, what each engine did (`observed` in the scenario JSON). See docs/RECORDING.md.
 //!
 //! Usage: layerlab-recorder [--check|--write] [--engine LABEL]... [--only SUBSTR]...
-//!        [--quick] [--verbose] [--run-dir DIR] [SCENARIO.json|DIR]...
+//!        [--quick] [--rotate SEED] [--budget SECS] [--verbose] [--run-dir DIR]
+//!        [SCENARIO.json|DIR]...
 
 mod docker;
 mod observe;
@@ -29,6 +30,10 @@ struct Opts {
     labels: Vec<String>,
     only: Vec<String>,
     quick: bool,
+    /// Start the non-smoke scenarios at a place derived from this seed (CI passes the commit).
+    rotate: Option<String>,
+    /// Start no further non-smoke scenario after this many seconds.
+    budget: Option<f64>,
     verbose: bool,
     run_dir: PathBuf,
     paths: Vec<PathBuf>,
@@ -44,6 +49,10 @@ const USAGE: &str = "usage: layerlab-recorder [--check|--write] [--engine LABEL]
               a daemon name (d20k, d20, d26, d26c) selects its default labels; `all` = every label
   --only S    only scenarios whose file name contains S (repeatable)
   --quick     only smoke-*.json scenarios
+  --rotate S  run smoke-*.json first, then the others starting at a place derived from S
+              (CI passes the commit, so successive landings check different scenarios first)
+  --budget N  start no scenario but smoke-*.json after N seconds; the rest are listed as
+              not checked (a time limit never turns into a failure, drift still does)
   --verbose   print every docker command and its output
   --run-dir   where tools/engines/up.sh wrote <engine>.env (default /run/layerlab)";
 
@@ -53,6 +62,8 @@ fn parse_args() -> Result<Opts, String> {
         labels: Vec::new(),
         only: Vec::new(),
         quick: false,
+        rotate: None,
+        budget: None,
         verbose: false,
         run_dir: PathBuf::from(std::env::var("LL_RUN").unwrap_or_else(|_| "/run/layerlab".into())),
         paths: Vec::new(),
@@ -66,6 +77,16 @@ fn parse_args() -> Result<Opts, String> {
             "--engine" => o.labels.push(value("--engine")?),
             "--only" => o.only.push(value("--only")?),
             "--quick" => o.quick = true,
+            "--rotate" => o.rotate = Some(value("--rotate")?),
+            "--budget" => {
+                let v = value("--budget")?;
+                o.budget = Some(
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite() && *x >= 0.0)
+                        .ok_or_else(|| format!("--budget needs seconds, got {v:?}"))?,
+                );
+            }
             "--verbose" | "-v" => o.verbose = true,
             "--run-dir" => o.run_dir = PathBuf::from(value("--run-dir")?),
             "-h" | "--help" => return Err(String::new()),
@@ -128,7 +149,26 @@ fn collect_files(o: &Opts) -> Result<Vec<PathBuf>, String> {
         (!o.quick || name(p).starts_with("smoke-"))
             && (o.only.is_empty() || o.only.iter().any(|s| name(p).contains(s.as_str())))
     });
+    if let Some(seed) = &o.rotate {
+        files = rotated(files, seed, |p| name(p).starts_with("smoke-"));
+    }
     Ok(files)
+}
+
+/// Smoke scenarios first (in order), then the others rotated to start at a place derived
+/// from `seed` (FNV-1a), so that runs with different seeds reach different scenarios first
+/// when a budget cuts them short.
+fn rotated<T>(files: Vec<T>, seed: &str, smoke: impl Fn(&T) -> bool) -> Vec<T> {
+    let (mut out, mut rest): (Vec<T>, Vec<T>) = files.into_iter().partition(|f| smoke(f));
+    if !rest.is_empty() {
+        let h = seed.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+        });
+        let at = (h % rest.len() as u64) as usize;
+        rest.rotate_left(at);
+    }
+    out.extend(rest);
+    out
 }
 
 /// Differences between a recorded and a fresh observation that count as drift.
@@ -290,7 +330,22 @@ fn main() -> ExitCode {
     };
     let mut infra_strikes: BTreeMap<&str, usize> = BTreeMap::new();
     let mut bad_files = 0;
+    let mut unchecked: Vec<String> = Vec::new();
     for f in &files {
+        let is_smoke = f
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("smoke-"));
+        if !is_smoke
+            && o.budget
+                .is_some_and(|b| started.elapsed().as_secs_f64() > b)
+        {
+            unchecked.push(
+                f.file_stem()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            );
+            continue;
+        }
         let text = match std::fs::read_to_string(f) {
             Ok(t) => t,
             Err(e) => {
@@ -453,13 +508,26 @@ fn main() -> ExitCode {
         }
     }
     let total = started.elapsed().as_secs_f64();
+    if !unchecked.is_empty() {
+        println!(
+            "\nBUDGET: {} of {} scenarios not checked in this run (--budget {}s); first not checked: {}",
+            unchecked.len(),
+            files.len(),
+            o.budget.unwrap_or_default(),
+            unchecked[..unchecked.len().min(5)].join(", ")
+        );
+    }
     println!(
-        "\n{} scenarios, {} engine runs in {:.0}s wall ({:.1}s per scenario; {:.1}s per engine run); \
+        "\n{} scenarios run, {} engine runs in {:.0}s wall ({:.1}s per scenario; {:.1}s per engine run); \
          {} ok, {} drift, {} flaky, {} unreadable, {} n/a, {} skipped, {} files written",
-        files.len(),
+        files.len() - unchecked.len(),
         t.runs,
         total,
-        if files.is_empty() { 0.0 } else { total / files.len() as f64 },
+        if files.len() == unchecked.len() {
+            0.0
+        } else {
+            total / (files.len() - unchecked.len()) as f64
+        },
         if t.runs == 0 { 0.0 } else { t.run_secs / t.runs as f64 },
         t.ok,
         t.drift,
@@ -513,6 +581,39 @@ mod tests {
         let d = drift(&a, &c);
         assert!(d[0].contains("now fails: boom"), "{d:?}");
         assert_eq!(d.len(), 4);
+    }
+
+    #[test]
+    fn rotation_keeps_smoke_first_and_every_scenario_once() {
+        let names: Vec<String> = ["a", "smoke-1", "b", "c", "smoke-2", "d", "e"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let is_smoke = |n: &String| n.starts_with("smoke-");
+        let mut starts = std::collections::BTreeSet::new();
+        for seed in ["x", "y", "deadbeef", "0123456789abcdef", ""] {
+            let r = rotated(names.clone(), seed, is_smoke);
+            assert_eq!(&r[..2], ["smoke-1", "smoke-2"], "{r:?}");
+            let mut sorted = r.clone();
+            sorted.sort();
+            let mut want = names.clone();
+            want.sort();
+            assert_eq!(sorted, want, "each scenario exactly once");
+            // The rest keep their cyclic order.
+            let rest = &r[2..];
+            let i = ["a", "b", "c", "d", "e"]
+                .iter()
+                .position(|x| *x == rest[0])
+                .unwrap();
+            for (k, n) in rest.iter().enumerate() {
+                assert_eq!(n, ["a", "b", "c", "d", "e"][(i + k) % 5]);
+            }
+            starts.insert(rest[0].clone());
+        }
+        assert!(
+            starts.len() > 1,
+            "different seeds start at different places"
+        );
     }
 
     #[test]

@@ -12,7 +12,32 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-type DigestMemo = HashMap<(String, Vec<String>), Result<Id, String>>;
+/// Digests by (source, `--exclude` patterns). Most sources have no excludes: those are found
+/// by the source alone, without building a key per lookup.
+#[derive(Clone, Debug, Default)]
+struct DigestMemo {
+    plain: HashMap<String, Result<Id, String>>,
+    excluding: HashMap<(String, Vec<String>), Result<Id, String>>,
+}
+
+impl DigestMemo {
+    fn get(&self, source: &str, excludes: &[String]) -> Option<&Result<Id, String>> {
+        if excludes.is_empty() {
+            self.plain.get(source)
+        } else {
+            self.excluding.get(&(source.to_string(), excludes.to_vec()))
+        }
+    }
+
+    fn insert(&mut self, source: &str, excludes: &[String], r: Result<Id, String>) {
+        if excludes.is_empty() {
+            self.plain.insert(source.to_string(), r);
+        } else {
+            self.excluding
+                .insert((source.to_string(), excludes.to_vec()), r);
+        }
+    }
+}
 
 /// The context a changed copy was derived from: its digests hold for every source that no
 /// changed path lies under.
@@ -254,8 +279,7 @@ impl Context {
     /// The content digest of what a source selects; equal to `select(..).digest()` but
     /// without building the selection (this runs for every COPY of every build).
     pub fn digest(&self, source: &str, excludes: &[String]) -> Result<Id, String> {
-        let memo_key = (source.to_string(), excludes.to_vec());
-        if let Some(r) = self.memo.borrow().get(&memo_key) {
+        if let Some(r) = self.memo.borrow().get(source, excludes) {
             return r.clone();
         }
         // What a source selects depends only on the files at or under it: when no changed
@@ -272,18 +296,19 @@ impl Context {
                             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
                 })
         });
-        let inherited = unaffected_base.and_then(|b| b.memo.borrow().get(&memo_key).cloned());
+        let inherited =
+            unaffected_base.and_then(|b| b.memo.borrow().get(source, excludes).cloned());
         let r = match inherited {
             Some(r) => r,
             None => {
                 let r = self.digest_uncached(source, excludes);
                 if let Some(b) = unaffected_base {
-                    b.memo.borrow_mut().insert(memo_key.clone(), r.clone());
+                    b.memo.borrow_mut().insert(source, excludes, r.clone());
                 }
                 r
             }
         };
-        self.memo.borrow_mut().insert(memo_key, r.clone());
+        self.memo.borrow_mut().insert(source, excludes, r.clone());
         r
     }
 

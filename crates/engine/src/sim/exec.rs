@@ -101,6 +101,12 @@ impl Text {
     }
 }
 
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl std::ops::Deref for Text {
     type Target = str;
     fn deref(&self) -> &str {
@@ -198,7 +204,7 @@ pub struct Step {
     pub instr: usize,
     pub stage: usize,
     pub line: u32,
-    pub keyword: String,
+    pub keyword: Text,
     pub kind: Kind,
     pub fields: Vec<Field>,
     /// Index (into `Exec::steps`) of the step this one builds on (definition-based input).
@@ -206,6 +212,9 @@ pub struct Step {
     pub contents: Vec<ContentInput>,
     writes: Writes,
     pub key: Id,
+    /// Hash of the step's own inputs (keyword, fields, contents): the key adds the builder
+    /// and the parent; a deterministic step's output is a function of it alone.
+    inputs: Id,
     pub hit: bool,
     pub output: Id,
     /// A RUN re-ran and the scenario declared its output identical to A's.
@@ -388,7 +397,40 @@ pub struct Executor<'a> {
     pub rerun: &'a BTreeMap<String, RerunOutput>,
 }
 
+/// Whether `s` is `/`-separated segments that need no cleaning: none empty, `.` or `..`
+/// (a leading and a trailing `/` allowed).
+fn plain_segments(s: &str) -> bool {
+    let b = s.as_bytes();
+    let inner = b.strip_prefix(b"/").unwrap_or(b);
+    let inner = inner.strip_suffix(b"/").unwrap_or(inner);
+    !inner.is_empty()
+        && inner
+            .split(|&c| c == b'/')
+            .all(|seg| !seg.is_empty() && seg != b"." && seg != b"..")
+}
+
 fn abs_path(cwd: &str, p: &str) -> String {
+    // The common cases: a plain absolute path, or a clean absolute working directory and a
+    // plain relative path (`./` prefixes dropped).
+    if p.starts_with('/') {
+        if plain_segments(p) {
+            return p.to_string();
+        }
+    } else if cwd.starts_with('/') {
+        let mut rel = p;
+        while let Some(r) = rel.strip_prefix("./") {
+            rel = r;
+        }
+        let base = cwd.trim_end_matches('/');
+        if !rel.starts_with('/') && plain_segments(rel) && (base.is_empty() || plain_segments(base))
+        {
+            let mut out = String::with_capacity(base.len() + rel.len() + 1);
+            out.push_str(base);
+            out.push('/');
+            out.push_str(rel);
+            return out;
+        }
+    }
     // `/` + context::clean of `cwd/p` (or of `p` when absolute), built in one buffer.
     let mut out = String::with_capacity(cwd.len() + p.len() + 2);
     let mut push = |s: &str| {
@@ -428,6 +470,34 @@ fn overlaps(w: &Writes, path: &str) -> bool {
             };
             d.is_empty() || p.is_empty() || under(p, d) || under(d, p)
         }
+    }
+}
+
+/// An instruction keyword as a [`Text`]: the known ones are static (no allocation per step).
+fn keyword_text(k: &str) -> Text {
+    const KNOWN: [&str; 18] = [
+        "ADD",
+        "ARG",
+        "CMD",
+        "COPY",
+        "ENTRYPOINT",
+        "ENV",
+        "EXPOSE",
+        "FROM",
+        "HEALTHCHECK",
+        "LABEL",
+        "MAINTAINER",
+        "ONBUILD",
+        "RUN",
+        "SHELL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+    ];
+    match KNOWN.iter().find(|&&x| x == k) {
+        Some(&x) => Text::Static(x),
+        None => Text::Owned(k.to_string()),
     }
 }
 
@@ -808,13 +878,14 @@ impl<'a> Executor<'a> {
             instr,
             stage,
             line: ins.span.line,
-            keyword: ins.keyword.clone(),
+            keyword: keyword_text(&ins.keyword),
             kind,
             fields: Vec::new(),
             parent: None,
             contents: Vec::new(),
             writes: Writes::None,
             key: Id::default(),
+            inputs: Id::default(),
             hit: false,
             output: Id::default(),
             declared_identical: false,
@@ -918,21 +989,25 @@ impl<'a> Executor<'a> {
     }
 
     fn finish_key(&self, step: &mut Step, exec: &Exec) {
-        let mut h = KeyHasher::new(match self.builder {
-            Builder::Classic => "classic",
-            Builder::Buildkit => "buildkit",
-        });
+        // The step's own inputs are hashed once: the key and a deterministic output share it.
+        let mut h = KeyHasher::new("step-inputs");
         h.str(&step.keyword);
         for f in &step.fields {
             h.str(&f.name).str(&f.value);
         }
+        for c in &step.contents {
+            h.id(c.digest);
+        }
+        step.inputs = h.finish();
+        let mut h = KeyHasher::new(match self.builder {
+            Builder::Classic => "classic",
+            Builder::Buildkit => "buildkit",
+        });
+        h.id(step.inputs);
         match step.parent {
             Some(p) => h.id(exec.steps[p].key),
             None => h.str("no-parent"),
         };
-        for c in &step.contents {
-            h.id(c.digest);
-        }
         step.key = h.finish();
     }
 
@@ -962,16 +1037,10 @@ impl<'a> Executor<'a> {
             return KeyHasher::new("run-output").str(side).id(step.key).finish();
         }
         // COPY/ADD/WORKDIR write the same bytes whenever their own inputs are the same.
-        let mut h = KeyHasher::new("deterministic-output");
-        h.str(&step.keyword);
-        for f in &step.fields {
-            h.str(&f.name).str(&f.value);
-        }
-        for c in &step.contents {
-            h.id(c.digest);
-        }
         let _ = exec;
-        h.finish()
+        KeyHasher::new("deterministic-output")
+            .id(step.inputs)
+            .finish()
     }
 
     fn push_step(&self, mut step: Step, exec: &mut Exec, st: &mut StageState, failed: &mut bool) {
@@ -1139,7 +1208,10 @@ impl<'a> Executor<'a> {
         let line = ins.span.line;
         let mut step = self.new_step(ci, si, if classic { Kind::Step } else { Kind::Metadata });
         step.trigger = trigger;
-        step.keyword = ins.keyword.clone();
+        // For an ONBUILD trigger `ins` is the triggered instruction, not the ONBUILD line.
+        if trigger {
+            step.keyword = keyword_text(&ins.keyword);
+        }
         step.line = line;
         step.parent = st.last;
         match &ins.command {
@@ -1769,7 +1841,9 @@ mod tests {
                 c
             }
         };
-        let cwds = ["/", "", "/src/s0", "src", "/a/../..", "/a/./b/", "//x//y"];
+        let cwds = [
+            "/", "", "/src/s0", "/src/", "src", "/a/../..", "/a/./b/", "//x//y", "/a/..",
+        ];
         let paths = [
             "",
             ".",
@@ -1787,6 +1861,17 @@ mod tests {
             "/..",
             "x/..",
             "x/../",
+            "a/b/c.txt",
+            "a/b/",
+            ".hidden/x",
+            "...",
+            "./a/b/",
+            "././a",
+            ".//a",
+            "./",
+            "/abs/y/",
+            "/abs//y",
+            "/./abs",
         ];
         for cwd in cwds {
             for p in paths {

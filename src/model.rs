@@ -348,9 +348,15 @@ pub enum Action {
     Ui(UiEdit),
     /// Replace everything (example, link, postMessage).
     Load(Box<SharedState>),
-    /// Set the Dockerfile text (B's when `b`) without re-analysing: for keystrokes in files
-    /// whose analysis is slow. An [`Action::Analyze`] follows when typing pauses.
-    Text { b: bool, text: String },
+    /// Set the Dockerfile text (B's when `b`): for files whose analysis is slow, the editor
+    /// holds the typed text and sends it when typing pauses, with `analyze` so that the text
+    /// and its analysis arrive in one state change (one render of every panel, not two).
+    /// Without `analyze` the state is left stale until an [`Action::Analyze`].
+    Text {
+        b: bool,
+        text: String,
+        analyze: bool,
+    },
     /// Re-run the analysis if the text changed since the last one.
     Analyze,
 }
@@ -394,18 +400,27 @@ impl Reducible for AppState {
                 next.revision += 1;
                 Rc::new(next)
             }
-            Action::Text { b, text } => {
+            Action::Text { b, text, analyze } => {
                 let mut next = (*self).clone();
                 match (&mut next.scenario.change.dockerfile, b) {
                     (Some(df), true) => *df = text,
                     _ => next.scenario.dockerfile = text,
                 }
                 if next.scenario == self.scenario {
-                    return self;
+                    return if analyze {
+                        self.reduce(Action::Analyze)
+                    } else {
+                        self
+                    };
                 }
                 next.revision += 1;
                 next.stale = true;
-                Rc::new(next)
+                let next = Rc::new(next);
+                if analyze {
+                    next.reduce(Action::Analyze)
+                } else {
+                    next
+                }
             }
             Action::Analyze => {
                 if !self.stale {
@@ -609,6 +624,7 @@ mod tests {
         let typed = st.clone().reduce(Action::Text {
             b: false,
             text: "FROM alpine\nRUN true\n".into(),
+            analyze: false,
         });
         assert!(typed.stale);
         assert!(
@@ -621,5 +637,22 @@ mod tests {
         assert_eq!(analysed.analysis.df_b.instructions.len(), 2);
         let again = analysed.clone().reduce(Action::Analyze);
         assert!(Rc::ptr_eq(&again, &analysed), "nothing to do when fresh");
+        // What the editor sends when typing pauses: text and analysis in one state.
+        let once = st.clone().reduce(Action::Text {
+            b: false,
+            text: "FROM alpine\nRUN true\nRUN false\n".into(),
+            analyze: true,
+        });
+        assert!(!once.stale);
+        assert_eq!(once.revision, st.revision + 1);
+        assert_eq!(once.analyses, st.analyses + 1);
+        assert_eq!(once.analysis.df_b.instructions.len(), 3);
+        // The same text again: nothing new to analyse, the state is kept.
+        let same = once.clone().reduce(Action::Text {
+            b: false,
+            text: "FROM alpine\nRUN true\nRUN false\n".into(),
+            analyze: true,
+        });
+        assert!(Rc::ptr_eq(&same, &once));
     }
 }

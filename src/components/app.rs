@@ -46,6 +46,9 @@ pub fn initial_state(fragment: &str, opts: &PageOptions) -> AppState {
     app
 }
 
+/// The pause (ms) after the last edit before the URL fragment follows the state.
+const URL_DEBOUNCE_MS: u32 = 700;
+
 #[function_component]
 pub fn App() -> Html {
     let opts = use_memo((), |_| PageOptions::from_query(&web::location_search()));
@@ -62,7 +65,8 @@ pub fn App() -> Html {
         web::set_theme(*mode);
     });
 
-    // URL ← state (debounced: history.replaceState is rate-limited by browsers).
+    // URL ← state, once edits pause: history.replaceState is rate-limited by browsers, and
+    // with a long scenario in the fragment one call takes milliseconds of the main thread.
     {
         let timer: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
         let latest = latest.clone();
@@ -70,7 +74,7 @@ pub fn App() -> Html {
         use_effect_with(store.revision, move |rev| {
             if *rev > 0 {
                 let latest = latest.clone();
-                let t = Timeout::new(250, move || {
+                let t = Timeout::new(URL_DEBOUNCE_MS, move || {
                     let st = latest.borrow().clone();
                     web::replace_fragment(&share::encode(&st));
                     if opts.embed {
@@ -164,7 +168,7 @@ pub fn App() -> Html {
         html! { <Playground /> }
     };
     html! {
-        <ContextProvider<Store> context={store}>
+        <ContextProvider<Store> context={Store(store)}>
             { view }
         </ContextProvider<Store>>
     }

@@ -270,10 +270,16 @@ pub fn Editor(props: &EditorProps) -> Html {
                 let d = store.dispatcher();
                 let typed = typed.clone();
                 *pending.borrow_mut() = Some(Timeout::new(DEBOUNCE_MS, move || {
-                    if let Some((b, text)) = typed.borrow_mut().take() {
-                        d.dispatch(Action::Text { b, text });
+                    // Taken first: dispatching re-renders the editor, which reads `typed`.
+                    let t = typed.borrow_mut().take();
+                    match t {
+                        Some((b, text)) => d.dispatch(Action::Text {
+                            b,
+                            text,
+                            analyze: true,
+                        }),
+                        None => d.dispatch(Action::Analyze),
                     }
-                    d.dispatch(Action::Analyze)
                 }));
             } else {
                 store.dispatch(Action::edit(move |s| {

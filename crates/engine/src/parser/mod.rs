@@ -29,6 +29,73 @@ use source::Source;
 
 /// Parses a Dockerfile. Never fails: problems are reported in `Dockerfile::diagnostics`.
 pub fn parse(text: &str) -> Dockerfile {
+    parse_impl(text, None)
+}
+
+/// [`parse`], reusing the instructions `cache` holds from the previous call whose source
+/// text (whole lines, continuations included) is unchanged, wherever they moved. An editor
+/// that parses after every keystroke re-parses only the instruction being typed in. The
+/// result is always exactly [`parse`]'s.
+pub fn parse_cached(text: &str, cache: &mut ParseCache) -> Dockerfile {
+    let df = parse_impl(text, Some(cache));
+    cache.prev = std::mem::take(&mut cache.next);
+    df
+}
+
+/// What [`parse_cached`] keeps between calls: the instructions of the last parse by their
+/// source text and escape token (instructions with heredocs are always parsed again).
+#[derive(Debug, Default)]
+pub struct ParseCache {
+    prev: std::collections::HashMap<(char, Box<str>), CachedInstruction>,
+    next: std::collections::HashMap<(char, Box<str>), CachedInstruction>,
+}
+
+#[derive(Debug)]
+struct CachedInstruction {
+    /// Byte offset and 1-based line where the source text started when it was parsed.
+    start: usize,
+    line: u32,
+    node: Node,
+    instruction: Instruction,
+    /// Diagnostics the instruction itself produced.
+    diags: Vec<Diagnostic>,
+}
+
+impl CachedInstruction {
+    /// Copies moved to source text starting at `start` on `line` (same text: columns hold).
+    fn moved_to(&self, start: usize, line: u32) -> (Node, Instruction, Vec<Diagnostic>) {
+        let db = start as isize - self.start as isize;
+        let dl = line as i64 - self.line as i64;
+        let shift = |sp: &mut Span| {
+            sp.start = (sp.start as isize + db) as usize;
+            sp.end = (sp.end as isize + db) as usize;
+            sp.line = (sp.line as i64 + dl) as u32;
+            sp.end_line = (sp.end_line as i64 + dl) as u32;
+        };
+        let mut node = self.node.clone();
+        let mut n = Some(&mut node);
+        while let Some(x) = n {
+            shift(&mut x.span);
+            n = x.inner.as_deref_mut();
+        }
+        let mut ins = self.instruction.clone();
+        let mut i = Some(&mut ins);
+        while let Some(x) = i {
+            shift(&mut x.span);
+            i = match &mut x.command {
+                Command::Onbuild { trigger } => Some(trigger.as_mut()),
+                _ => None,
+            };
+        }
+        let mut diags = self.diags.clone();
+        for d in &mut diags {
+            shift(&mut d.span);
+        }
+        (node, ins, diags)
+    }
+}
+
+fn parse_impl(text: &str, cache: Option<&mut ParseCache>) -> Dockerfile {
     let mut df = Dockerfile::default();
     if text.len() > MAX_INPUT_BYTES {
         df.diagnostics.push(Diagnostic::error(
@@ -61,6 +128,7 @@ pub fn parse(text: &str) -> Dockerfile {
         next: 0,
         directives: DirectiveState::default(),
         df: &mut df,
+        cache,
     };
     p.run();
     group_stages(&mut df);
@@ -99,6 +167,7 @@ struct LineParser<'s, 'a> {
     next: usize,
     directives: DirectiveState,
     df: &'s mut Dockerfile,
+    cache: Option<&'s mut ParseCache>,
 }
 
 /// Go `\s` (`[\t\n\f\r ]`).
@@ -267,6 +336,26 @@ impl LineParser<'_, '_> {
                 ));
             }
 
+            // Unchanged instruction text parses the same (its positions move with it);
+            // heredocs read lines beyond it, so those are always parsed again.
+            let chunk = (!joined.contains("<<")).then(|| &text[l.start..last_end]);
+            if let (Some(cache), Some(chunk)) = (self.cache.as_deref_mut(), chunk) {
+                let key = (esc, Box::<str>::from(chunk));
+                // Seen earlier in this text (a repeated instruction), or in the last one.
+                let hit = cache.next.get(&key).or_else(|| cache.prev.get(&key));
+                if let Some(hit) = hit {
+                    let line = self.src.span(l.start, l.start).line;
+                    let (node, ins, diags) = hit.moved_to(l.start, line);
+                    self.df.diagnostics.extend(diags);
+                    self.df.nodes.push(node);
+                    self.df.instructions.push(ins);
+                    if let Some(e) = cache.prev.remove(&key) {
+                        cache.next.insert(key, e);
+                    }
+                    continue;
+                }
+            }
+            let diags_before = self.df.diagnostics.len();
             let parsed = node::parse_line(joined, esc, 0);
             let mut heredocs = Vec::new();
             let mut end = last_end;
@@ -292,6 +381,17 @@ impl LineParser<'_, '_> {
                 }
             }
             self.push(parsed, heredocs, kw_start, last_end, end);
+            if let (Some(cache), Some(chunk)) = (self.cache.as_deref_mut(), chunk) {
+                let line = self.src.span(l.start, l.start).line;
+                let entry = CachedInstruction {
+                    start: l.start,
+                    line,
+                    node: self.df.nodes.last().expect("pushed").clone(),
+                    instruction: self.df.instructions.last().expect("pushed").clone(),
+                    diags: self.df.diagnostics[diags_before..].to_vec(),
+                };
+                cache.next.insert((esc, Box::from(chunk)), entry);
+            }
         }
         if self.df.nodes.is_empty() {
             self.df.diagnostics.push(Diagnostic::error(

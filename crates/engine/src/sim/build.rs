@@ -38,7 +38,11 @@ impl BuildInput {
     /// Build A around an already resolved context (it must be what [`Context::new`] gives
     /// for the scenario's files, Dockerfile and `.dockerignore`).
     pub fn a_with_context(s: &Scenario, context: Rc<Context>) -> BuildInput {
-        let df = Rc::new(crate::parse(&s.dockerfile));
+        BuildInput::a_with_parsed(s, context, Rc::new(crate::parse(&s.dockerfile)))
+    }
+
+    /// Build A with its Dockerfile already parsed (`df` must be the parse of `s.dockerfile`).
+    pub fn a_with_parsed(s: &Scenario, context: Rc<Context>, df: Rc<Dockerfile>) -> BuildInput {
         BuildInput {
             side: Side::A,
             context,
@@ -54,6 +58,15 @@ impl BuildInput {
     /// Build B, derived from build A's resolved context when `.dockerignore` is unchanged
     /// (only the changed files are hashed and matched again).
     pub fn b_from(s: &Scenario, a: &BuildInput) -> BuildInput {
+        BuildInput::b_from_with(s, a, &mut crate::parse)
+    }
+
+    /// [`BuildInput::b_from`], parsing an edited Dockerfile with `parse`.
+    pub fn b_from_with(
+        s: &Scenario,
+        a: &BuildInput,
+        parse: &mut dyn FnMut(&str) -> Dockerfile,
+    ) -> BuildInput {
         if s.change.dockerignore.is_some() {
             return BuildInput::b(s);
         }
@@ -86,7 +99,7 @@ impl BuildInput {
         let df = if text == a.text {
             Rc::clone(&a.df)
         } else {
-            Rc::new(crate::parse(&text))
+            Rc::new(parse(&text))
         };
         let context = a.context.with_changes(s.dockerignore.as_deref(), &changes);
         BuildInput::b_parts(s, text, df, Rc::new(context))

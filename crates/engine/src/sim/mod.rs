@@ -48,6 +48,10 @@ pub fn simulate_with(scenario: &Scenario, opts: SimOptions) -> Report {
 #[derive(Default)]
 pub struct SimCache {
     base: Option<CachedContext>,
+    /// The instructions of the last parse of build A's and of build B's Dockerfile: a
+    /// keystroke re-parses only the instruction it changed.
+    parse_a: crate::parser::ParseCache,
+    parse_b: crate::parser::ParseCache,
 }
 
 struct CachedContext {
@@ -98,15 +102,21 @@ pub fn simulate_cached(scenario: &Scenario, opts: SimOptions, cache: &mut SimCac
             ctx
         }
     };
-    simulate_inputs(
-        scenario,
-        opts,
-        BuildInput::a_with_context(scenario, context),
-    )
+    let df_a = crate::parser::parse_cached(&scenario.dockerfile, &mut cache.parse_a);
+    let a = BuildInput::a_with_parsed(scenario, context, Rc::new(df_a));
+    let parse_b = &mut cache.parse_b;
+    let b = BuildInput::b_from_with(scenario, &a, &mut |t| {
+        crate::parser::parse_cached(t, parse_b)
+    });
+    simulate_both(scenario, opts, a, b)
 }
 
 fn simulate_inputs(scenario: &Scenario, opts: SimOptions, a: BuildInput) -> Simulated {
     let b = BuildInput::b_from(scenario, &a);
+    simulate_both(scenario, opts, a, b)
+}
+
+fn simulate_both(scenario: &Scenario, opts: SimOptions, a: BuildInput, b: BuildInput) -> Simulated {
     let align = align(&a.df, &b.df);
     let mut diagnostics = b.df.diagnostics.clone();
     if scenario.change.dockerfile.is_some() {

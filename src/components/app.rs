@@ -60,6 +60,9 @@ pub fn App() -> Html {
     let latest: Rc<RefCell<SharedState>> = use_mut_ref(|| store.shared());
     *latest.borrow_mut() = store.shared();
 
+    // After every render: the editor times how long an edit took to reach the screen.
+    use_effect(super::editor::rendered);
+
     // Theme override (embed `mode=`); otherwise CSS follows the system.
     use_effect_with(opts.mode, |mode| {
         web::set_theme(*mode);

@@ -14,6 +14,28 @@ use yew::prelude::*;
 
 /// Above this analysis time (ms), keystrokes defer the analysis until typing pauses.
 pub const SLOW_ANALYSIS_MS: f64 = 12.0;
+/// Above this time (ms) from an edit to every panel rendered with its analysis, keystrokes
+/// defer the analysis too: a keystroke should be painted within one 16 ms frame.
+pub const SLOW_EDIT_MS: f64 = 12.0;
+
+thread_local! {
+    /// When the last edit of the text was dispatched (until the app has rendered it).
+    static EDIT_T0: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
+    /// Milliseconds from that dispatch to the end of the render it caused.
+    static LAST_EDIT_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// Called by the app after each render: ends the timing of the text edit it rendered.
+pub fn rendered() {
+    if let Some(t0) = EDIT_T0.take() {
+        LAST_EDIT_MS.set(crate::clock_ms() - t0);
+    }
+}
+
+/// The last edit's dispatch-to-rendered time (ms).
+pub fn last_edit_ms() -> f64 {
+    LAST_EDIT_MS.get()
+}
 /// The pause (ms) after which a deferred analysis runs.
 pub const DEBOUNCE_MS: u32 = 150;
 /// Editor metrics (must match `.editor` in www/app.css).
@@ -260,7 +282,7 @@ pub fn Editor(props: &EditorProps) -> Html {
     let pending = use_mut_ref(|| None::<Timeout>);
     let oninput = {
         let store = store.clone();
-        let slow = an.ms > SLOW_ANALYSIS_MS;
+        let slow = an.ms > SLOW_ANALYSIS_MS || last_edit_ms() > SLOW_EDIT_MS;
         let typed = typed.clone();
         Callback::from(move |e: InputEvent| {
             let v = e.target_unchecked_into::<HtmlTextAreaElement>().value();
@@ -272,6 +294,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                 *pending.borrow_mut() = Some(Timeout::new(DEBOUNCE_MS, move || {
                     // Taken first: dispatching re-renders the editor, which reads `typed`.
                     let t = typed.borrow_mut().take();
+                    EDIT_T0.set(Some(crate::clock_ms()));
                     match t {
                         Some((b, text)) => d.dispatch(Action::Text {
                             b,
@@ -282,6 +305,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                     }
                 }));
             } else {
+                EDIT_T0.set(Some(crate::clock_ms()));
                 store.dispatch(Action::edit(move |s| {
                     match (&mut s.change.dockerfile, showing_b) {
                         (Some(b), true) => *b = v.clone(),

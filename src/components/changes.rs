@@ -7,8 +7,8 @@ use crate::analysis::{
     base_images, context_suggestions, covered_by, declared_args, secret_ids, stage_names,
 };
 use crate::model::{
-    arg_b, file_change, next_run_value, set_arg_b, set_file_change, Action, ArgB, CacheChoice,
-    EditorTab, FileChange,
+    arg_b, file_change, next_run_value, set_arg_b, set_file_change, Action, AppState, ArgB,
+    CacheChoice, EditorTab, FileChange,
 };
 use layerlab_engine::scenario::{BuilderSetup, CacheSource, FileSpec};
 use layerlab_engine::Scenario;
@@ -33,74 +33,16 @@ fn files_section(store: &Store) -> Html {
         .filter(|p| !paths.iter().any(|c| covered_by(c, p)))
         .collect();
 
+    let dispatcher = store.dispatcher();
     let rows: Html = paths
         .iter()
         .map(|path| {
-            let in_a = s.context.contains_key(path);
-            let cur = file_change(s, path);
-            let p = path.clone();
-            let onchange = on_value(store, move |s, v| {
-                if let Some(c) = FileChange::from_id(&v) {
-                    set_file_change(s, &p, c);
-                }
-            });
-            let options: Html = if in_a {
-                FileChange::FOR_EXISTING
-                    .iter()
-                    .map(|c| html! { <option value={c.id()} selected={*c == cur}>{ c.label() }</option> })
-                    .collect()
-            } else {
-                html! {
-                    <>
-                        <option value="added" selected=true>{ "added in B" }</option>
-                        <option value="unchanged">{ "drop this file" }</option>
-                    </>
-                }
-            };
-            let p = path.clone();
-            let remove = {
-                let store = store.clone();
-                Callback::from(move |_: MouseEvent| {
-                    let p = p.clone();
-                    store.dispatch(Action::edit(move |s| {
-                        set_file_change(s, &p, FileChange::Unchanged);
-                        s.context.remove(&p);
-                    }))
-                })
-            };
-            let p = path.clone();
-            let edit_a = on_value(store, move |s: &mut Scenario, v| {
-                if let Some(f) = s.context.get_mut(&p) {
-                    set_content(f, v);
-                }
-            });
-            let p = path.clone();
-            let edit_b = on_value(store, move |s: &mut Scenario, v| {
-                if let Some(f) = s.change.files.get_mut(&p) {
-                    set_content(f, v);
-                }
-            });
-            let a_text = s.context.get(path).map(|f| f.content().to_string());
-            let b_text = s.change.files.get(path).map(|f| f.content().to_string());
             html! {
-                <li class={classes!("file", format!("fc-{}", cur.id()))}>
-                    <div class="file-row">
-                        <code class="path" title={path.clone()}>{ path }</code>
-                        <select aria-label={format!("{path} in build B")} {onchange}>{ options }</select>
-                        if in_a {
-                            <button type="button" class="icon" aria-label={format!("remove {path} from the context")} title="remove from the context" onclick={remove}>{ "×" }</button>
-                        }
-                    </div>
-                    <details class="file-content">
-                        <summary>{ "content" }</summary>
-                        if let Some(a) = a_text {
-                            <label class="stack">{ "in A" }<textarea rows="3" spellcheck="false" value={a} oninput={edit_a} /></label>
-                        }
-                        if let Some(b) = b_text {
-                            <label class="stack">{ "in B" }<textarea rows="3" spellcheck="false" value={b} oninput={edit_b} /></label>
-                        }
-                    </details>
-                </li>
+                <FileRow key={path.clone()} path={path.clone()}
+                    in_a={s.context.contains_key(path)} cur={file_change(s, path)}
+                    a_text={s.context.get(path).map(|f| f.content().to_string())}
+                    b_text={s.change.files.get(path).map(|f| f.content().to_string())}
+                    dispatcher={dispatcher.clone()} />
             }
         })
         .collect();
@@ -135,6 +77,101 @@ fn files_section(store: &Store) -> Html {
             <ul class="files plain">{ rows }{ suggested }</ul>
             <AddFile />
         </fieldset>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FileRowProps {
+    path: String,
+    in_a: bool,
+    cur: FileChange,
+    a_text: Option<String>,
+    b_text: Option<String>,
+    dispatcher: UseReducerDispatcher<AppState>,
+}
+
+/// One context file of the panel; a component so that the rows of a large context (their
+/// selects, text areas and callbacks) are not rebuilt when an edit leaves them unchanged.
+#[function_component]
+fn FileRow(p: &FileRowProps) -> Html {
+    let path = &p.path;
+    let d = &p.dispatcher;
+    let edit = |f: fn(&mut Scenario, &str, String)| {
+        let d = d.clone();
+        let path = path.clone();
+        Callback::from(move |e: Event| {
+            let v = event_value(&e);
+            let path = path.clone();
+            d.dispatch(Action::edit(move |s| f(s, &path, v.clone())));
+        })
+    };
+    let onchange = edit(|s, p, v| {
+        if let Some(c) = FileChange::from_id(&v) {
+            set_file_change(s, p, c);
+        }
+    });
+    let input = |f: fn(&mut Scenario, &str, String)| {
+        let d = d.clone();
+        let path = path.clone();
+        Callback::from(move |e: InputEvent| {
+            let v = event_value(&e);
+            let path = path.clone();
+            d.dispatch(Action::edit(move |s| f(s, &path, v.clone())));
+        })
+    };
+    let edit_a = input(|s, p, v| {
+        if let Some(f) = s.context.get_mut(p) {
+            set_content(f, v);
+        }
+    });
+    let edit_b = input(|s, p, v| {
+        if let Some(f) = s.change.files.get_mut(p) {
+            set_content(f, v);
+        }
+    });
+    let remove = {
+        let d = d.clone();
+        let path = path.clone();
+        Callback::from(move |_: MouseEvent| {
+            let path = path.clone();
+            d.dispatch(Action::edit(move |s| {
+                set_file_change(s, &path, FileChange::Unchanged);
+                s.context.remove(&path);
+            }))
+        })
+    };
+    let options: Html = if p.in_a {
+        FileChange::FOR_EXISTING
+            .iter()
+            .map(|c| html! { <option value={c.id()} selected={*c == p.cur}>{ c.label() }</option> })
+            .collect()
+    } else {
+        html! {
+            <>
+                <option value="added" selected=true>{ "added in B" }</option>
+                <option value="unchanged">{ "drop this file" }</option>
+            </>
+        }
+    };
+    html! {
+        <li class={classes!("file", format!("fc-{}", p.cur.id()))}>
+            <div class="file-row">
+                <code class="path" title={path.clone()}>{ path }</code>
+                <select aria-label={format!("{path} in build B")} {onchange}>{ options }</select>
+                if p.in_a {
+                    <button type="button" class="icon" aria-label={format!("remove {path} from the context")} title="remove from the context" onclick={remove}>{ "×" }</button>
+                }
+            </div>
+            <details class="file-content">
+                <summary>{ "content" }</summary>
+                if let Some(a) = &p.a_text {
+                    <label class="stack">{ "in A" }<textarea rows="3" spellcheck="false" value={a.clone()} oninput={edit_a} /></label>
+                }
+                if let Some(b) = &p.b_text {
+                    <label class="stack">{ "in B" }<textarea rows="3" spellcheck="false" value={b.clone()} oninput={edit_b} /></label>
+                }
+            </details>
+        </li>
     }
 }
 

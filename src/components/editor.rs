@@ -25,10 +25,18 @@ thread_local! {
     static LAST_EDIT_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
 }
 
-/// Called by the app after each render: ends the timing of the text edit it rendered.
+/// Called by the app after each render: ends the timing of the text edit it rendered, and
+/// shows it on the root element as `data-edit-us` (for benchmarks).
 pub fn rendered() {
     if let Some(t0) = EDIT_T0.take() {
-        LAST_EDIT_MS.set(crate::clock_ms() - t0);
+        let ms = crate::clock_ms() - t0;
+        LAST_EDIT_MS.set(ms);
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("data-edit-us", &((ms * 1000.0) as u64).to_string());
+        }
     }
 }
 

@@ -93,7 +93,7 @@ pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
     let (cmd, after) = split_ws2(trimmed);
     let mut p = Parsed {
         keyword_raw: cmd,
-        keyword: cmd.to_lowercase(),
+        keyword: cmd.to_ascii_lowercase(),
         ..Parsed::default()
     };
     let mut rest = "";

@@ -256,7 +256,7 @@ fn parse_flags(raw: &[String], specs: &'static [(&'static str, Kind)]) -> R<Flag
                 if has_value && value.is_empty() {
                     return Err(missing());
                 }
-                let b = match value.to_lowercase().as_str() {
+                let b = match value.to_ascii_lowercase().as_str() {
                     "true" | "" => true,
                     "false" => false,
                     _ => {
@@ -406,7 +406,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
     let kw = p.keyword.as_str();
     match kw {
         "env" | "label" => {
-            let name = kw.to_uppercase();
+            let name = kw.to_ascii_uppercase();
             parse_flags(&p.flags, NO_FLAGS)?;
             let pairs = parse_kvps(args, &name)?;
             Ok(if kw == "env" {
@@ -589,7 +589,7 @@ pub(crate) fn valid_stage_name(s: &str) -> bool {
 fn parse_from(p: &Parsed) -> R<Command> {
     let args = &p.args;
     let name = if args.len() == 3 && args[1].eq_ignore_ascii_case("as") {
-        let n = args[2].to_lowercase();
+        let n = args[2].to_ascii_lowercase();
         if !valid_stage_name(&n) {
             return Err(fail(
                 "invalid-stage-name",
@@ -741,7 +741,7 @@ fn parse_onbuild(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> 
         return Err(at_least_one("ONBUILD"));
     };
     parse_flags(&p.flags, NO_FLAGS)?;
-    let trig = inner.keyword_raw.trim().to_uppercase();
+    let trig = inner.keyword_raw.trim().to_ascii_uppercase();
     match trig.as_str() {
         "ONBUILD" => {
             return Err(fail(
@@ -786,7 +786,7 @@ fn parse_healthcheck(p: &Parsed) -> R<Command> {
     if args.is_empty() {
         return Err(at_least_one("HEALTHCHECK"));
     }
-    let typ = args[0].to_uppercase();
+    let typ = args[0].to_ascii_uppercase();
     let rest = &args[1..];
     let all_flags: Vec<Flag> = p
         .flags
@@ -1087,8 +1087,8 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
     let secret_or_ssh = |m: &Mount| m.kind == "secret" || m.kind == "ssh";
     for field in &fields {
         let (key, value, has) = match field.split_once('=') {
-            Some((k, v)) => (k.to_lowercase(), v, true),
-            None => (field.to_lowercase(), "", false),
+            Some((k, v)) => (k.to_ascii_lowercase(), v, true),
+            None => (field.to_ascii_lowercase(), "", false),
         };
         if !has {
             match key.as_str() {
@@ -1117,7 +1117,7 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
         let has_var = value.contains('$');
         match key.as_str() {
             "type" => {
-                let v = value.to_lowercase();
+                let v = value.to_ascii_lowercase();
                 if !has_var && !MOUNT_TYPES.contains(&v.as_str()) {
                     return Err(suggest::wrap(
                         format!("unsupported mount type {}", go_quote(value)),
@@ -1182,7 +1182,7 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
             }
             "id" => m.id = Some(value.to_string()),
             "sharing" => {
-                let v = value.to_lowercase();
+                let v = value.to_ascii_lowercase();
                 if !has_var && !SHARING.contains(&v.as_str()) {
                     return Err(suggest::wrap(
                         format!("unsupported sharing value {}", go_quote(value)),

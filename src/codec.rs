@@ -105,11 +105,18 @@ pub fn list<T>(v: Json, item: fn(Json) -> R<T>) -> R<Vec<T>> {
     }
 }
 
+/// A map; a repeated key keeps its last value (as serde's `BTreeMap`).
 pub fn map<T>(v: Json, value: fn(Json) -> R<T>) -> R<BTreeMap<String, T>> {
-    match v {
-        Json::Obj(pairs) => pairs.into_iter().map(|(k, v)| Ok((k, value(v)?))).collect(),
-        v => Err(invalid(&v, "a map")),
+    let Json::Obj(pairs) = v else {
+        return Err(invalid(&v, "a map"));
+    };
+    // Inserting one by one: `collect()` into a BTreeMap sorts first, which instantiates
+    // the standard library's stable sort for every value type.
+    let mut m = BTreeMap::new();
+    for (k, v) in pairs {
+        m.insert(k, value(v)?);
     }
+    Ok(m)
 }
 
 /// `Option<T>`: absent or `null` is `None`.

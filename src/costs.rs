@@ -46,13 +46,16 @@ impl CostTable {
         let lines = codec::or_default(f.take("lines"), |v| codec::map(v, codec::uint))?;
         Ok(CostTable {
             kinds: codec::or_default(f.take("kinds"), |v| codec::map(v, codec::uint))?,
-            lines: lines
-                .into_iter()
-                .map(|(k, v)| match k.parse::<u32>() {
-                    Ok(line) => Ok((line, v)),
-                    Err(_) => Err(format!("invalid line number `{k}`")),
-                })
-                .collect::<R<_>>()?,
+            lines: {
+                let mut m = BTreeMap::new();
+                for (k, v) in lines {
+                    let line = k
+                        .parse::<u32>()
+                        .map_err(|_| format!("invalid line number `{k}`"))?;
+                    m.insert(line, v);
+                }
+                m
+            },
         })
     }
 

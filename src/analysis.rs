@@ -45,12 +45,14 @@ impl Analysis {
             }
         };
         let df_b = std::rc::Rc::unwrap_or_clone(sim.df_b);
+        // Inserted one by one: `collect()` into a BTreeMap would link a stable sort of
+        // `(u32, usize)` into the wasm bundle just for this.
         let index = |steps: &[StepVerdict]| {
-            steps
-                .iter()
-                .enumerate()
-                .map(|(i, st)| (st.line, i))
-                .collect::<BTreeMap<_, _>>()
+            let mut m = BTreeMap::new();
+            for (i, st) in steps.iter().enumerate() {
+                m.insert(st.line, i);
+            }
+            m
         };
         Analysis {
             classic_by_line: index(&report.builders.classic.steps),
@@ -220,7 +222,9 @@ pub fn stage_graph(df: &Dockerfile) -> StageGraph {
             depth: 0,
         });
     }
-    g.edges.sort_by_key(|e| (e.to, e.from, e.kind, e.line));
+    // Every field is in the key, so an unstable sort gives the same order as a stable one.
+    g.edges
+        .sort_unstable_by_key(|e| (e.to, e.from, e.kind, e.line));
     g.edges
         .dedup_by(|a, b| a.from == b.from && a.to == b.to && a.kind == b.kind);
     // References only point backwards, so one pass in file order computes the depths.

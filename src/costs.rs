@@ -2,9 +2,10 @@
 //! can change, or a per-line override; the time lost by a builder is the sum over the steps it
 //! re-executes.
 
+use crate::codec::{self, R};
 use layerlab_engine::ast::Dockerfile;
+use layerlab_engine::json::{Json, Writer};
 use layerlab_engine::report::{BuilderReport, Status};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Default seconds per instruction kind when it re-executes. Rough, typical numbers: a RUN
@@ -14,17 +15,50 @@ pub const DEFAULT_COSTS: &[(&str, u32)] = &[("RUN", 30), ("FROM", 10), ("COPY", 
 /// Instruction kinds listed in the cost editor.
 pub const KINDS: &[&str] = &["RUN", "FROM", "COPY", "ADD"];
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// JSON: `{"kinds":{"RUN":120},"lines":{"12":90}}`, each map only when not empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CostTable {
     /// Overrides of [`DEFAULT_COSTS`], by upper-case keyword.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub kinds: BTreeMap<String, u32>,
     /// Per-instruction overrides, by 1-based line in B's Dockerfile.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub lines: BTreeMap<u32, u32>,
 }
 
 impl CostTable {
+    pub fn write(&self, w: &mut Writer) {
+        w.open('{');
+        codec::key_map(w, "kinds", &self.kinds, false, |w, v| w.num((*v).into()));
+        if !self.lines.is_empty() {
+            w.key("lines");
+            w.open('{');
+            for (line, secs) in &self.lines {
+                w.key(&line.to_string());
+                w.num((*secs).into());
+            }
+            w.close('}');
+        }
+        w.close('}');
+    }
+
+    /// Reads what [`write`](Self::write) writes (unknown fields are ignored).
+    pub fn read(v: Json) -> R<CostTable> {
+        let mut f = codec::fields(v, "struct CostTable", &["kinds", "lines"], false)?;
+        let lines = codec::or_default(f.take("lines"), |v| codec::map(v, codec::uint))?;
+        Ok(CostTable {
+            kinds: codec::or_default(f.take("kinds"), |v| codec::map(v, codec::uint))?,
+            lines: {
+                let mut m = BTreeMap::new();
+                for (k, v) in lines {
+                    let line = k
+                        .parse::<u32>()
+                        .map_err(|_| format!("invalid line number `{k}`"))?;
+                    m.insert(line, v);
+                }
+                m
+            },
+        })
+    }
+
     pub fn is_default(&self) -> bool {
         self.kinds.is_empty() && self.lines.is_empty()
     }
@@ -155,8 +189,11 @@ mod tests {
     fn serialises_line_keys_as_json_object() {
         let mut t = CostTable::default();
         t.set_line(12, Some(90));
-        let json = serde_json::to_string(&t).unwrap();
+        let mut w = Writer::new(false);
+        t.write(&mut w);
+        let json = w.finish();
         assert_eq!(json, r#"{"lines":{"12":90}}"#);
-        assert_eq!(serde_json::from_str::<CostTable>(&json).unwrap(), t);
+        let back = CostTable::read(layerlab_engine::json::parse(&json).unwrap()).unwrap();
+        assert_eq!(back, t);
     }
 }

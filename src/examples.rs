@@ -46,7 +46,7 @@ pub const DEFAULT_ID: &str = "pip-index-arg";
 impl Example {
     pub fn scenario(&self) -> Scenario {
         // Checked by the `every_example_is_a_valid_scenario` test.
-        Scenario::from_json(self.json).unwrap_or_default()
+        crate::codec::scenario_from_text(self.json).unwrap_or_default()
     }
 
     pub fn title(&self) -> String {
@@ -69,7 +69,8 @@ mod tests {
     #[test]
     fn every_example_is_a_valid_scenario() {
         for e in EXAMPLES {
-            let s = Scenario::from_json(e.json).unwrap_or_else(|err| panic!("{}: {err}", e.id));
+            let s = crate::codec::scenario_from_text(e.json)
+                .unwrap_or_else(|err| panic!("{}: {err}", e.id));
             assert!(s.name.is_some(), "{} has a title", e.id);
             assert!(s.description.is_some(), "{} explains itself", e.id);
             assert!(s.dockerfile.ends_with('\n'), "{}", e.id);

@@ -6,8 +6,9 @@
 //! page, queues requests until it says it is ready, and routes each reply to its callback. The
 //! reply types here mirror the engine's `Advice` and `Export` for reading.
 
+use crate::codec::{self, fields, list, opt, or_default, required, string, uint, R};
+use layerlab_engine::json::{self, Json, Writer};
 use layerlab_engine::Scenario;
-use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -15,8 +16,9 @@ use std::rc::Rc;
 /// The worker's loader (Trunk's `data-loader-shim` for the `layerlab-worker` binary).
 pub const WORKER_URL: &str = "./layerlab-worker_loader.js";
 
-/// One piece of advice, as the worker sends it.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// One piece of advice, as the worker sends it (the engine's `Advice`; other fields are
+/// ignored).
+#[derive(Clone, Debug, PartialEq)]
 pub struct AdviceItem {
     pub rule: String,
     pub title: String,
@@ -24,31 +26,90 @@ pub struct AdviceItem {
     pub severity: String,
     pub line: Option<u32>,
     pub message: String,
-    #[serde(default)]
     pub cost: Vec<u32>,
-    #[serde(default)]
     pub cost_buildkit: Vec<u32>,
-    #[serde(default)]
     pub cost_classic: Vec<u32>,
     pub fix: String,
     pub equivalent: Option<String>,
-    #[serde(default)]
     pub rewrite: Option<Scenario>,
 }
 
+fn advice_item(v: Json) -> R<AdviceItem> {
+    const F: &[&str] = &[
+        "rule",
+        "title",
+        "severity",
+        "line",
+        "message",
+        "cost",
+        "cost_buildkit",
+        "cost_classic",
+        "fix",
+        "equivalent",
+        "rewrite",
+    ];
+    let mut f = fields(v, "struct AdviceItem", F, false)?;
+    let uints = |v| list(v, uint);
+    Ok(AdviceItem {
+        rule: required(f.take("rule"), "rule", string)?,
+        title: required(f.take("title"), "title", string)?,
+        severity: required(f.take("severity"), "severity", string)?,
+        line: opt(f.take("line"), uint)?,
+        message: required(f.take("message"), "message", string)?,
+        cost: or_default(f.take("cost"), uints)?,
+        cost_buildkit: or_default(f.take("cost_buildkit"), uints)?,
+        cost_classic: or_default(f.take("cost_classic"), uints)?,
+        fix: required(f.take("fix"), "fix", string)?,
+        equivalent: opt(f.take("equivalent"), string)?,
+        rewrite: opt(f.take("rewrite"), codec::scenario)?,
+    })
+}
+
 /// The generated command and files.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ExportResult {
     pub buildx_command: String,
     pub files: Vec<(String, String)>,
     pub notes: Vec<String>,
 }
 
+fn export_result(v: Json) -> R<ExportResult> {
+    const F: &[&str] = &["buildx_command", "files", "notes"];
+    let mut f = fields(v, "struct ExportResult", F, false)?;
+    Ok(ExportResult {
+        buildx_command: required(f.take("buildx_command"), "buildx_command", string)?,
+        files: required(f.take("files"), "files", |v| list(v, file_pair))?,
+        notes: required(f.take("notes"), "notes", |v| list(v, string))?,
+    })
+}
+
+/// `["path", "content"]`.
+fn file_pair(v: Json) -> R<(String, String)> {
+    match v {
+        Json::Arr(pair) if pair.len() == 2 => {
+            let mut it = pair.into_iter();
+            match (it.next(), it.next()) {
+                (Some(p), Some(c)) => Ok((string(p)?, string(c)?)),
+                _ => Err("expected a tuple of size 2".into()),
+            }
+        }
+        v => Err(codec::invalid(&v, "a tuple of size 2")),
+    }
+}
+
 /// A value the exporter refuses, with the field it came from.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ExportRefusal {
     pub field: String,
     pub message: String,
+}
+
+fn export_refusal(v: Json) -> R<ExportRefusal> {
+    let mut f = fields(v, "struct ExportRefusal", &["field", "message"], false)?;
+    Ok(ExportRefusal {
+        field: required(f.take("field"), "field", string)?,
+        message: required(f.take("message"), "message", string)?,
+    })
 }
 
 /// A worker reply.
@@ -61,45 +122,50 @@ pub enum Reply {
     Failed(String),
 }
 
-#[derive(Deserialize)]
-struct Wire {
-    id: Option<u64>,
-    #[serde(default)]
-    ready: bool,
-    advice: Option<Vec<AdviceItem>>,
-    export: Option<ExportResult>,
-    export_error: Option<ExportRefusal>,
-    error: Option<String>,
-}
-
 /// Reads one reply message: `Ok(None)` for the ready signal, `Ok(Some((id, reply)))` otherwise.
 pub fn parse_reply(text: &str) -> Result<Option<(Option<u64>, Reply)>, String> {
-    let w: Wire =
-        serde_json::from_str(text).map_err(|e| format!("unreadable worker reply: {e}"))?;
-    if w.ready {
-        return Ok(None);
-    }
-    let reply = if let Some(a) = w.advice {
-        Reply::Advice(a)
-    } else if let Some(x) = w.export {
-        Reply::Export(x)
-    } else if let Some(r) = w.export_error {
-        Reply::ExportRefused(r)
-    } else {
-        Reply::Failed(w.error.unwrap_or_else(|| "empty worker reply".into()))
-    };
-    Ok(Some((w.id, reply)))
+    read_reply(text).map_err(|e| format!("unreadable worker reply: {e}"))
 }
 
-/// The request message for a job.
-pub fn request_text(id: u64, job: &Job) -> String {
-    match job {
-        Job::Advise(s) => serde_json::json!({"id": id, "job": "advise", "scenario": s}),
-        Job::Export { scenario, ci } => {
-            serde_json::json!({"id": id, "job": "export", "scenario": scenario, "ci": ci})
-        }
+fn read_reply(text: &str) -> R<Option<(Option<u64>, Reply)>> {
+    const F: &[&str] = &["id", "ready", "advice", "export", "export_error", "error"];
+    let mut f = fields(json::parse(text)?, "a worker reply", F, false)?;
+    let id = opt(f.take("id"), |v| {
+        v.as_u64().ok_or_else(|| codec::invalid(&v, "u64"))
+    })?;
+    if or_default(f.take("ready"), codec::boolean)? {
+        return Ok(None);
     }
-    .to_string()
+    let reply = if let Some(a) = opt(f.take("advice"), |v| list(v, advice_item))? {
+        Reply::Advice(a)
+    } else if let Some(x) = opt(f.take("export"), export_result)? {
+        Reply::Export(x)
+    } else if let Some(r) = opt(f.take("export_error"), export_refusal)? {
+        Reply::ExportRefused(r)
+    } else {
+        let error = opt(f.take("error"), string)?;
+        Reply::Failed(error.unwrap_or_else(|| "empty worker reply".into()))
+    };
+    Ok(Some((id, reply)))
+}
+
+/// The request message for a job: `{"id":…,"job":"advise"|"export","scenario":{…}[,"ci":…]}`.
+pub fn request_text(id: u64, job: &Job) -> String {
+    let (kind, scenario, ci) = match job {
+        Job::Advise(s) => ("advise", s, None),
+        Job::Export { scenario, ci } => ("export", scenario, Some(ci.as_str())),
+    };
+    let mut w = Writer::new(false);
+    w.open('{');
+    w.key("id");
+    w.num(id);
+    w.key("job");
+    w.str(kind);
+    w.key("scenario");
+    codec::write_scenario(&mut w, scenario);
+    codec::key_opt(&mut w, "ci", ci);
+    w.close('}');
+    w.finish()
 }
 
 /// What to ask the worker.

@@ -2,10 +2,12 @@
 //! editor, a changes panel and side-by-side results. See `docs/EMBED.md` for the embed mode.
 //!
 //! Pure modules (unit-tested natively): [`share`] (link codec), [`model`] (state and edits),
-//! [`analysis`] (engine calls and facts for the UI), [`highlight`], [`costs`], [`examples`].
+//! [`analysis`] (engine calls and facts for the UI), [`codec`] (scenario JSON without serde),
+//! [`highlight`], [`costs`], [`examples`].
 //! Browser-only: [`web`], [`components`] and [`extras`] (the advice/export web worker).
 
 pub mod analysis;
+pub mod codec;
 pub mod components;
 pub mod costs;
 pub mod examples;

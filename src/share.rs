@@ -10,10 +10,11 @@
 //! length, inflated size via a hard limit), checks zlib's Adler-32 so a tampered link is
 //! rejected instead of half-read, and never panics (see the fuzz-style tests below).
 
+use crate::codec::{self, fields, opt, or_default, required, uint, variant, R};
 use crate::costs::CostTable;
+use layerlab_engine::json::{self, Json, Writer};
 use layerlab_engine::report::Builder;
 use layerlab_engine::Scenario;
-use serde::{Deserialize, Serialize};
 
 /// Current schema version of [`SharedState`].
 pub const STATE_VERSION: u32 = 1;
@@ -24,37 +25,41 @@ pub const MAX_STATE_BYTES: usize = layerlab_engine::syntax::MAX_INPUT_BYTES;
 /// Above this many characters some chat tools and browsers truncate links.
 pub const LONG_LINK_CHARS: usize = 2000;
 
-/// UI state that travels with a link (everything else is recomputed).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// UI state that travels with a link (everything else is recomputed). JSON: every field
+/// optional, written only when set (`costs` only when not the default).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SharedUi {
-    /// The builder whose verdicts the editor gutter shows.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The builder whose verdicts the editor gutter shows (`classic` / `buildkit`).
     pub focus: Option<Builder>,
     /// Selected instruction (1-based line in B's Dockerfile).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
     /// Time-cost settings for the "time lost" estimate.
-    #[serde(default, skip_serializing_if = "CostTable::is_default")]
     pub costs: CostTable,
     /// The Docker engine whose builders are simulated (absent: a current engine).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine: Option<EngineChoice>,
     /// The CI system the export panel generates for (`github`, `azure`, …; absent: GitHub).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ci: Option<String>,
 }
 
 /// Which Docker engine the playground simulates: the recorded profiles of the engine.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum EngineChoice {
-    /// Docker 23 and later (recorded on 26.1, BuildKit 0.13).
+    /// Docker 23 and later (recorded on 26.1, BuildKit 0.13). JSON `"current"`.
     #[default]
-    #[serde(rename = "current")]
     Current,
-    /// Docker 20.10 (classic builder + BuildKit 0.8).
-    #[serde(rename = "20.10")]
+    /// Docker 20.10 (classic builder + BuildKit 0.8). JSON `"20.10"`.
     Docker2010,
 }
+
+const ENGINES: &[(&str, EngineChoice)] = &[
+    ("current", EngineChoice::Current),
+    ("20.10", EngineChoice::Docker2010),
+];
+
+const BUILDERS: &[(&str, Builder)] = &[
+    ("classic", Builder::Classic),
+    ("buildkit", Builder::Buildkit),
+];
 
 impl EngineChoice {
     pub fn engine(self) -> layerlab_engine::Engine {
@@ -65,13 +70,12 @@ impl EngineChoice {
     }
 }
 
-/// Everything a link carries.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Everything a link carries: `{"v":1,"scenario":{…},"ui":{…}}`.
+#[derive(Clone, Debug, PartialEq)]
 pub struct SharedState {
     /// Schema version; see [`STATE_VERSION`].
     pub v: u32,
     pub scenario: Scenario,
-    #[serde(default)]
     pub ui: SharedUi,
 }
 
@@ -83,6 +87,70 @@ impl SharedState {
             ui,
         }
     }
+
+    /// The state as JSON, in the field order and with the omissions serde's derive had.
+    pub fn write(&self, w: &mut Writer) {
+        w.open('{');
+        w.key("v");
+        w.num(self.v.into());
+        w.key("scenario");
+        codec::write_scenario(w, &self.scenario);
+        w.key("ui");
+        let ui = &self.ui;
+        w.open('{');
+        if let Some(b) = ui.focus {
+            w.key("focus");
+            w.str(name(BUILDERS, b));
+        }
+        if let Some(l) = ui.line {
+            w.key("line");
+            w.num(l.into());
+        }
+        if !ui.costs.is_default() {
+            w.key("costs");
+            ui.costs.write(w);
+        }
+        if let Some(e) = ui.engine {
+            w.key("engine");
+            w.str(name(ENGINES, e));
+        }
+        codec::key_opt(w, "ci", ui.ci.as_deref());
+        w.close('}');
+        w.close('}');
+    }
+
+    /// Compact JSON text of the state.
+    pub fn to_json(&self) -> String {
+        let mut w = Writer::new(false);
+        self.write(&mut w);
+        w.finish()
+    }
+
+    /// Reads a version-1 state document (unknown fields are ignored).
+    fn read(v: Json) -> R<SharedState> {
+        let mut f = fields(v, "struct SharedState", &["v", "scenario", "ui"], false)?;
+        Ok(SharedState {
+            v: required(f.take("v"), "v", uint)?,
+            scenario: required(f.take("scenario"), "scenario", codec::scenario)?,
+            ui: or_default(f.take("ui"), read_ui)?,
+        })
+    }
+}
+
+fn name<T: Copy + PartialEq>(names: &[(&'static str, T)], t: T) -> &'static str {
+    names.iter().find(|(_, x)| *x == t).map_or("", |(n, _)| n)
+}
+
+fn read_ui(v: Json) -> R<SharedUi> {
+    const F: &[&str] = &["focus", "line", "costs", "engine", "ci"];
+    let mut f = fields(v, "struct SharedUi", F, false)?;
+    Ok(SharedUi {
+        focus: opt(f.take("focus"), |v| variant(v, BUILDERS))?,
+        line: opt(f.take("line"), uint)?,
+        costs: or_default(f.take("costs"), CostTable::read)?,
+        engine: opt(f.take("engine"), |v| variant(v, ENGINES))?,
+        ci: opt(f.take("ci"), codec::string)?,
+    })
 }
 
 /// Why a link could not be opened. `Display` is the friendly message shown to the user.
@@ -136,8 +204,8 @@ impl std::fmt::Display for DecodeError {
 
 /// Encodes a state as a fragment (without the leading `#`).
 pub fn encode(state: &SharedState) -> String {
-    let json = serde_json::to_vec(state).unwrap_or_default();
-    let packed = miniz_oxide::deflate::compress_to_vec_zlib(&json, 9);
+    let json = state.to_json();
+    let packed = miniz_oxide::deflate::compress_to_vec_zlib(json.as_bytes(), 9);
     let mut out = String::with_capacity(3 + packed.len() * 4 / 3 + 4);
     out.push_str("v1:");
     base64url_encode(&packed, &mut out);
@@ -180,26 +248,20 @@ pub fn decode(fragment: &str) -> Result<SharedState, DecodeError> {
 /// - version 1: `{"v":1,"scenario":{...},"ui":{...}}`.
 ///
 /// A future version 2 adds a `1 => ...` step here that rewrites the old document, so links
-/// made today keep opening. (Parsing goes through `&str` only: a second, `Value`-based
-/// deserialisation path for the scenario would double its code in the wasm bundle.)
+/// made today keep opening.
 pub fn from_json(text: &str) -> Result<SharedState, DecodeError> {
-    #[derive(Deserialize)]
-    struct Peek {
-        #[serde(default)]
-        v: Option<serde_json::Number>,
-        #[serde(default)]
-        dockerfile: Option<serde::de::IgnoredAny>,
+    let doc = json::parse(text).map_err(|e| DecodeError::BadState(format!("not JSON ({e})")))?;
+    from_document(doc)
+}
+
+/// [`from_json`] for a document already parsed.
+pub fn from_document(doc: Json) -> Result<SharedState, DecodeError> {
+    if !matches!(doc, Json::Obj(_)) {
+        return Err(DecodeError::BadState("expected a JSON object".into()));
     }
-    let peek: Peek = serde_json::from_str(text).map_err(|e| {
-        DecodeError::BadState(if e.is_data() {
-            "expected a JSON object".into()
-        } else {
-            format!("not JSON ({e})")
-        })
-    })?;
-    let version = match peek.v {
-        None if peek.dockerfile.is_some() => 0,
-        None => {
+    let version = match doc.get("v") {
+        None | Some(Json::Null) if doc.get("dockerfile").is_some_and(|d| *d != Json::Null) => 0,
+        None | Some(Json::Null) => {
             return Err(DecodeError::BadState(
                 "neither a scenario nor a playground state".into(),
             ))
@@ -210,10 +272,10 @@ pub fn from_json(text: &str) -> Result<SharedState, DecodeError> {
             .ok_or_else(|| DecodeError::BadState("\"v\" must be a small number".into()))?,
     };
     match version {
-        0 => Scenario::from_json(text)
+        0 => codec::scenario(doc)
             .map(|s| SharedState::new(s, SharedUi::default()))
-            .map_err(DecodeError::BadState),
-        1 => serde_json::from_str(text).map_err(|e| DecodeError::BadState(e.to_string())),
+            .map_err(|e| DecodeError::BadState(format!("invalid scenario: {e}"))),
+        1 => SharedState::read(doc).map_err(DecodeError::BadState),
         v => Err(DecodeError::NewerVersion(v)),
     }
 }
@@ -306,6 +368,33 @@ mod tests {
         fn below(&mut self, n: usize) -> usize {
             (self.next() % n as u64) as usize
         }
+    }
+
+    #[test]
+    fn json_is_what_serde_wrote() {
+        // The text serde's derive wrote before the codec replaced it (links made then open now,
+        // and links made now open in older tabs).
+        let golden = r#"{"v":1,"scenario":{"dockerfile":"FROM python:3.12\nARG PIP_INDEX_URL\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n","context":{},"change":{"args":{"PIP_INDEX_URL":"https://x/simple"}},"cache":{"source":"cache-from-image"},"builder_setup":"docker-driver"},"ui":{"focus":"classic","line":3,"engine":"20.10","ci":"gitlab"}}"#;
+        assert_eq!(sample().to_json(), golden);
+        assert_eq!(from_json(golden).unwrap(), sample());
+        let mut st = sample();
+        st.ui.costs.set_kind("RUN", 99);
+        st.ui.costs.set_line(12, Some(90));
+        assert!(st
+            .to_json()
+            .ends_with(r#""ui":{"focus":"classic","line":3,"costs":{"kinds":{"RUN":99},"lines":{"12":90}},"engine":"20.10","ci":"gitlab"}}"#));
+        assert_eq!(from_json(&st.to_json()).unwrap(), st);
+        st.ui = SharedUi::default();
+        assert!(st.to_json().ends_with(r#""ui":{}}"#));
+        // `ui` may be absent, unknown fields are ignored, as with serde.
+        let s = from_json(r#"{"v":1,"scenario":{"dockerfile":""},"extra":[1]}"#).unwrap();
+        assert_eq!(s.ui, SharedUi::default());
+        assert!(
+            from_json(r#"{"v":1,"scenario":{"dockerfile":""},"ui":{"focus":"podman"}}"#).is_err()
+        );
+        assert!(from_json(r#"{"v":1}"#).is_err());
+        assert!(from_json(r#"{"v":1.0,"scenario":{"dockerfile":""}}"#).is_err());
+        assert!(from_json(r#"{"dockerfile":null}"#).is_err());
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Browser glue: URL, history, clipboard, theme, and the embed `postMessage` protocol. The only
 //! module besides the components that touches `web_sys`.
 
+use crate::codec;
 use crate::share::{self, SharedState};
-use serde::{Deserialize, Serialize};
+use layerlab_engine::json::{self, Json, Writer};
 use wasm_bindgen::JsValue;
 
 /// Embed settings, read from the query string (`?embed=1&readonly=0&mode=dark&builder=classic
@@ -81,9 +82,9 @@ fn hex(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|d| d as u8)
 }
 
-/// Messages the embedded playground sends to its parent (`source: "layerlab"`, `v: 1`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
+/// Messages the embedded playground sends to its parent (`source: "layerlab"`, `v: 1`), as
+/// JSON objects `{"type": "ready" | "resize" | "state" | "error", "source", "v", …fields}`.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Outgoing {
     Ready {
         source: &'static str,
@@ -108,16 +109,73 @@ pub enum Outgoing {
     },
 }
 
+impl Outgoing {
+    pub fn to_json(&self) -> String {
+        let (kind, source, v) = match self {
+            Outgoing::Ready { source, v } => ("ready", source, v),
+            Outgoing::Resize { source, v, .. } => ("resize", source, v),
+            Outgoing::State { source, v, .. } => ("state", source, v),
+            Outgoing::Error { source, v, .. } => ("error", source, v),
+        };
+        let mut w = Writer::new(false);
+        w.open('{');
+        w.key("type");
+        w.str(kind);
+        w.key("source");
+        w.str(source);
+        w.key("v");
+        w.num((*v).into());
+        match self {
+            Outgoing::Ready { .. } => {}
+            Outgoing::Resize { height, .. } => {
+                w.key("height");
+                w.num((*height).into());
+            }
+            Outgoing::State {
+                state,
+                fragment,
+                url,
+                ..
+            } => {
+                w.key("state");
+                state.write(&mut w);
+                w.key("fragment");
+                w.str(fragment);
+                w.key("url");
+                w.str(url);
+            }
+            Outgoing::Error { message, .. } => {
+                w.key("message");
+                w.str(message);
+            }
+        }
+        w.close('}');
+        w.finish()
+    }
+}
+
 /// Messages the parent may send: `{type: "set-state", state | fragment}` or
-/// `{type: "get-state"}` (a `layerlab:` prefix on the type is accepted too).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// `{type: "get-state"}` (a `layerlab:` prefix on the type is accepted too). Other fields are
+/// ignored.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Incoming {
-    #[serde(rename = "type")]
+    /// `type`.
     pub kind: String,
-    #[serde(default)]
-    pub state: Option<serde_json::Value>,
-    #[serde(default)]
+    pub state: Option<Json>,
     pub fragment: Option<String>,
+}
+
+impl Incoming {
+    /// Reads a message's JSON text.
+    pub fn parse(text: &str) -> Result<Incoming, String> {
+        let v = json::parse(text)?;
+        let mut f = codec::fields(v, "a message", &["type", "state", "fragment"], false)?;
+        Ok(Incoming {
+            kind: codec::required(f.take("type"), "type", codec::string)?,
+            state: codec::opt(f.take("state"), Ok)?,
+            fragment: codec::opt(f.take("fragment"), codec::string)?,
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -134,7 +192,7 @@ impl Incoming {
             "get-state" => Ok(Command::GetState),
             "set-state" => {
                 let st = if let Some(v) = self.state {
-                    share::from_json(&v.to_string())
+                    share::from_document(v)
                 } else if let Some(f) = self.fragment {
                     share::decode(&f)
                 } else {
@@ -225,9 +283,7 @@ pub fn post_to_parent(msg: &Outgoing, origin: Option<&str>) {
     if parent == w {
         return;
     }
-    let Ok(json) = serde_json::to_string(msg) else {
-        return;
-    };
+    let json = msg.to_json();
     let Ok(value) = js_sys::JSON::parse(&json) else {
         return;
     };
@@ -265,7 +321,7 @@ pub fn read_message(ev: &web_sys::MessageEvent) -> Option<Incoming> {
     if text.len() > share::MAX_STATE_BYTES {
         return None;
     }
-    serde_json::from_str(&text).ok()
+    Incoming::parse(&text).ok()
 }
 
 /// Document height for the `resize` message.
@@ -316,33 +372,74 @@ mod tests {
 
     #[test]
     fn incoming_messages() {
-        let m: Incoming = serde_json::from_str(r#"{"type":"layerlab:get-state"}"#).unwrap();
+        let m = Incoming::parse(r#"{"type":"layerlab:get-state"}"#).unwrap();
         assert!(matches!(m.command(), Ok(Command::GetState)));
-        let m: Incoming =
-            serde_json::from_str(r#"{"type":"set-state","state":{"dockerfile":"FROM alpine\n"}}"#)
-                .unwrap();
+        let m = Incoming::parse(r#"{"type":"set-state","state":{"dockerfile":"FROM alpine\n"}}"#)
+            .unwrap();
         match m.command() {
             Ok(Command::SetState(st)) => assert_eq!(st.scenario.dockerfile, "FROM alpine\n"),
             _ => panic!("expected set-state"),
         }
-        let m: Incoming =
-            serde_json::from_str(r#"{"type":"set-state","fragment":"v1:!!"}"#).unwrap();
+        let m = Incoming::parse(r#"{"type":"set-state","fragment":"v1:!!"}"#).unwrap();
         assert!(m.command().unwrap_err().contains("damaged"));
-        let m: Incoming = serde_json::from_str(r#"{"type":"reboot"}"#).unwrap();
+        let m = Incoming::parse(r#"{"type":"reboot"}"#).unwrap();
         assert!(m.command().is_err());
+        let m = Incoming::parse(r#"{"type":"set-state","state":null,"x":1}"#).unwrap();
+        assert!(m.command().is_err());
+        assert!(Incoming::parse(r#"{"state":{}}"#).is_err());
+        assert!(Incoming::parse("[]").is_err());
     }
 
     #[test]
     fn outgoing_shape() {
-        let json = serde_json::to_string(&Outgoing::Resize {
+        let json = Outgoing::Resize {
             source: "layerlab",
             v: 1,
             height: 300,
-        })
-        .unwrap();
+        }
+        .to_json();
         assert_eq!(
             json,
             r#"{"type":"resize","source":"layerlab","v":1,"height":300}"#
+        );
+        // What serde's `#[serde(tag = "type")]` wrote.
+        let ready = Outgoing::Ready {
+            source: "layerlab",
+            v: 1,
+        };
+        assert_eq!(
+            ready.to_json(),
+            r#"{"type":"ready","source":"layerlab","v":1}"#
+        );
+        let error = Outgoing::Error {
+            source: "layerlab",
+            v: 1,
+            message: "m".into(),
+        };
+        assert_eq!(
+            error.to_json(),
+            r#"{"type":"error","source":"layerlab","v":1,"message":"m"}"#
+        );
+        let st = SharedState::new(
+            layerlab_engine::Scenario {
+                dockerfile: "FROM a\n".into(),
+                ..Default::default()
+            },
+            Default::default(),
+        );
+        let state = Outgoing::State {
+            source: "layerlab",
+            v: 1,
+            state: Box::new(st.clone()),
+            fragment: "f".into(),
+            url: "u".into(),
+        };
+        assert_eq!(
+            state.to_json(),
+            format!(
+                r#"{{"type":"state","source":"layerlab","v":1,"state":{},"fragment":"f","url":"u"}}"#,
+                st.to_json()
+            )
         );
     }
 }

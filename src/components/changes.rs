@@ -15,6 +15,18 @@ use layerlab_engine::Scenario;
 use std::collections::BTreeSet;
 use yew::prelude::*;
 
+/// `<label class="check"><input type="checkbox"/><span>{label}</span></label>`: one copy of
+/// the element code for every checkbox of the panel.
+fn check(checked: bool, onchange: Callback<Event>, label: Html) -> Html {
+    html! {
+        <label class="check"><input type="checkbox" {checked} {onchange} /><span>{ label }</span></label>
+    }
+}
+
+fn option(value: &str, selected: bool, label: &str) -> Html {
+    html! { <option value={value.to_string()} {selected}>{ label.to_string() }</option> }
+}
+
 fn set_content(spec: &mut FileSpec, text: String) {
     match spec {
         FileSpec::Content(c) => *c = text,
@@ -143,13 +155,13 @@ fn FileRow(p: &FileRowProps) -> Html {
     let options: Html = if p.in_a {
         FileChange::FOR_EXISTING
             .iter()
-            .map(|c| html! { <option value={c.id()} selected={*c == p.cur}>{ c.label() }</option> })
+            .map(|c| option(c.id(), *c == p.cur, c.label()))
             .collect()
     } else {
         html! {
             <>
-                <option value="added" selected=true>{ "added in B" }</option>
-                <option value="unchanged">{ "drop this file" }</option>
+                { option("added", true, "added in B") }
+                { option("unchanged", false, "drop this file") }
             </>
         }
     };
@@ -263,8 +275,7 @@ fn args_section(store: &Store) -> Html {
                     <td data-label="B"><input type="text" aria-label={format!("{name} in build B")}
                                placeholder={if b == ArgB::Unset { "(unset)" } else { "same as A" }}
                                value={match &b { ArgB::Value(v) => v.clone(), _ => String::new() }} oninput={set_b} /></td>
-                    <td><label class="check"><input type="checkbox" checked={changes} onchange={every_run} />
-                        <span>{ "changes every run" }</span></label></td>
+                    <td>{ check(changes, every_run, html! { "changes every run" }) }</td>
                 </tr>
             }
         })
@@ -313,8 +324,7 @@ fn secrets_section(store: &Store) -> Html {
                     <th scope="row"><code>{ id }</code></th>
                     <td><input type="text" aria-label={format!("secret {id} in build A")}
                                value={s.secrets.get(id).cloned().unwrap_or_default()} oninput={set_a} /></td>
-                    <td><label class="check"><input type="checkbox" checked={changed} onchange={toggle} />
-                        <span>{ "value changes in B" }</span></label></td>
+                    <td>{ check(changed, toggle, html! { "value changes in B" }) }</td>
                 </tr>
             }
         })
@@ -344,10 +354,8 @@ fn base_section(store: &Store) -> Html {
                 }
             });
             html! {
-                <li><label class="check">
-                    <input type="checkbox" checked={s.change.base_rebuilt.contains(img)} onchange={toggle} />
-                    <span><code>{ img }</code>{ " has a new digest (same tag, rebuilt upstream)" }</span>
-                </label></li>
+                <li>{ check(s.change.base_rebuilt.contains(img), toggle,
+                    html! { <><code>{ img }</code>{ " has a new digest (same tag, rebuilt upstream)" }</> }) }</li>
             }
         })
         .collect();
@@ -366,14 +374,8 @@ fn target_section(store: &Store) -> Html {
         return Html::default();
     }
     let opts = |cur: Option<&String>, none_label: &str| -> Html {
-        let mut out = vec![
-            html! { <option value="" selected={cur.is_none()}>{ none_label.to_string() }</option> },
-        ];
-        out.extend(
-            names.iter().map(
-                |n| html! { <option value={n.clone()} selected={cur == Some(n)}>{ n }</option> },
-            ),
-        );
+        let mut out = vec![option("", cur.is_none(), none_label)];
+        out.extend(names.iter().map(|n| option(n, cur == Some(n), n)));
         out.into_iter().collect()
     };
     let set_a = on_value(store, |s, v| s.target = (!v.is_empty()).then_some(v));
@@ -408,11 +410,11 @@ fn dockerignore_section(store: &Store) -> Html {
     html! {
         <fieldset class="group">
             <legend>{ ".dockerignore" }</legend>
-            <label class="check"><input type="checkbox" checked={s.dockerignore.is_some()} onchange={has_a} /><span>{ "A has a .dockerignore" }</span></label>
+            { check(s.dockerignore.is_some(), has_a, html! { "A has a .dockerignore" }) }
             if let Some(a) = &s.dockerignore {
                 <textarea class="mono" rows="3" spellcheck="false" aria-label=".dockerignore of build A" value={a.clone()} oninput={edit_a} />
             }
-            <label class="check"><input type="checkbox" checked={s.change.dockerignore.is_some()} onchange={has_b} /><span>{ "B changes the .dockerignore" }</span></label>
+            { check(s.change.dockerignore.is_some(), has_b, html! { "B changes the .dockerignore" }) }
             if let Some(b) = &s.change.dockerignore {
                 <textarea class="mono" rows="3" spellcheck="false" aria-label=".dockerignore of build B" value={b.clone()} oninput={edit_b} />
             }
@@ -437,8 +439,7 @@ fn dockerfile_section(store: &Store) -> Html {
     html! {
         <fieldset class="group">
             <legend>{ "Dockerfile" }</legend>
-            <label class="check"><input type="checkbox" checked={s.change.dockerfile.is_some()} onchange={toggle} />
-                <span>{ "B edits the Dockerfile (edit it in the editor's \"Build B\" tab)" }</span></label>
+            { check(s.change.dockerfile.is_some(), toggle, html! { "B edits the Dockerfile (edit it in the editor's \"Build B\" tab)" }) }
         </fieldset>
     }
 }
@@ -479,13 +480,13 @@ fn cache_section(store: &Store) -> Html {
             <div class="sub">
                 <label class="field">{ "mode " }
                     <select onchange={set_mode}>
-                        <option value="min" selected={s.cache.source == CacheSource::ExportMin}>{ "min (final image layers only)" }</option>
-                        <option value="max" selected={s.cache.source == CacheSource::ExportMax}>{ "max (every stage)" }</option>
+                        { option("min", s.cache.source == CacheSource::ExportMin, "min (final image layers only)") }
+                        { option("max", s.cache.source == CacheSource::ExportMax, "max (every stage)") }
                     </select>
                 </label>
                 <label class="field">{ "backend " }
                     <select onchange={set_backend}>
-                        { for ["registry", "gha", "local"].iter().map(|b| html! { <option value={*b} selected={backend == *b}>{ *b }</option> }) }
+                        { for ["registry", "gha", "local"].iter().map(|b| option(b, backend == *b, b)) }
                     </select>
                 </label>
             </div>
@@ -497,8 +498,7 @@ fn cache_section(store: &Store) -> Html {
     let inline_opt = if cur == CacheChoice::SaveLoad {
         let toggle = on_check(store, |s, on| s.cache.inline_cache = on);
         html! {
-            <div class="sub"><label class="check"><input type="checkbox" checked={s.cache.inline_cache} onchange={toggle} />
-                <span>{ "A was built with inline cache metadata (BUILDKIT_INLINE_CACHE=1)" }</span></label></div>
+            <div class="sub">{ check(s.cache.inline_cache, toggle, html! { "A was built with inline cache metadata (BUILDKIT_INLINE_CACHE=1)" }) }</div>
         }
     } else {
         Html::default()
@@ -526,10 +526,8 @@ fn cache_section(store: &Store) -> Html {
                         s.cache.cache_from_stages.push(name.clone());
                     }
                 });
-                html! {
-                    <label class="check"><input type="checkbox" checked={s.cache.cache_from_stages.contains(n)} onchange={toggle} />
-                        <span>{ "stage " }<code>{ n }</code>{ " was also pushed and passed as --cache-from" }</span></label>
-                }
+                check(s.cache.cache_from_stages.contains(n), toggle,
+                    html! { <>{ "stage " }<code>{ n }</code>{ " was also pushed and passed as --cache-from" }</> })
             })
             .collect();
         html! { <div class="sub">{ items }</div> }
@@ -553,8 +551,8 @@ fn cache_section(store: &Store) -> Html {
             { stages_opt }
             <label class="field">{ "BuildKit runs " }
                 <select onchange={setup}>
-                    <option value="docker-driver" selected={s.builder_setup == BuilderSetup::DockerDriver}>{ "inside dockerd (docker driver, classic image store)" }</option>
-                    <option value="container" selected={s.builder_setup == BuilderSetup::Container}>{ "with the containerd image store or a docker-container builder" }</option>
+                    { option("docker-driver", s.builder_setup == BuilderSetup::DockerDriver, "inside dockerd (docker driver, classic image store)") }
+                    { option("container", s.builder_setup == BuilderSetup::Container, "with the containerd image store or a docker-container builder") }
                 </select>
             </label>
         </fieldset>

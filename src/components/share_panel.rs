@@ -47,7 +47,7 @@ pub fn SharePanel() -> Html {
             .unwrap_or_else(|| "layerlab scenario".into());
         let markdown = format!("[{title}]({url})");
         let iframe = iframe_snippet(&embed, &title);
-        let json = store.scenario.to_json_pretty();
+        let json = crate::codec::scenario_json_pretty(&store.scenario);
         let item = |key: &'static str, label: &str, value: String, multiline: bool, extra: Html| {
             let onclick = {
                 let copied = copied.clone();

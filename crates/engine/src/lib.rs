@@ -12,6 +12,7 @@ pub mod ast;
 pub mod dump;
 pub mod export;
 pub mod ignore;
+pub mod json;
 pub mod parser;
 pub mod report;
 pub mod scenario;

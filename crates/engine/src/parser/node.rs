@@ -93,7 +93,7 @@ pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
     let (cmd, after) = split_ws2(trimmed);
     let mut p = Parsed {
         keyword_raw: cmd,
-        keyword: cmd.to_lowercase(),
+        keyword: cmd.to_ascii_lowercase(),
         ..Parsed::default()
     };
     let mut rest = "";
@@ -371,13 +371,13 @@ pub(crate) fn parse_json(rest: &str) -> Result<Option<Vec<String>>, String> {
     if !t.starts_with('[') {
         return Ok(None);
     }
-    let Ok(values) = serde_json::from_str::<Vec<serde_json::Value>>(t) else {
+    let Ok(crate::json::Json::Arr(values)) = crate::json::parse(t) else {
         return Ok(None);
     };
     let mut out = Vec::with_capacity(values.len());
     for v in values {
         match v {
-            serde_json::Value::String(s) => out.push(s),
+            crate::json::Json::Str(s) => out.push(s),
             _ => return Err(NOT_STRING_ARRAY.to_string()),
         }
     }

@@ -48,10 +48,10 @@ fn levenshtein_heap(a: &str, b: &str) -> usize {
 }
 
 fn match_case(opt: &str, orig: &str) -> String {
-    if orig == orig.to_lowercase() {
-        opt.to_lowercase()
-    } else if orig == orig.to_uppercase() {
-        opt.to_uppercase()
+    if orig == orig.to_ascii_lowercase() {
+        opt.to_ascii_lowercase()
+    } else if orig == orig.to_ascii_uppercase() {
+        opt.to_ascii_uppercase()
     } else {
         opt.to_string()
     }
@@ -66,10 +66,10 @@ pub(crate) fn search(val: &str, options: &[&str], case_sensitive: bool) -> Optio
         return None;
     }
     fn fold(s: &str, case_sensitive: bool) -> std::borrow::Cow<'_, str> {
-        if case_sensitive || !s.chars().any(char::is_uppercase) {
+        if case_sensitive || !s.bytes().any(|b| b.is_ascii_uppercase()) {
             std::borrow::Cow::Borrowed(s)
         } else {
-            std::borrow::Cow::Owned(s.to_lowercase())
+            std::borrow::Cow::Owned(s.to_ascii_lowercase())
         }
     }
     let v = fold(val, case_sensitive);

@@ -256,7 +256,7 @@ fn parse_flags(raw: &[String], specs: &'static [(&'static str, Kind)]) -> R<Flag
                 if has_value && value.is_empty() {
                     return Err(missing());
                 }
-                let b = match value.to_lowercase().as_str() {
+                let b = match value.to_ascii_lowercase().as_str() {
                     "true" | "" => true,
                     "false" => false,
                     _ => {
@@ -406,7 +406,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
     let kw = p.keyword.as_str();
     match kw {
         "env" | "label" => {
-            let name = kw.to_uppercase();
+            let name = kw.to_ascii_uppercase();
             parse_flags(&p.flags, NO_FLAGS)?;
             let pairs = parse_kvps(args, &name)?;
             Ok(if kw == "env" {
@@ -589,7 +589,7 @@ pub(crate) fn valid_stage_name(s: &str) -> bool {
 fn parse_from(p: &Parsed) -> R<Command> {
     let args = &p.args;
     let name = if args.len() == 3 && args[1].eq_ignore_ascii_case("as") {
-        let n = args[2].to_lowercase();
+        let n = args[2].to_ascii_lowercase();
         if !valid_stage_name(&n) {
             return Err(fail(
                 "invalid-stage-name",
@@ -741,7 +741,7 @@ fn parse_onbuild(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> 
         return Err(at_least_one("ONBUILD"));
     };
     parse_flags(&p.flags, NO_FLAGS)?;
-    let trig = inner.keyword_raw.trim().to_uppercase();
+    let trig = inner.keyword_raw.trim().to_ascii_uppercase();
     match trig.as_str() {
         "ONBUILD" => {
             return Err(fail(
@@ -786,7 +786,7 @@ fn parse_healthcheck(p: &Parsed) -> R<Command> {
     if args.is_empty() {
         return Err(at_least_one("HEALTHCHECK"));
     }
-    let typ = args[0].to_uppercase();
+    let typ = args[0].to_ascii_uppercase();
     let rest = &args[1..];
     let all_flags: Vec<Flag> = p
         .flags
@@ -874,7 +874,7 @@ fn check_interval(name: &str, v: &str) -> Result<(), String> {
         return Ok(());
     }
     let ns = parse_go_duration(v)?;
-    if ns != 0.0 && ns < 1_000_000.0 {
+    if ns != 0 && ns < 1_000_000 {
         return Err(format!(
             "Interval {} cannot be less than 1ms",
             go_quote(name)
@@ -883,8 +883,11 @@ fn check_interval(name: &str, v: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Go `time.ParseDuration`, returning nanoseconds (as f64: only used for range checks).
-pub(crate) fn parse_go_duration(orig: &str) -> Result<f64, String> {
+/// Go `time.ParseDuration`, returning nanoseconds. Integer arithmetic as in Go (only the
+/// fraction's scaling is a float multiplication there too); no float parsing, which keeps
+/// core's decimal-to-float code out of the wasm bundle.
+pub(crate) fn parse_go_duration(orig: &str) -> Result<i64, String> {
+    const LIMIT: u64 = 1 << 63;
     let invalid = || format!("time: invalid duration {}", go_quote(orig));
     let mut s = orig;
     let mut neg = false;
@@ -895,32 +898,52 @@ pub(crate) fn parse_go_duration(orig: &str) -> Result<f64, String> {
         }
     }
     if s == "0" {
-        return Ok(0.0);
+        return Ok(0);
     }
     if s.is_empty() {
         return Err(invalid());
     }
-    let mut total = 0.0f64;
+    let mut total: u64 = 0;
     while !s.is_empty() {
         let b = s.as_bytes()[0];
         if !(b == b'.' || b.is_ascii_digit()) {
             return Err(invalid());
         }
+        // Go `leadingInt`: an integer that overflows is an invalid duration.
         let int_end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
         let pre = int_end > 0;
-        let mut v: f64 = if pre {
-            s[..int_end].parse::<f64>().map_err(|_| invalid())?
-        } else {
-            0.0
-        };
+        let mut v: u64 = 0;
+        for d in s[..int_end].bytes() {
+            if v > LIMIT / 10 {
+                return Err(invalid());
+            }
+            v = v * 10 + u64::from(d - b'0');
+            if v > LIMIT {
+                return Err(invalid());
+            }
+        }
         s = &s[int_end..];
-        let mut post = false;
+        // Go `leadingFraction`: digits past what fits are ignored.
+        let (mut f, mut scale, mut post) = (0u64, 1f64, false);
         if let Some(r) = s.strip_prefix('.') {
             let frac_end = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
             post = frac_end > 0;
-            if post {
-                let frac: f64 = format!("0.{}", &r[..frac_end]).parse().unwrap_or(0.0);
-                v += frac;
+            let mut overflow = false;
+            for d in r[..frac_end].bytes() {
+                if overflow {
+                    continue;
+                }
+                if f > (LIMIT - 1) / 10 {
+                    overflow = true;
+                    continue;
+                }
+                let y = f * 10 + u64::from(d - b'0');
+                if y > LIMIT {
+                    overflow = true;
+                    continue;
+                }
+                f = y;
+                scale *= 10.0;
             }
             s = &r[frac_end..];
         }
@@ -935,13 +958,13 @@ pub(crate) fn parse_go_duration(orig: &str) -> Result<f64, String> {
         }
         let u = &s[..unit_end];
         s = &s[unit_end..];
-        let mult = match u {
-            "ns" => 1.0,
-            "us" | "\u{b5}s" | "\u{3bc}s" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
+        let unit: u64 = match u {
+            "ns" => 1,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
             _ => {
                 return Err(format!(
                     "time: unknown unit {} in duration {}",
@@ -950,12 +973,27 @@ pub(crate) fn parse_go_duration(orig: &str) -> Result<f64, String> {
                 ))
             }
         };
-        total += v * mult;
-        if total > 9.3e18 {
+        if v > LIMIT / unit {
+            return Err(invalid());
+        }
+        v *= unit;
+        if f > 0 {
+            // Go: v += uint64(float64(f) * (float64(unit) / scale))
+            v += (f as f64 * (unit as f64 / scale)) as u64;
+            if v > LIMIT {
+                return Err(invalid());
+            }
+        }
+        // Go's uint64 addition wraps (both terms are at most 1<<63).
+        total = total.wrapping_add(v);
+        if total > LIMIT {
             return Err(invalid());
         }
     }
-    Ok(if neg { -total } else { total })
+    if neg {
+        return Ok((total as i64).wrapping_neg());
+    }
+    i64::try_from(total).map_err(|_| invalid())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1087,8 +1125,8 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
     let secret_or_ssh = |m: &Mount| m.kind == "secret" || m.kind == "ssh";
     for field in &fields {
         let (key, value, has) = match field.split_once('=') {
-            Some((k, v)) => (k.to_lowercase(), v, true),
-            None => (field.to_lowercase(), "", false),
+            Some((k, v)) => (k.to_ascii_lowercase(), v, true),
+            None => (field.to_ascii_lowercase(), "", false),
         };
         if !has {
             match key.as_str() {
@@ -1117,7 +1155,7 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
         let has_var = value.contains('$');
         match key.as_str() {
             "type" => {
-                let v = value.to_lowercase();
+                let v = value.to_ascii_lowercase();
                 if !has_var && !MOUNT_TYPES.contains(&v.as_str()) {
                     return Err(suggest::wrap(
                         format!("unsupported mount type {}", go_quote(value)),
@@ -1182,7 +1220,7 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
             }
             "id" => m.id = Some(value.to_string()),
             "sharing" => {
-                let v = value.to_lowercase();
+                let v = value.to_ascii_lowercase();
                 if !has_var && !SHARING.contains(&v.as_str()) {
                     return Err(suggest::wrap(
                         format!("unsupported sharing value {}", go_quote(value)),
@@ -1270,10 +1308,36 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_go_duration("5s").unwrap(), 5e9);
-        assert_eq!(parse_go_duration("1m30s").unwrap(), 90e9);
-        assert_eq!(parse_go_duration("1.5h").unwrap(), 5400e9);
-        assert_eq!(parse_go_duration("0").unwrap(), 0.0);
+        assert_eq!(parse_go_duration("5s").unwrap(), 5_000_000_000);
+        assert_eq!(parse_go_duration("1m30s").unwrap(), 90_000_000_000);
+        assert_eq!(parse_go_duration("1.5h").unwrap(), 5_400_000_000_000);
+        assert_eq!(parse_go_duration("0").unwrap(), 0);
+        assert_eq!(parse_go_duration("-1.5s").unwrap(), -1_500_000_000);
+        assert_eq!(parse_go_duration(".5ms").unwrap(), 500_000);
+        assert_eq!(parse_go_duration("1.ms").unwrap(), 1_000_000);
+        assert_eq!(parse_go_duration("300µs").unwrap(), 300_000);
+        assert_eq!(
+            parse_go_duration("0.000000000000000000000000001s").unwrap(),
+            0
+        );
+        // Go's limits: 1<<63 - 1 ns, and -(1<<63) for a negative duration.
+        assert_eq!(
+            parse_go_duration("9223372036854775807ns").unwrap(),
+            i64::MAX
+        );
+        assert!(parse_go_duration("9223372036854775808ns").is_err());
+        assert_eq!(
+            parse_go_duration("-9223372036854775808ns").unwrap(),
+            i64::MIN
+        );
+        assert!(parse_go_duration("2562048h").is_err());
+        assert!(parse_go_duration("99999999999999999999s").is_err());
+        assert!(parse_go_duration(".").is_err());
+        assert_eq!(
+            parse_go_duration("9223372036854775808ns9223372036854775808ns").unwrap(),
+            0
+        );
+        assert!(parse_go_duration("").is_err());
         assert!(parse_go_duration("5").unwrap_err().contains("missing unit"));
         assert!(parse_go_duration("5x")
             .unwrap_err()

@@ -65,8 +65,16 @@ impl CostTable {
 
     /// Seconds for an instruction kind (other kinds cost nothing: they only change metadata).
     pub fn kind_cost(&self, keyword: &str) -> u32 {
-        let k = keyword.to_ascii_uppercase();
-        if let Some(v) = self.kinds.get(&k) {
+        // Keywords are upper-case already but for unknown ones: no copy per call (the table
+        // and the summaries ask for every instruction on every render).
+        let upper;
+        let k: &str = if keyword.bytes().any(|b| b.is_ascii_lowercase()) {
+            upper = keyword.to_ascii_uppercase();
+            &upper
+        } else {
+            keyword
+        };
+        if let Some(v) = self.kinds.get(k) {
             return *v;
         }
         DEFAULT_COSTS

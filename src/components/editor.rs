@@ -30,6 +30,11 @@ thread_local! {
 pub fn rendered() {
     if let Some(t0) = EDIT_T0.take() {
         let ms = crate::clock_ms() - t0;
+        // An edit that changed nothing renders nothing; the next render (a hover, say) is not
+        // its time.
+        if ms > 1000.0 {
+            return;
+        }
         LAST_EDIT_MS.set(ms);
         if let Some(root) = web_sys::window()
             .and_then(|w| w.document())
@@ -44,6 +49,7 @@ pub fn rendered() {
 pub fn last_edit_ms() -> f64 {
     LAST_EDIT_MS.get()
 }
+
 /// The pause (ms) after which a deferred analysis runs.
 pub const DEBOUNCE_MS: u32 = 150;
 /// Editor metrics (must match `.editor` in www/app.css).

@@ -102,41 +102,38 @@ struct FileRowProps {
     dispatcher: UseReducerDispatcher<AppState>,
 }
 
+/// A callback that edits the scenario for the file at `path` with the event's value.
+fn path_edit<E: AsRef<web_sys::Event> + 'static>(
+    d: &UseReducerDispatcher<AppState>,
+    path: &str,
+    f: fn(&mut Scenario, &str, String),
+) -> Callback<E> {
+    let d = d.clone();
+    let path = path.to_string();
+    Callback::from(move |e: E| {
+        let v = event_value(e.as_ref());
+        let path = path.clone();
+        d.dispatch(Action::edit(move |s| f(s, &path, v.clone())));
+    })
+}
+
 /// One context file of the panel; a component so that the rows of a large context (their
 /// selects, text areas and callbacks) are not rebuilt when an edit leaves them unchanged.
 #[function_component]
 fn FileRow(p: &FileRowProps) -> Html {
     let path = &p.path;
     let d = &p.dispatcher;
-    let edit = |f: fn(&mut Scenario, &str, String)| {
-        let d = d.clone();
-        let path = path.clone();
-        Callback::from(move |e: Event| {
-            let v = event_value(&e);
-            let path = path.clone();
-            d.dispatch(Action::edit(move |s| f(s, &path, v.clone())));
-        })
-    };
-    let onchange = edit(|s, p, v| {
+    let onchange = path_edit::<Event>(d, path, |s, p, v| {
         if let Some(c) = FileChange::from_id(&v) {
             set_file_change(s, p, c);
         }
     });
-    let input = |f: fn(&mut Scenario, &str, String)| {
-        let d = d.clone();
-        let path = path.clone();
-        Callback::from(move |e: InputEvent| {
-            let v = event_value(&e);
-            let path = path.clone();
-            d.dispatch(Action::edit(move |s| f(s, &path, v.clone())));
-        })
-    };
-    let edit_a = input(|s, p, v| {
+    let edit_a = path_edit::<InputEvent>(d, path, |s, p, v| {
         if let Some(f) = s.context.get_mut(p) {
             set_content(f, v);
         }
     });
-    let edit_b = input(|s, p, v| {
+    let edit_b = path_edit::<InputEvent>(d, path, |s, p, v| {
         if let Some(f) = s.change.files.get_mut(p) {
             set_content(f, v);
         }

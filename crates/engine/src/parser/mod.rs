@@ -21,6 +21,7 @@ pub use heredoc::{
     chomp_heredoc_content, heredoc_data, heredocs_from_line, parse_heredoc_word, HeredocWord,
 };
 pub use typed::copy_source_data;
+pub(crate) use typed::INSTRUCTIONS;
 
 use crate::ast::{Command, Directives, Dockerfile, Heredoc, Instruction, Node, Stage};
 use crate::syntax::{Diagnostic, Span, MAX_INPUT_BYTES};

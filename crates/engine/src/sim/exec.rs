@@ -475,27 +475,7 @@ fn overlaps(w: &Writes, path: &str) -> bool {
 
 /// An instruction keyword as a [`Text`]: the known ones are static (no allocation per step).
 fn keyword_text(k: &str) -> Text {
-    const KNOWN: [&str; 18] = [
-        "ADD",
-        "ARG",
-        "CMD",
-        "COPY",
-        "ENTRYPOINT",
-        "ENV",
-        "EXPOSE",
-        "FROM",
-        "HEALTHCHECK",
-        "LABEL",
-        "MAINTAINER",
-        "ONBUILD",
-        "RUN",
-        "SHELL",
-        "STOPSIGNAL",
-        "USER",
-        "VOLUME",
-        "WORKDIR",
-    ];
-    match KNOWN.iter().find(|&&x| x == k) {
+    match crate::parser::INSTRUCTIONS.iter().find(|&&x| x == k) {
         Some(&x) => Text::Static(x),
         None => Text::Owned(k.to_string()),
     }

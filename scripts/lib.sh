@@ -66,6 +66,40 @@ ensure_app_tools() {
   ensure_wasm_target && ensure_wasm_bindgen && ensure_wasm_opt && ensure_trunk
 }
 
+# The standard library's source, for rebuilding std with the playground's wasm (see
+# release_build). Optional: without it the release build uses the prebuilt std.
+ensure_rust_src() {
+  local sysroot
+  sysroot="$(rustc --print sysroot 2>/dev/null)" || return 1
+  [ -f "$sysroot/lib/rustlib/src/rust/library/Cargo.lock" ] && return 0
+  say "installing rust-src (std's source, for the size-optimised wasm build)"
+  rustup component add rust-src >&2
+}
+
+# `trunk build --release --offline "$@"`, with std rebuilt for wasm32 at the playground's
+# opt-level and panic = "immediate-abort": no panic messages, file names or formatting code in
+# the bundle (a panic was already an abort without a message: panic = "abort" and no hook), so
+# about 22 KB gzip less for the main wasm and 16 KB for the worker (docs/benchmarks/app.md).
+# These are unstable cargo features, enabled on the stable toolchain with RUSTC_BOOTSTRAP=1
+# for this one command only; the flags are those of rustc >= 1.92. When rust-src cannot be
+# installed or that build fails (another toolchain), it says so and builds with the prebuilt
+# std: same app, bigger bundle.
+release_build() {
+  if ensure_rust_src; then
+    if RUSTC_BOOTSTRAP=1 \
+       CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
+       CARGO_UNSTABLE_PANIC_IMMEDIATE_ABORT=true \
+       CARGO_PROFILE_WASM_RELEASE_PANIC=immediate-abort \
+       trunk build --release --offline "$@"; then
+      return 0
+    fi
+    say "the build with std rebuilt for wasm failed; building with the prebuilt std instead"
+  else
+    say "no rust-src: building with the prebuilt std (bundle about 38 KB gzip bigger)"
+  fi
+  trunk build --release --offline "$@"
+}
+
 ensure_chromium() {
   if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then return 0; fi
   if [ "$(id -u)" != 0 ]; then

@@ -2,7 +2,7 @@
 # Runs every test suite of the project, installing what it needs on first run:
 #   fmt, clippy (-D warnings), native `cargo test --workspace`, the recorder check
 #   (tools/record --check, when present), the app's wasm tests in headless Chromium,
-#   `trunk build --release` and the browser end-to-end test against dist/.
+#   the release build of dist/ (scripts/build.sh) and the browser end-to-end test against dist/.
 # Every suite runs even when an earlier one fails; the last line is `N passed, N failed`.
 # Usage: scripts/test.sh [--quick]   (--quick: fmt, clippy and native tests only)
 set -uo pipefail
@@ -43,7 +43,7 @@ wasm_tests() {
 trunk_build() {
   ensure_app_tools || return 1
   rm -rf dist
-  trunk build --release --offline
+  release_build
 }
 
 e2e() {

@@ -5,19 +5,19 @@
 //! mtime and client-side ownership never count (semantics R5). The Dockerfile and the
 //! `.dockerignore` are context files like any other (R6).
 
-use super::hash::{Id, KeyHasher};
+use super::hash::{FxHashMap, Id, KeyHasher};
 use crate::ignore::{self, PatternMatcher};
 use crate::scenario::FileSpec;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Digests by (source, `--exclude` patterns). Most sources have no excludes: those are found
 /// by the source alone, without building a key per lookup.
 #[derive(Clone, Debug, Default)]
 struct DigestMemo {
-    plain: HashMap<String, Result<Id, String>>,
-    excluding: HashMap<(String, Vec<String>), Result<Id, String>>,
+    plain: FxHashMap<String, Result<Id, String>>,
+    excluding: FxHashMap<(String, Vec<String>), Result<Id, String>>,
 }
 
 impl DigestMemo {

@@ -18,13 +18,13 @@
 
 use super::build::{normalize_image, BuildInput, Side};
 use super::context;
-use super::hash::{Id, KeyHasher};
+use super::hash::{FxHashMap, Id, KeyHasher};
 use crate::ast::{Command, CommandLine, CopyCmd, Instruction, Mount, RunCmd};
 use crate::report::Builder;
 use crate::scenario::RerunOutput;
 use crate::shell::{self, EnvLookup};
 use crate::syntax::Diagnostic;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 /// Build args that are available without an ARG declaration and never enter BuildKit keys.
@@ -236,12 +236,12 @@ pub struct Step {
 #[derive(Clone, Debug, Default)]
 pub struct Records {
     /// Keys whose result can be loaded: key → output.
-    pub map: HashMap<Id, Id>,
+    pub map: FxHashMap<Id, Id>,
     /// Keys the imported metadata knows without a result (mode=min / inline cache hold the
     /// key chain of the whole build but only the final image's layers): key → output. Such a
     /// step is reported cached as long as nothing that runs needs its result (recorded:
     /// story2-multistage-inline-cache, story2-multistage-export-min).
-    pub keys_only: HashMap<Id, Id>,
+    pub keys_only: FxHashMap<Id, Id>,
 }
 
 /// The result of executing one build.
@@ -653,8 +653,8 @@ impl<'a> Executor<'a> {
         out
     }
 
-    fn meta_arg_lines(&self) -> HashMap<String, u32> {
-        let mut m = HashMap::new();
+    fn meta_arg_lines(&self) -> FxHashMap<String, u32> {
+        let mut m = FxHashMap::default();
         for &i in &self.df().meta_args {
             let ins = &self.df().instructions[i];
             if let Command::Arg { args } = &ins.command {
@@ -1095,7 +1095,7 @@ impl<'a> Executor<'a> {
         &self,
         si: usize,
         meta: &[(String, String)],
-        meta_lines: &HashMap<String, u32>,
+        meta_lines: &FxHashMap<String, u32>,
         exec: &mut Exec,
         states: &mut [Option<StageState>],
         failed: &mut bool,
@@ -1275,7 +1275,7 @@ impl<'a> Executor<'a> {
                 }
             }
             Command::Arg { args } => {
-                let meta_map: HashMap<&str, &str> =
+                let meta_map: FxHashMap<&str, &str> =
                     meta.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                 let mut text = Vec::new();
                 for a in args {

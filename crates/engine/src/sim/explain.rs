@@ -8,6 +8,7 @@
 use super::build::{BuildInput, Side};
 use super::context::{self, FileChange};
 use super::exec::{ContentInput, Exec, Field, Kind, Step};
+use super::hash::FxHashMap;
 use crate::report::{Builder, BuilderReport, Reason, Status, StepVerdict};
 use crate::scenario::{CacheSource, Scenario};
 
@@ -87,53 +88,10 @@ struct Ctx<'a> {
     align: &'a [Option<usize>],
     /// [`Ctx::miss_reasons_shallow`] by B step index: every step of a chain of misses
     /// names the same first miss, whose reasons would otherwise be derived once per step.
-    first_miss: std::cell::RefCell<std::collections::HashMap<usize, Option<Reason>>>,
+    first_miss: std::cell::RefCell<FxHashMap<usize, Option<Reason>>>,
     /// [`Ctx::field_reason`] of environment and build-arg fields, which does not depend on
     /// the step: every RUN of a stage carries the same changed variables.
-    var_reasons: std::cell::RefCell<
-        std::collections::HashMap<VarChange<'a>, Reason, std::hash::BuildHasherDefault<FxHasher>>,
-    >,
-}
-
-/// FxHash's word mixing: a memo key of a few short strings hashes in tens of
-/// instructions instead of SipHash's thousand (the keys are ours, not an attacker's).
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl FxHasher {
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut b = [0u8; 8];
-            b[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(b));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(i as u64);
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(i as u64);
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
+    var_reasons: std::cell::RefCell<FxHashMap<VarChange<'a>, Reason>>,
 }
 
 /// A changed environment or build-arg field: (name, value, origin, old value).

@@ -106,10 +106,15 @@ fn is_clean(p: &str) -> bool {
 /// Normalises a context path the way both builders do: no leading `/` or `./`, `.` and `..`
 /// resolved without escaping the root, no trailing `/`. The root is `""`.
 pub fn clean(path: &str) -> String {
+    clean_cow(path).into_owned()
+}
+
+/// [`clean`], borrowing `path` when it is already clean (or clean but for a trailing `/`).
+pub fn clean_cow(path: &str) -> std::borrow::Cow<'_, str> {
     // Most sources are already clean, or clean but for a trailing `/` (`src/`).
     let trimmed = path.strip_suffix('/').unwrap_or(path);
     if is_clean(trimmed) {
-        return trimmed.to_string();
+        return std::borrow::Cow::Borrowed(trimmed);
     }
     let mut parts: Vec<&str> = Vec::new();
     for seg in path.split('/') {
@@ -121,7 +126,7 @@ pub fn clean(path: &str) -> String {
             s => parts.push(s),
         }
     }
-    parts.join("/")
+    std::borrow::Cow::Owned(parts.join("/"))
 }
 
 fn file_id(content: &str) -> Id {
@@ -288,11 +293,11 @@ impl Context {
         // so contexts derived from the same original one after another (a Dockerfile
         // edited key by key) share it.
         let unaffected_base = self.base.as_ref().filter(|b| {
-            let src = clean(source);
+            let src = clean_cow(source);
             !has_glob(&src)
                 && !b.changed.iter().any(|p| {
                     src.is_empty()
-                        || p.strip_prefix(src.as_str())
+                        || p.strip_prefix(&*src)
                             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
                 })
         });
@@ -313,8 +318,8 @@ impl Context {
     }
 
     fn digest_uncached(&self, source: &str, excludes: &[String]) -> Result<Id, String> {
-        let src = clean(source);
-        if !excludes.is_empty() || has_glob(&src) || self.files.contains_key(src.as_str()) {
+        let src = clean_cow(source);
+        if !excludes.is_empty() || has_glob(&src) || self.files.contains_key(&*src) {
             return self.select(source, excludes).map(|s| s.digest());
         }
         if !Context::is_dir(&self.files, &src) {

@@ -24,6 +24,7 @@ use crate::report::Builder;
 use crate::scenario::RerunOutput;
 use crate::shell::{self, EnvLookup};
 use crate::syntax::Diagnostic;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -152,6 +153,12 @@ impl From<String> for Text {
     }
 }
 
+impl From<Cow<'_, str>> for Text {
+    fn from(s: Cow<'_, str>) -> Text {
+        Text::Owned(s.into_owned())
+    }
+}
+
 impl From<Rc<str>> for Text {
     fn from(s: Rc<str>) -> Text {
         Text::Shared(s)
@@ -170,10 +177,10 @@ pub struct Field {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContentInput {
     /// Human label: `app.py`, `. (context)`, `stage builder:/out`, `image alpine:/x`.
-    pub label: String,
+    pub label: Text,
     pub digest: Id,
     /// For context sources: the source and `--exclude` patterns, to say which file changed.
-    pub context_source: Option<(String, Vec<String>)>,
+    pub context_source: Option<(Rc<str>, Vec<String>)>,
     /// For stage sources: the stage and absolute path.
     pub stage_path: Option<(usize, String)>,
     /// For stage sources: the stage's last step, whose result the consumer needs.
@@ -196,7 +203,7 @@ pub enum Kind {
 enum Writes {
     None,
     All,
-    Path(String),
+    Path(Rc<str>),
 }
 
 #[derive(Clone, Debug)]
@@ -309,11 +316,13 @@ impl Env {
 struct StageState {
     /// The environment RUN sees (classic: config Env; BuildKit: state env incl. ARG values).
     env: Env,
-    /// Declared args in scope: name → (value, origin).
-    args: Vec<(String, Option<String>, Origin)>,
-    cwd: String,
-    user: String,
-    shell: Vec<String>,
+    /// Declared args in scope, in declaration order.
+    args: Vec<ArgVar>,
+    /// The working directory, USER and SHELL (joined): shared with the key fields of every
+    /// RUN that repeats them.
+    cwd: Rc<str>,
+    user: Rc<str>,
+    shell: Rc<str>,
     /// Last step producing the root filesystem (classic: last step of any kind).
     last: Option<usize>,
     chain: Vec<usize>,
@@ -328,8 +337,8 @@ impl StageState {
             env: Env::default(),
             args: Vec::new(),
             cwd: "/".into(),
-            user: String::new(),
-            shell: vec!["/bin/sh".into(), "-c".into()],
+            user: "".into(),
+            shell: "/bin/sh -c".into(),
             last: None,
             chain: Vec::new(),
             shell_line: None,
@@ -337,6 +346,16 @@ impl StageState {
             user_line: None,
         }
     }
+}
+
+/// A declared build arg in scope.
+#[derive(Clone, Debug)]
+struct ArgVar {
+    name: String,
+    /// `arg:NAME`, the classic builder's RUN key field name.
+    field: Rc<str>,
+    value: Option<Rc<str>>,
+    origin: Origin,
 }
 
 /// Ordered name/value pairs (the meta args): the last entry for a name wins.
@@ -496,51 +515,65 @@ fn command_text(c: &CommandLine) -> String {
     }
 }
 
-fn mount_description(m: &Mount, legacy: bool) -> String {
-    let mut parts = vec![format!("type={}", m.kind)];
-    let mut push = |k: &str, v: &Option<String>| {
+/// A RUN mount's target, source, id and from after expansion.
+struct Expanded<'w> {
+    target: Option<Cow<'w, str>>,
+    source: Option<Cow<'w, str>>,
+    id: Option<Cow<'w, str>>,
+    from: Option<Cow<'w, str>>,
+}
+
+/// `type=cache,target=/x,...`: the mount as its key field shows it, built in one buffer.
+fn mount_description(m: &Mount, x: &Expanded, legacy: bool) -> String {
+    let mut out = String::with_capacity(64);
+    out.push_str("type=");
+    out.push_str(&m.kind);
+    let mut push = |k: &str, v: Option<&str>| {
         if let Some(v) = v {
-            parts.push(format!("{k}={v}"));
+            out.push(',');
+            out.push_str(k);
+            out.push('=');
+            out.push_str(v);
         }
     };
     match m.kind.as_str() {
         "secret" | "ssh" => {
-            push("id", &m.id);
-            push("target", &m.target);
-            push("env", &m.env);
-            push("mode", &m.mode);
-            push("uid", &m.uid);
-            push("gid", &m.gid);
+            push("id", x.id.as_deref());
+            push("target", x.target.as_deref());
+            push("env", m.env.as_deref());
+            push("mode", m.mode.as_deref());
+            push("uid", m.uid.as_deref());
+            push("gid", m.gid.as_deref());
             if let Some(r) = m.required {
-                parts.push(format!("required={r}"));
+                push("required", Some(if r { "true" } else { "false" }));
             }
         }
         "cache" => {
             // Non-default `id`/`sharing` are blanked from the key (R9) in current BuildKit;
             // Docker 20.10's BuildKit keys on them (recorded: run-cache-mount-id-change).
             if legacy {
-                push("id", &m.id);
-                push("sharing", &m.sharing);
+                push("id", x.id.as_deref());
+                push("sharing", m.sharing.as_deref());
             }
-            push("target", &m.target);
-            push("mode", &m.mode);
-            push("uid", &m.uid);
-            push("gid", &m.gid);
+            push("target", x.target.as_deref());
+            push("mode", m.mode.as_deref());
+            push("uid", m.uid.as_deref());
+            push("gid", m.gid.as_deref());
         }
         "tmpfs" => {
-            push("target", &m.target);
-            push("size", &m.size);
+            push("target", x.target.as_deref());
+            push("size", m.size.as_deref());
         }
         _ => {
-            push("target", &m.target);
-            push("source", &m.source);
-            push("from", &m.from);
+            push("target", x.target.as_deref());
+            push("source", x.source.as_deref());
+            push("from", x.from.as_deref());
             if m.readwrite {
-                parts.push("rw".into());
+                out.push_str(",rw");
             }
         }
     }
-    parts.join(",")
+    out
 }
 
 impl<'a> Executor<'a> {
@@ -556,12 +589,12 @@ impl<'a> Executor<'a> {
         self.rerun.get(&line.to_string()).copied()
     }
 
-    fn expand(
+    fn expand<'w>(
         &self,
-        word: &str,
+        word: &'w str,
         st: &StageState,
         meta: &[(String, String)],
-    ) -> (String, Vec<String>) {
+    ) -> (Cow<'w, str>, Vec<String>) {
         let escape = self.df().directives.escape;
         let plain = if escape.is_ascii() {
             let e = escape as u8;
@@ -574,12 +607,12 @@ impl<'a> Executor<'a> {
         if plain {
             // Nothing to substitute or unquote: process_word would return the word as is
             // (and on a budget error the word is kept too), so skip building the lookup.
-            return (word.to_string(), Vec::new());
+            return (Cow::Borrowed(word), Vec::new());
         }
         let lookup = self.lookup(st, meta);
         match shell::process_word(word, &lookup, escape) {
-            Ok(e) => (e.value, e.used.into_iter().collect()),
-            Err(_) => (word.to_string(), Vec::new()),
+            Ok(e) => (Cow::Owned(e.value), e.used.into_iter().collect()),
+            Err(_) => (Cow::Borrowed(word), Vec::new()),
         }
     }
 
@@ -588,7 +621,7 @@ impl<'a> Executor<'a> {
         let mut second: Vec<(&str, &str)> = st
             .args
             .iter()
-            .filter_map(|(n, v, _)| v.as_deref().map(|v| (n.as_str(), v)))
+            .filter_map(|a| a.value.as_deref().map(|v| (a.name.as_str(), v)))
             .collect();
         if self.builder == Builder::Classic {
             // Classic: args are allowed values, env wins over them.
@@ -611,8 +644,8 @@ impl<'a> Executor<'a> {
             if let Some(e) = st.env.var(u) {
                 out.extend(e.origin.args.iter().cloned());
             }
-            if let Some((_, _, o)) = st.args.iter().find(|(n, _, _)| n == u) {
-                out.extend(o.args.iter().cloned());
+            if let Some(a) = st.args.iter().find(|a| a.name == *u) {
+                out.extend(a.origin.args.iter().cloned());
             }
         }
         out.into_iter().collect::<Vec<_>>().into()
@@ -1207,10 +1240,12 @@ impl<'a> Executor<'a> {
             Command::Workdir { path } => {
                 let (p, used) = self.expand(path, st, meta);
                 let abs = abs_path(&st.cwd, &p);
-                st.cwd = abs.trim_end_matches('/').to_string();
-                if st.cwd.is_empty() {
-                    st.cwd = "/".into();
-                }
+                let cwd = abs.trim_end_matches('/');
+                st.cwd = if cwd.is_empty() {
+                    "/".into()
+                } else {
+                    cwd.into()
+                };
                 st.cwd_line = Some(line);
                 let args = self.args_behind(&used, st);
                 if classic {
@@ -1223,19 +1258,19 @@ impl<'a> Executor<'a> {
                             from_build_arg: false,
                         },
                     });
-                    step.writes = Writes::Path(st.cwd.clone());
-                } else if st.cwd != "/" {
+                    step.writes = Writes::Path(Rc::clone(&st.cwd));
+                } else if &*st.cwd != "/" {
                     step.kind = Kind::Step;
                     step.fields.push(Field {
                         name: "path".into(),
-                        value: st.cwd.clone().into(),
+                        value: Text::Shared(Rc::clone(&st.cwd)),
                         origin: Origin {
                             line: Some(line),
                             args,
                             from_build_arg: false,
                         },
                     });
-                    step.writes = Writes::Path(st.cwd.clone());
+                    step.writes = Writes::Path(Rc::clone(&st.cwd));
                 }
             }
             Command::Env { pairs } => {
@@ -1246,7 +1281,7 @@ impl<'a> Executor<'a> {
                     parts.push(format!("{}={}", kv.key, v));
                     st.env.set(
                         &kv.key,
-                        v,
+                        v.into_owned(),
                         Origin {
                             line: Some(line),
                             args,
@@ -1285,7 +1320,7 @@ impl<'a> Executor<'a> {
                     });
                     let (value, origin) = match self.input.args.get(&a.name) {
                         Some(v) => (
-                            Some(v.clone()),
+                            Some(v.as_str().into()),
                             Origin {
                                 line: Some(line),
                                 args: vec![a.name.clone()].into(),
@@ -1297,7 +1332,7 @@ impl<'a> Executor<'a> {
                                 let (v, used) = self.expand(d, st, meta);
                                 let args = self.args_behind(&used, st);
                                 (
-                                    Some(v),
+                                    Some(Rc::<str>::from(v)),
                                     Origin {
                                         line: Some(line),
                                         args,
@@ -1306,7 +1341,7 @@ impl<'a> Executor<'a> {
                                 )
                             }
                             None => (
-                                meta_map.get(a.name.as_str()).map(|v| v.to_string()),
+                                meta_map.get(a.name.as_str()).map(|&v| v.into()),
                                 Origin {
                                     line: Some(line),
                                     args: Args::default(),
@@ -1315,14 +1350,18 @@ impl<'a> Executor<'a> {
                             ),
                         },
                     };
-                    st.args.retain(|(n, _, _)| n != &a.name);
-                    st.args
-                        .push((a.name.clone(), value.clone(), origin.clone()));
+                    st.args.retain(|x| x.name != a.name);
                     if !classic {
-                        if let Some(v) = value {
-                            st.env.set(&a.name, v, origin);
+                        if let Some(v) = &value {
+                            st.env.set(&a.name, v.to_string(), origin.clone());
                         }
                     }
+                    st.args.push(ArgVar {
+                        name: a.name.clone(),
+                        field: format!("arg:{}", a.name).into(),
+                        value,
+                        origin,
+                    });
                 }
                 if classic {
                     step.fields
@@ -1331,14 +1370,14 @@ impl<'a> Executor<'a> {
             }
             Command::User { user } => {
                 let (u, _) = self.expand(user, st, meta);
-                st.user = u.clone();
+                st.user = (*u).into();
                 st.user_line = Some(line);
                 if classic {
                     step.fields.push(field("instruction", format!("USER {u}")));
                 }
             }
             Command::Shell { argv } => {
-                st.shell = argv.clone();
+                st.shell = argv.join(" ").into();
                 st.shell_line = Some(line);
                 if classic {
                     step.fields
@@ -1440,7 +1479,7 @@ impl<'a> Executor<'a> {
         if matches!(r.command, CommandLine::Shell(_)) {
             step.fields.push(Field {
                 name: "shell".into(),
-                value: st.shell.join(" ").into(),
+                value: Text::Shared(Rc::clone(&st.shell)),
                 origin: Origin {
                     line: st.shell_line,
                     ..Default::default()
@@ -1456,27 +1495,27 @@ impl<'a> Executor<'a> {
             }
             // Declared args with a value prefix the probe command (`|N k=v ...`), unless ENV
             // sets the same name.
-            let mut pairs: Vec<(&String, &String, &Origin)> = st
+            // (Names in scope are distinct: an ARG replaces an earlier one of its name.)
+            let mut pairs: Vec<(&ArgVar, &Rc<str>)> = st
                 .args
                 .iter()
-                .filter_map(|(n, v, o)| v.as_ref().map(|v| (n, v, o)))
-                .filter(|(n, _, _)| st.env.get(n).is_none())
+                .filter_map(|a| a.value.as_ref().map(|v| (a, v)))
+                .filter(|(a, _)| st.env.get(&a.name).is_none())
                 .collect();
-            pairs.sort_by(|a, b| a.0.cmp(b.0));
-            for (n, v, o) in pairs {
+            if pairs.len() > 1 {
+                pairs.sort_unstable_by(|x, y| x.0.name.cmp(&y.0.name));
+            }
+            for (a, v) in pairs {
                 step.fields.push(Field {
-                    name: format!("arg:{n}").into(),
-                    value: v.clone().into(),
-                    origin: o.clone(),
+                    name: Text::Shared(Rc::clone(&a.field)),
+                    value: Text::Shared(Rc::clone(v)),
+                    origin: a.origin.clone(),
                 });
             }
-            let declared: BTreeSet<&str> = st.args.iter().map(|(n, _, _)| n.as_str()).collect();
-            let proxies: Vec<&str> = PROXY_ARGS
+            let proxy_passed = PROXY_ARGS
                 .iter()
-                .copied()
-                .filter(|p| self.input.args.contains_key(*p) && !declared.contains(p))
-                .collect();
-            if !proxies.is_empty() {
+                .any(|p| self.input.args.contains_key(*p) && !st.args.iter().any(|a| a.name == *p));
+            if proxy_passed {
                 step.fields.push(field("proxy-args-passed", "yes"));
             }
             // The config's environment is compared as part of the parent chain (ENV steps).
@@ -1491,7 +1530,7 @@ impl<'a> Executor<'a> {
             }
             step.fields.push(Field {
                 name: "workdir".into(),
-                value: st.cwd.clone().into(),
+                value: Text::Shared(Rc::clone(&st.cwd)),
                 origin: Origin {
                     line: st.cwd_line,
                     ..Default::default()
@@ -1500,7 +1539,7 @@ impl<'a> Executor<'a> {
             if !st.user.is_empty() {
                 step.fields.push(Field {
                     name: "user".into(),
-                    value: st.user.clone().into(),
+                    value: Text::Shared(Rc::clone(&st.user)),
                     origin: Origin {
                         line: st.user_line,
                         ..Default::default()
@@ -1517,21 +1556,27 @@ impl<'a> Executor<'a> {
                 step.fields.push(field("security", s.clone()));
             }
             for (i, m) in r.mounts.iter().enumerate() {
-                let mut m = m.clone();
-                for v in [&mut m.target, &mut m.source, &mut m.id, &mut m.from] {
-                    if let Some(x) = v.as_mut() {
-                        *x = self.expand(x, st, meta).0;
-                    }
-                }
+                // Target, source, id and from are expanded (mostly plain words: borrowed).
+                let expanded = Expanded {
+                    target: m.target.as_deref().map(|x| self.expand(x, st, meta).0),
+                    source: m.source.as_deref().map(|x| self.expand(x, st, meta).0),
+                    id: m.id.as_deref().map(|x| self.expand(x, st, meta).0),
+                    from: m.from.as_deref().map(|x| self.expand(x, st, meta).0),
+                };
+                const NAMES: [&str; 4] = ["mount[0]", "mount[1]", "mount[2]", "mount[3]"];
+                let name: Text = match NAMES.get(i) {
+                    Some(&n) => n.into(),
+                    None => format!("mount[{i}]").into(),
+                };
                 step.fields.push(field(
-                    format!("mount[{i}]"),
-                    mount_description(&m, self.engine == Engine::Docker2010),
+                    name,
+                    mount_description(m, &expanded, self.engine == Engine::Docker2010),
                 ));
                 if m.kind == "bind" {
-                    let src = m.source.clone().unwrap_or_else(|| "/".into());
+                    let src = expanded.source.as_deref().unwrap_or("/");
                     let c = self.source_content(
-                        &src,
-                        m.from.as_deref(),
+                        src,
+                        expanded.from.as_deref(),
                         &[],
                         exec,
                         &mut step.notes,
@@ -1544,9 +1589,9 @@ impl<'a> Executor<'a> {
                     }
                 }
                 if m.kind == "secret" {
-                    if let Some(id) = &m.id {
+                    if let Some(id) = &expanded.id {
                         let required = m.required.unwrap_or(false);
-                        if required && !self.input.secrets.contains_key(id) {
+                        if required && !self.input.secrets.contains_key(&**id) {
                             step.error = Some(format!("secret {id} is required but not provided"));
                         }
                     }
@@ -1570,15 +1615,16 @@ impl<'a> Executor<'a> {
         match from {
             None => {
                 let digest = self.input.context.digest(src, excludes)?;
-                let label = if context::clean(src).is_empty() {
-                    ". (the whole context)".to_string()
+                let source: Rc<str> = src.into();
+                let label = if context::clean_cow(src).is_empty() {
+                    Text::Static(". (the whole context)")
                 } else {
-                    src.to_string()
+                    Text::Shared(Rc::clone(&source))
                 };
                 Ok(ContentInput {
                     label,
                     digest,
-                    context_source: Some((src.to_string(), excludes.to_vec())),
+                    context_source: Some((source, excludes.to_vec())),
                     stage_path: None,
                     stage_last: None,
                 })
@@ -1594,7 +1640,7 @@ impl<'a> Executor<'a> {
                         .clone()
                         .unwrap_or_else(|| stage.to_string());
                     Ok(ContentInput {
-                        label: format!("stage {name}:{path}"),
+                        label: format!("stage {name}:{path}").into(),
                         digest: self.stage_content(exec, stage, &path),
                         context_source: None,
                         stage_path: Some((stage, path)),
@@ -1638,7 +1684,7 @@ impl<'a> Executor<'a> {
                         self.input.image_digest(f)
                     };
                     Ok(ContentInput {
-                        label: format!("image {f}:{path}"),
+                        label: format!("image {f}:{path}").into(),
                         digest: KeyHasher::new("image-content")
                             .id(digest_of)
                             .str(&path)
@@ -1679,18 +1725,21 @@ impl<'a> Executor<'a> {
             args: self.args_behind(&used_all, st),
             from_build_arg: false,
         };
-        let abs_dest = abs_path(&st.cwd, &dest);
+        let abs_dest: Rc<str> = abs_path(&st.cwd, &dest).into();
         step.fields.push(Field {
             name: "sources".into(),
-            value: sources.join(" ").into(),
+            value: match &sources[..] {
+                [one] => Text::Owned(one.to_string()),
+                more => Text::Owned(more.join(" ")),
+            },
             origin: origin.clone(),
         });
         step.fields.push(Field {
             name: "dest".into(),
             value: if classic {
-                dest.clone().into()
+                dest.into()
             } else {
-                abs_dest.clone().into()
+                Text::Shared(Rc::clone(&abs_dest))
             },
             origin,
         });
@@ -1731,7 +1780,7 @@ impl<'a> Executor<'a> {
         for s in &sources {
             if c.is_add && (s.starts_with("http://") || s.starts_with("https://")) {
                 step.contents.push(ContentInput {
-                    label: s.clone(),
+                    label: s.clone().into(),
                     digest: KeyHasher::new("url").str(s).finish(),
                     context_source: None,
                     stage_path: None,
@@ -1758,12 +1807,12 @@ impl<'a> Executor<'a> {
             // `<<-` strips leading tabs before the data is used (BuildKit SourceContents).
             let data = crate::parser::copy_source_data(h);
             let text = if h.expand {
-                self.expand(&data, st, meta).0
+                self.expand(&data, st, meta).0.into_owned()
             } else {
                 data
             };
             step.contents.push(ContentInput {
-                label: format!("heredoc {}", h.name),
+                label: format!("heredoc {}", h.name).into(),
                 digest: KeyHasher::new("heredoc").str(&h.name).str(&text).finish(),
                 context_source: None,
                 stage_path: None,

@@ -49,8 +49,9 @@ impl Status {
 /// One link of the causal chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reason {
-    /// Stable code, e.g. `arg-changed`, `context-file-changed`, `parent-rebuilt`.
-    pub code: String,
+    /// Stable code, e.g. `arg-changed`, `context-file-changed`, `parent-rebuilt` (the
+    /// simulator's are static strings: no allocation per reason).
+    pub code: std::borrow::Cow<'static, str>,
     /// One short sentence in plain words.
     pub message: String,
     /// The 1-based line that caused it (in B's Dockerfile), when there is one.

@@ -235,7 +235,7 @@ pub struct Step {
     /// Cached by key only (no result imported): executes if something that runs needs it.
     pub lazy: bool,
     /// Facts worth telling whatever the verdict: (code, message).
-    pub notes: Vec<(String, String)>,
+    pub notes: Vec<(&'static str, String)>,
     pub error: Option<String>,
 }
 
@@ -1608,7 +1608,7 @@ impl<'a> Executor<'a> {
         from: Option<&str>,
         excludes: &[String],
         exec: &Exec,
-        notes: &mut Vec<(String, String)>,
+        notes: &mut Vec<(&'static str, String)>,
         si: usize,
         line: u32,
     ) -> Result<ContentInput, String> {
@@ -1663,7 +1663,7 @@ impl<'a> Executor<'a> {
                             .any(|s| s.name.as_deref() == Some(repo.as_str()))
                     {
                         notes.push((
-                            "from-is-image".to_string(),
+                            "from-is-image",
                             format!("--from={f} names an image, not the stage {repo}: a stage is referenced by its bare name (--from={repo}); this pulls {f} from a registry"),
                         ));
                         // Recorded on every engine: `stage:tag` names an official-library

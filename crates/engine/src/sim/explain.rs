@@ -11,10 +11,11 @@ use super::exec::{ContentInput, Exec, Field, Kind, Step};
 use super::hash::FxHashMap;
 use crate::report::{Builder, BuilderReport, Reason, Status, StepVerdict};
 use crate::scenario::{CacheSource, Scenario};
+use std::borrow::Cow;
 
-fn reason(code: &str, message: String, line: Option<u32>) -> Reason {
+fn reason(code: &'static str, message: String, line: Option<u32>) -> Reason {
     Reason {
-        code: code.to_string(),
+        code: Cow::Borrowed(code),
         message,
         line,
     }
@@ -86,9 +87,9 @@ struct Ctx<'a> {
     ea: &'a Exec,
     eb: &'a Exec,
     align: &'a [Option<usize>],
-    /// [`Ctx::miss_reasons_shallow`] by B step index: every step of a chain of misses
-    /// names the same first miss, whose reasons would otherwise be derived once per step.
-    first_miss: std::cell::RefCell<FxHashMap<usize, Option<Reason>>>,
+    /// The `first-miss` reason by the B step index of the first miss: every step of a chain
+    /// of misses names the same one, which would otherwise be derived once per step.
+    first_miss: std::cell::RefCell<FxHashMap<usize, Reason>>,
     /// [`Ctx::field_reason`] of environment and build-arg fields, which does not depend on
     /// the step: every RUN of a stage carries the same changed variables.
     var_reasons: std::cell::RefCell<FxHashMap<VarChange<'a>, Reason>>,
@@ -173,7 +174,7 @@ fn summarize(builder: Builder, steps: &[StepVerdict], eb: &Exec) -> String {
             let why = first
                 .reasons
                 .iter()
-                .find(|r| !matches!(r.code.as_str(), "parent-rebuilt" | "first-miss"))
+                .find(|r| !matches!(&*r.code, "parent-rebuilt" | "first-miss"))
                 .or(first.reasons.first())
                 .map(|r| r.message.clone())
                 .unwrap_or_default();
@@ -245,14 +246,14 @@ impl<'a> Ctx<'a> {
                     })
                 {
                     for r in self.miss_reasons(t) {
-                        reasons.push(reason(
-                            &r.code,
-                            format!(
+                        reasons.push(Reason {
+                            code: r.code,
+                            message: format!(
                                 "ONBUILD {} (line {}) runs here: {}",
                                 t.keyword, t.line, r.message
                             ),
-                            r.line.or(Some(t.line)),
-                        ));
+                            line: r.line.or(Some(t.line)),
+                        });
                     }
                 }
                 if reasons.is_empty() {
@@ -605,22 +606,23 @@ impl<'a> Ctx<'a> {
         }
         if root.line != parent.line {
             let cached = self.first_miss.borrow().get(&root_idx).cloned();
-            let shallow = cached.unwrap_or_else(|| {
-                let r = self.miss_reasons_shallow(root);
+            let r = cached.unwrap_or_else(|| {
+                let first = self
+                    .miss_reasons_shallow(root)
+                    .map(|r| format!(": {}", r.message))
+                    .unwrap_or_default();
+                let r = reason(
+                    "first-miss",
+                    format!(
+                        "the chain of misses starts at line {} {}{first}",
+                        root.line, root.keyword
+                    ),
+                    Some(root.line),
+                );
                 self.first_miss.borrow_mut().insert(root_idx, r.clone());
                 r
             });
-            let first = shallow
-                .map(|r| format!(": {}", r.message))
-                .unwrap_or_default();
-            out.push(reason(
-                "first-miss",
-                format!(
-                    "the chain of misses starts at line {} {}{first}",
-                    root.line, root.keyword
-                ),
-                Some(root.line),
-            ));
+            out.push(r);
         }
     }
 
@@ -628,7 +630,7 @@ impl<'a> Ctx<'a> {
     fn miss_reasons_shallow(&self, s: &'a Step) -> Option<Reason> {
         let r = self.miss_reasons(s);
         r.into_iter()
-            .find(|r| !matches!(r.code.as_str(), "parent-rebuilt" | "first-miss"))
+            .find(|r| !matches!(&*r.code, "parent-rebuilt" | "first-miss"))
     }
 
     fn not_in_cache_reason(&self, s: &Step) -> Reason {

@@ -54,17 +54,87 @@ pub struct FileEntry {
     pub mode: u32,
 }
 
-/// Context files by clean relative path. The paths are shared: a derived context (build B,
-/// an edited Dockerfile) copies the maps without copying 20,000 path strings.
-pub type Files = BTreeMap<Rc<str>, FileEntry>;
+/// Context files by clean relative path: one vector sorted by path, without duplicates
+/// (binary search for a path, one contiguous slice for a directory). The paths are shared:
+/// a derived context (build B, an edited Dockerfile) copies the entries without copying
+/// 20,000 path strings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Files(Vec<(Rc<str>, FileEntry)>);
 
-/// The entries of `files` from `prefix` on, in order (the ones under a directory come first).
-fn from_prefix<'a>(
-    files: &'a Files,
-    prefix: &str,
-) -> std::collections::btree_map::Range<'a, Rc<str>, FileEntry> {
-    use std::ops::Bound;
-    files.range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+impl Files {
+    /// The files that inserting `entries` in order gives (a later entry replaces an earlier
+    /// one with the same path).
+    fn from_entries(mut entries: Vec<(Rc<str>, FileEntry)>) -> Files {
+        keep_last_sorted(&mut entries, |e| &e.0);
+        Files(entries)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Inserts or replaces one entry.
+    fn insert(&mut self, path: Rc<str>, e: FileEntry) {
+        match self.0.binary_search_by(|(k, _)| (**k).cmp(&*path)) {
+            Ok(i) => self.0[i].1 = e,
+            Err(i) => self.0.insert(i, (path, e)),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, path: &str) -> Option<&FileEntry> {
+        self.0
+            .binary_search_by(|(k, _)| (**k).cmp(path))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, path: &str) -> bool {
+        self.get(path).is_some()
+    }
+
+    /// The paths, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &Rc<str>> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// The entries, in path order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Rc<str>, &FileEntry)> {
+        self.0.iter().map(|(k, e)| (k, e))
+    }
+
+    /// The entries whose path starts with `prefix` (with a trailing `/`: the files under a
+    /// directory), in order: they are contiguous from the first path not below `prefix`.
+    pub fn with_prefix(&self, prefix: &str) -> &[(Rc<str>, FileEntry)] {
+        let start = self.0.partition_point(|(k, _)| **k < *prefix);
+        let rest = &self.0[start..];
+        &rest[..rest.partition_point(|(k, _)| k.starts_with(prefix))]
+    }
+}
+
+/// Sorts `v` by key and keeps, of entries with equal keys, the one that came last (what
+/// inserting them into a map in order leaves). Unstable sort on (key, position): one sort
+/// shape, no merge buffer.
+fn keep_last_sorted<T, K: Ord + ?Sized>(v: &mut Vec<T>, key: impl Fn(&T) -> &K) {
+    // Usually already sorted and distinct (the scenario's files come from a sorted map).
+    if v.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
+        return;
+    }
+    let mut idx: Vec<(usize, T)> = std::mem::take(v).into_iter().enumerate().collect();
+    idx.sort_unstable_by(|a, b| key(&a.1).cmp(key(&b.1)).then(a.0.cmp(&b.0)));
+    // Of a run of equal keys, keep the last (the highest position).
+    let mut out: Vec<T> = Vec::with_capacity(idx.len());
+    let mut it = idx.into_iter().peekable();
+    while let Some((_, x)) = it.next() {
+        if it.peek().is_some_and(|(_, y)| key(y) == key(&x)) {
+            continue;
+        }
+        out.push(x);
+    }
+    *v = out;
 }
 
 /// What is in the context as the builder sees it.
@@ -153,19 +223,8 @@ impl Context {
             None => None,
         };
         let mut batch = matcher.as_ref().map(PatternMatcher::batch);
-        // Collected, then built in bulk: inserting 20,000 keys one by one costs a tree
-        // search each.
+        // Collected in the scenario's (sorted) order, then built in bulk.
         let (mut visible, mut ignored) = (Vec::new(), Vec::new());
-        let mut put = |p: Rc<str>, e: FileEntry| {
-            let excluded = batch
-                .as_mut()
-                .is_some_and(|m| m.matches_or_parent_matches(&p));
-            if excluded {
-                ignored.push((p, e));
-            } else {
-                visible.push((p, e));
-            }
-        };
         for (p, spec) in files {
             let p: Rc<str> = if is_clean(p) {
                 p.as_str().into()
@@ -175,14 +234,33 @@ impl Context {
             if p.is_empty() {
                 continue;
             }
-            put(p, Context::entry(spec));
+            let e = Context::entry(spec);
+            if batch
+                .as_mut()
+                .is_some_and(|m| m.matches_or_parent_matches(&p))
+            {
+                ignored.push((p, e));
+            } else {
+                visible.push((p, e));
+            }
         }
-        put("Dockerfile".into(), Context::text_entry(dockerfile));
-        if let Some(text) = dockerignore {
-            put(".dockerignore".into(), Context::text_entry(text));
+        ctx.files = Files::from_entries(visible);
+        ctx.ignored = Files::from_entries(ignored);
+        // The generated files come last (they replace context files of the same name) and
+        // are inserted where they belong.
+        let mut generated = vec![("Dockerfile", dockerfile)];
+        generated.extend(dockerignore.map(|t| (".dockerignore", t)));
+        for (p, text) in generated {
+            let e = Context::text_entry(text);
+            if batch
+                .as_mut()
+                .is_some_and(|m| m.matches_or_parent_matches(p))
+            {
+                ctx.ignored.insert(p.into(), e);
+            } else {
+                ctx.files.insert(p.into(), e);
+            }
         }
-        ctx.files = sorted_map(visible);
-        ctx.ignored = sorted_map(ignored);
         drop(batch);
         ctx.matcher = dockerignore
             .zip(matcher)
@@ -207,33 +285,50 @@ impl Context {
             (None, _) => None,
         };
         let mut changed = Vec::with_capacity(changes.len());
-        let mut ctx = Context {
-            files: self.files.clone(),
-            ignored: self.ignored.clone(),
-            ignore_error: self.ignore_error.clone(),
-            memo: Rc::default(),
-            base: None,
-            matcher: None,
-        };
+        // The last change of each path, with its verdict: (path, entry, excluded).
+        let mut last: Vec<(Rc<str>, Option<FileEntry>, bool)> = Vec::with_capacity(changes.len());
         for (p, e) in changes {
             let p = clean(p);
             if p.is_empty() {
                 continue;
             }
-            changed.push(p.clone());
-            ctx.files.remove(p.as_str());
-            ctx.ignored.remove(p.as_str());
-            if let Some(e) = e {
-                let excluded = matcher
+            let excluded = e.is_some()
+                && matcher
                     .as_ref()
                     .is_some_and(|m| m.1.matches_or_parent_matches(&p).unwrap_or(false));
-                if excluded {
-                    ctx.ignored.insert(p.into(), *e);
-                } else {
-                    ctx.files.insert(p.into(), *e);
+            last.push((p.as_str().into(), *e, excluded));
+            changed.push(p);
+        }
+        keep_last_sorted(&mut last, |c| &*c.0);
+        // One merge per list: the unchanged entries in order, each changed path where it
+        // belongs (or nowhere when removed).
+        let merge = |old: &Files, want_excluded: bool| {
+            let mut out = Vec::with_capacity(old.len() + last.len());
+            let mut rest = &old.0[..];
+            for (p, e, excluded) in &last {
+                let at = rest.partition_point(|(k, _)| **k < **p);
+                out.extend_from_slice(&rest[..at]);
+                rest = &rest[at..];
+                if rest.first().is_some_and(|(k, _)| k == p) {
+                    rest = &rest[1..];
+                }
+                if let Some(e) = e {
+                    if *excluded == want_excluded {
+                        out.push((Rc::clone(p), *e));
+                    }
                 }
             }
-        }
+            out.extend_from_slice(rest);
+            Files(out)
+        };
+        let mut ctx = Context {
+            files: merge(&self.files, false),
+            ignored: merge(&self.ignored, true),
+            ignore_error: self.ignore_error.clone(),
+            memo: Rc::default(),
+            base: None,
+            matcher: None,
+        };
         ctx.base = Some(Base {
             memo: Rc::clone(&self.memo),
             changed,
@@ -262,10 +357,7 @@ impl Context {
         if dir.is_empty() {
             return true;
         }
-        let prefix = format!("{dir}/");
-        from_prefix(files, &prefix)
-            .next()
-            .is_some_and(|(k, _)| k.starts_with(&prefix))
+        !files.with_prefix(&format!("{dir}/")).is_empty()
     }
 
     /// Selects the files a COPY/ADD source names. `excludes` are `--exclude` patterns
@@ -275,7 +367,8 @@ impl Context {
         if !excludes.is_empty() {
             if let Ok(m) = PatternMatcher::new(excludes) {
                 let mut m = m.batch();
-                sel.files.retain(|rel, _| !m.matches_or_parent_matches(rel));
+                sel.files
+                    .retain(|(rel, _)| !m.matches_or_parent_matches(rel));
             }
         }
         Ok(sel)
@@ -331,10 +424,7 @@ impl Context {
             format!("{src}/")
         };
         let mut h = KeyHasher::new("selection");
-        for (p, e) in from_prefix(&self.files, &prefix) {
-            if !p.starts_with(&prefix) {
-                break;
-            }
+        for (p, e) in self.files.with_prefix(&prefix) {
             h.str(&p[prefix.len()..]).id(e.content).u64(e.mode as u64);
         }
         Ok(h.finish())
@@ -343,32 +433,17 @@ impl Context {
     /// Whether a source selects the context file at `path`.
     pub fn selects(&self, source: &str, excludes: &[String], path: &str) -> bool {
         self.select(source, excludes)
-            .map(|s| s.files.values().any(|f| f.path == path))
+            .map(|s| s.files.iter().any(|(_, f)| f.path == path))
             .unwrap_or(false)
     }
 
     /// Where a source would have matched had `.dockerignore` not excluded it.
     pub fn ignored_matches(&self, source: &str) -> Vec<String> {
         match select_from(&self.ignored, source) {
-            Ok(s) => s.files.values().map(|f| f.path.clone()).collect(),
+            Ok(s) => s.files.into_iter().map(|(_, f)| f.path).collect(),
             Err(_) => Vec::new(),
         }
     }
-}
-
-/// The map that inserting `entries` in order gives (a later entry replaces an earlier one
-/// with the same path), built in bulk.
-fn sorted_map(mut entries: Vec<(Rc<str>, FileEntry)>) -> Files {
-    // Stable: equal paths stay in insertion order, and the last one's entry is kept.
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    entries.dedup_by(|later, kept| {
-        let same = later.0 == kept.0;
-        if same {
-            kept.1 = later.1;
-        }
-        same
-    });
-    entries.into_iter().collect()
 }
 
 fn has_glob(s: &str) -> bool {
@@ -382,10 +457,11 @@ pub struct Selected {
     pub entry: FileEntry,
 }
 
-/// The files a source selects, by relative name under the destination.
+/// The files a source selects, by relative name under the destination: sorted by that
+/// name, each name once.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Selection {
-    pub files: BTreeMap<String, Selected>,
+    pub files: Vec<(String, Selected)>,
 }
 
 impl Selection {
@@ -396,100 +472,82 @@ impl Selection {
         }
         h.finish()
     }
+
+    /// The file selected under the relative name `rel`.
+    pub fn get(&self, rel: &str) -> Option<&Selected> {
+        self.files
+            .binary_search_by(|(k, _)| k.as_str().cmp(rel))
+            .ok()
+            .map(|i| &self.files[i].1)
+    }
 }
 
 fn select_from(files: &Files, source: &str) -> Result<Selection, String> {
     let src = clean(source);
-    let mut sel = Selection::default();
-    let add_dir = |sel: &mut Selection, dir: &str, rel_base: &str| {
-        let prefix = if dir.is_empty() {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
-        for (p, e) in from_prefix(files, &prefix) {
-            if !p.starts_with(&prefix) {
-                break;
-            }
-            let rest = &p[prefix.len()..];
-            let rel = if rel_base.is_empty() {
-                rest.to_string()
-            } else {
-                format!("{rel_base}/{rest}")
-            };
-            sel.files.insert(
-                rel,
-                Selected {
-                    path: p.to_string(),
-                    entry: *e,
-                },
-            );
-        }
+    let selected = |p: &Rc<str>, e: &FileEntry| Selected {
+        path: p.to_string(),
+        entry: *e,
     };
     if has_glob(&src) {
-        // Match the pattern against every file and every implicit directory.
-        let mut dirs: std::collections::BTreeSet<String> = Default::default();
+        // Match the pattern against every file and every implicit directory; in that order
+        // a later match replaces an earlier one of the same name.
+        let mut out: Vec<(String, Selected)> = Vec::new();
+        let mut dirs: Vec<&str> = Vec::new();
         for p in files.keys() {
             let mut cur: &str = p;
             while let Some(i) = cur.rfind('/') {
                 cur = &cur[..i];
-                dirs.insert(cur.to_string());
+                dirs.push(cur);
             }
         }
-        for d in &dirs {
+        dirs.sort_unstable();
+        dirs.dedup();
+        for d in dirs {
             if ignore::filepath_match(&src, d).unwrap_or(false) {
-                let base = d.rsplit('/').next().unwrap_or(d).to_string();
-                add_dir(&mut sel, d, &base);
+                let base = d.rsplit('/').next().unwrap_or(d);
+                for (p, e) in files.with_prefix(&format!("{d}/")) {
+                    let rest = &p[d.len() + 1..];
+                    out.push((format!("{base}/{rest}"), selected(p, e)));
+                }
             }
         }
-        for (p, e) in files {
+        for (p, e) in files.iter() {
             if ignore::filepath_match(&src, p).unwrap_or(false) {
                 let base = p.rsplit('/').next().unwrap_or(p).to_string();
-                sel.files.insert(
-                    base,
-                    Selected {
-                        path: p.to_string(),
-                        entry: *e,
-                    },
-                );
+                out.push((base, selected(p, e)));
             }
         }
-        if sel.files.is_empty() {
+        if out.is_empty() {
             return Err(format!(
                 "no source files were specified: '{source}' matches nothing"
             ));
         }
-        return Ok(sel);
+        keep_last_sorted(&mut out, |x| x.0.as_str());
+        return Ok(Selection { files: out });
     }
     if let Some(e) = files.get(src.as_str()) {
         let base = src.rsplit('/').next().unwrap_or(&src).to_string();
-        sel.files.insert(
-            base,
-            Selected {
-                path: src.clone(),
-                entry: *e,
-            },
-        );
-        return Ok(sel);
+        let one = Selected {
+            path: src.clone(),
+            entry: *e,
+        };
+        return Ok(Selection {
+            files: vec![(base, one)],
+        });
     }
     if Context::is_dir(files, &src) {
-        // One directory: the relative names come sorted and distinct, so build in bulk.
+        // One directory: the relative names come sorted and distinct.
         let prefix = if src.is_empty() {
             String::new()
         } else {
             format!("{src}/")
         };
-        sel.files = from_prefix(files, &prefix)
-            .take_while(|(p, _)| p.starts_with(&prefix))
-            .map(|(p, e)| {
-                let selected = Selected {
-                    path: p.to_string(),
-                    entry: *e,
-                };
-                (p[prefix.len()..].to_string(), selected)
-            })
+        let files = files
+            .with_prefix(&prefix)
+            .iter()
+            .map(|(p, e)| (p[prefix.len()..].to_string(), selected(p, e)))
             .collect();
-        return Ok(sel);
+        return Ok(Selection { files });
     }
     Err(format!("'{source}' not found in the build context"))
 }
@@ -542,8 +600,9 @@ pub fn diff_sources(
     };
     fn under(files: &Files, prefix: String) -> impl Iterator<Item = (&str, &Rc<str>, FileEntry)> {
         let n = prefix.len();
-        from_prefix(files, &prefix)
-            .take_while(move |(p, _)| p.starts_with(&prefix))
+        files
+            .with_prefix(&prefix)
+            .iter()
             .map(move |(p, e)| (&p[n..], p, *e))
     }
     let mut ia = under(&a.files, pa).peekable();
@@ -584,7 +643,7 @@ pub fn diff_sources(
 pub fn diff(a: &Selection, b: &Selection) -> Vec<FileChange> {
     let mut out = Vec::new();
     for (rel, sb) in &b.files {
-        match a.files.get(rel) {
+        match a.get(rel) {
             None => out.push(FileChange::Added(sb.path.clone())),
             Some(sa) if sa.entry.content != sb.entry.content => {
                 out.push(FileChange::Content(sb.path.clone()))
@@ -598,7 +657,7 @@ pub fn diff(a: &Selection, b: &Selection) -> Vec<FileChange> {
         }
     }
     for (rel, sa) in &a.files {
-        if !b.files.contains_key(rel) {
+        if b.get(rel).is_none() {
             out.push(FileChange::Removed(sa.path.clone()));
         }
     }

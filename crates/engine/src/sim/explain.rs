@@ -21,6 +21,88 @@ fn reason(code: &'static str, message: String, line: Option<u32>) -> Reason {
     }
 }
 
+/// A piece of a message built by [`cat!`].
+trait Piece {
+    fn size(&self) -> usize;
+    fn put(&self, out: &mut String);
+}
+
+impl Piece for &str {
+    fn size(&self) -> usize {
+        self.len()
+    }
+    fn put(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl Piece for String {
+    fn size(&self) -> usize {
+        self.len()
+    }
+    fn put(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl Piece for super::exec::Text {
+    fn size(&self) -> usize {
+        self.len()
+    }
+    fn put(&self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+fn put_decimal(mut n: u64, out: &mut String) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).expect("digits"));
+}
+
+impl Piece for u32 {
+    fn size(&self) -> usize {
+        10
+    }
+    fn put(&self, out: &mut String) {
+        put_decimal(u64::from(*self), out);
+    }
+}
+
+impl Piece for usize {
+    fn size(&self) -> usize {
+        20
+    }
+    fn put(&self, out: &mut String) {
+        put_decimal(*self as u64, out);
+    }
+}
+
+/// Concatenates pieces into one string of the right capacity: `format!` costs several
+/// hundred instructions and often a reallocation, and these messages are built for every
+/// missed step.
+fn cat_pieces(parts: &[&dyn Piece]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.size()).sum());
+    for p in parts {
+        p.put(&mut out);
+    }
+    out
+}
+
+macro_rules! cat {
+    ($($p:expr),* $(,)?) => {
+        cat_pieces(&[$(&$p as &dyn Piece),*])
+    };
+}
+
 /// Hides the password of `scheme://user:password@host` so explanations never print it.
 fn mask_userinfo(v: &str) -> String {
     let Some(scheme_end) = v.find("://") else {
@@ -208,9 +290,9 @@ impl<'a> Ctx<'a> {
     }
 
     fn stage_label(&self, stage: usize) -> String {
-        match self.b.df.stages.get(stage).and_then(|s| s.name.clone()) {
-            Some(n) => format!("stage {n}"),
-            None => format!("stage {stage}"),
+        match self.b.df.stages.get(stage).and_then(|s| s.name.as_deref()) {
+            Some(n) => cat!("stage ", n),
+            None => cat!("stage ", stage),
         }
     }
 
@@ -289,7 +371,7 @@ impl<'a> Ctx<'a> {
             };
             return vec![reason(
                 "metadata-only",
-                format!("BuildKit makes no build step for {}: {what}", s.keyword),
+                cat!("BuildKit makes no build step for ", s.keyword, ": ", what),
                 None,
             )];
         }
@@ -530,9 +612,12 @@ impl<'a> Ctx<'a> {
                 if parent.kind == Kind::Step && !parent.hit {
                     out.push(reason(
                         "parent-rebuilt",
-                        format!(
-                            "it also builds on line {} ({}), which was rebuilt",
-                            parent.line, parent.keyword
+                        cat!(
+                            "it also builds on line ",
+                            parent.line,
+                            " (",
+                            parent.keyword,
+                            "), which was rebuilt"
                         ),
                         Some(parent.line),
                     ));
@@ -581,13 +666,17 @@ impl<'a> Ctx<'a> {
                 "it builds on the ONBUILD {} trigger from line {}, which ran at the start of this stage and was rebuilt",
                 parent.keyword, parent.line
             ),
-            Builder::Classic if parent.stage == s.stage => format!(
-                "line {} was rebuilt; in the classic builder the first miss rebuilds every later step of the stage",
-                parent.line
+            Builder::Classic if parent.stage == s.stage => cat!(
+                "line ",
+                parent.line,
+                " was rebuilt; in the classic builder the first miss rebuilds every later step of the stage"
             ),
-            _ => format!(
-                "it builds on line {} ({}), which was rebuilt",
-                parent.line, parent.keyword
+            _ => cat!(
+                "it builds on line ",
+                parent.line,
+                " (",
+                parent.keyword,
+                "), which was rebuilt"
             ),
         };
         out.push(reason("parent-rebuilt", msg, Some(parent.line)));
@@ -864,17 +953,25 @@ impl<'a> Ctx<'a> {
         }
         if let Some((stage, path)) = &c.stage_path {
             let rebuilt = self.first_rebuilt_in_stage(*stage);
-            let by = rebuilt
-                .map(|l| format!(": line {l} in it was rebuilt"))
-                .unwrap_or_default();
-            out.push(reason(
-                "source-stage-changed",
-                format!(
-                    "the files from {} at {path} changed{by}",
-                    self.stage_label(*stage)
+            let msg = match rebuilt {
+                Some(l) => cat!(
+                    "the files from ",
+                    self.stage_label(*stage),
+                    " at ",
+                    path.as_str(),
+                    " changed: line ",
+                    l,
+                    " in it was rebuilt"
                 ),
-                rebuilt,
-            ));
+                None => cat!(
+                    "the files from ",
+                    self.stage_label(*stage),
+                    " at ",
+                    path.as_str(),
+                    " changed"
+                ),
+            };
+            out.push(reason("source-stage-changed", msg, rebuilt));
             // Say when that depends on an assumption about a re-run RUN's output.
             if let Some(chain) = self.eb.chains.get(*stage) {
                 for &i in chain {

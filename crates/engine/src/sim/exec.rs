@@ -213,10 +213,15 @@ pub struct Step {
     pub line: u32,
     pub keyword: Text,
     pub kind: Kind,
-    pub fields: Vec<Field>,
+    /// The key fields and content inputs while the step is built; then moved to
+    /// [`Exec::fields`] / [`Exec::contents`] (one allocation per build, not per step).
+    draft: Draft,
+    /// Where the step's fields and content inputs are in [`Exec::fields`] and
+    /// [`Exec::contents`].
+    fields_at: (u32, u32),
+    contents_at: (u32, u32),
     /// Index (into `Exec::steps`) of the step this one builds on (definition-based input).
     pub parent: Option<usize>,
-    pub contents: Vec<ContentInput>,
     writes: Writes,
     pub key: Id,
     /// Hash of the step's own inputs (keyword, fields, contents): the key adds the builder
@@ -239,6 +244,13 @@ pub struct Step {
     pub error: Option<String>,
 }
 
+/// A step's fields and content inputs while it is built (the buffers are reused).
+#[derive(Clone, Debug, Default)]
+pub struct Draft {
+    fields: Vec<Field>,
+    contents: Vec<ContentInput>,
+}
+
 /// What the cache source makes available to a build: key → recorded output.
 #[derive(Clone, Debug, Default)]
 pub struct Records {
@@ -255,6 +267,10 @@ pub struct Records {
 #[derive(Clone, Debug, Default)]
 pub struct Exec {
     pub steps: Vec<Step>,
+    /// Every step's key fields, in step order ([`Exec::fields_of`]).
+    pub fields: Vec<Field>,
+    /// Every step's content inputs, in step order ([`Exec::contents_of`]).
+    pub contents: Vec<ContentInput>,
     /// Instruction index → step index (every instruction has exactly one step entry).
     pub by_instr: Vec<Option<usize>>,
     pub built: Vec<bool>,
@@ -265,6 +281,16 @@ pub struct Exec {
 }
 
 impl Exec {
+    /// The named key inputs of a step of this build.
+    pub fn fields_of(&self, s: &Step) -> &[Field] {
+        &self.fields[s.fields_at.0 as usize..s.fields_at.1 as usize]
+    }
+
+    /// The content-based key inputs of a step of this build.
+    pub fn contents_of(&self, s: &Step) -> &[ContentInput] {
+        &self.contents[s.contents_at.0 as usize..s.contents_at.1 as usize]
+    }
+
     pub fn step_of(&self, instr: usize) -> Option<&Step> {
         self.by_instr
             .get(instr)
@@ -414,6 +440,8 @@ pub struct Executor<'a> {
     /// For build B: A's result and the B→A instruction alignment, for declared-identical reruns.
     pub previous: Option<(&'a Exec, &'a [Option<usize>])>,
     pub rerun: &'a BTreeMap<String, RerunOutput>,
+    /// The draft buffers of the last step pushed, for the next one.
+    pub spare: std::cell::RefCell<Draft>,
 }
 
 /// Whether `s` is `/`-separated segments that need no cleaning: none empty, `.` or `..`
@@ -893,9 +921,10 @@ impl<'a> Executor<'a> {
             line: ins.span.line,
             keyword: keyword_text(&ins.keyword),
             kind,
-            fields: Vec::new(),
+            draft: std::mem::take(&mut *self.spare.borrow_mut()),
+            fields_at: (0, 0),
+            contents_at: (0, 0),
             parent: None,
-            contents: Vec::new(),
             writes: Writes::None,
             key: Id::default(),
             inputs: Id::default(),
@@ -943,6 +972,8 @@ impl<'a> Executor<'a> {
         let n = df.instructions.len();
         let mut exec = Exec {
             steps: Vec::with_capacity(n),
+            fields: Vec::with_capacity(4 * n),
+            contents: Vec::with_capacity(n / 2 + 1),
             by_instr: vec![None; n],
             built: vec![false; df.stages.len()],
             chains: vec![Vec::new(); df.stages.len()],
@@ -1005,10 +1036,10 @@ impl<'a> Executor<'a> {
         // The step's own inputs are hashed once: the key and a deterministic output share it.
         let mut h = KeyHasher::new("step-inputs");
         h.str(&step.keyword);
-        for f in &step.fields {
+        for f in &step.draft.fields {
             h.str(&f.name).str(&f.value);
         }
-        for c in &step.contents {
+        for c in &step.draft.contents {
             h.id(c.digest);
         }
         step.inputs = h.finish();
@@ -1062,12 +1093,12 @@ impl<'a> Executor<'a> {
             step.kind == Kind::Step && self.rerun_at(step.line) == Some(RerunOutput::Fails);
         if *failed {
             step.kind = Kind::NotRun;
-            step.fields.clear();
-            step.contents.clear();
+            step.draft.fields.clear();
+            step.draft.contents.clear();
             if !step.trigger {
                 exec.by_instr[step.instr] = Some(idx);
             }
-            exec.steps.push(step);
+            self.file_step(step, exec);
             return;
         }
         if step.kind == Kind::Step || step.kind == Kind::From {
@@ -1120,6 +1151,18 @@ impl<'a> Executor<'a> {
         if !step.trigger {
             exec.by_instr[step.instr] = Some(idx);
         }
+        self.file_step(step, exec);
+    }
+
+    /// Appends a finished step: its draft fields and content inputs move to the build's
+    /// arrays, and the emptied buffers serve the next step.
+    fn file_step(&self, mut step: Step, exec: &mut Exec) {
+        let at = |start: usize, len: usize| (start as u32, (start + len) as u32);
+        step.fields_at = at(exec.fields.len(), step.draft.fields.len());
+        step.contents_at = at(exec.contents.len(), step.draft.contents.len());
+        exec.fields.append(&mut step.draft.fields);
+        exec.contents.append(&mut step.draft.contents);
+        *self.spare.borrow_mut() = std::mem::take(&mut step.draft);
         exec.steps.push(step);
     }
 
@@ -1166,16 +1209,16 @@ impl<'a> Executor<'a> {
             }
             st.chain = exec.chains[parent_stage].clone();
             from.parent = st.last;
-            from.fields.push(Field {
+            from.draft.fields.push(Field {
                 name: "stage".into(),
                 value: parent_stage.to_string().into(),
                 origin: base_origin,
             });
         } else if image.eq_ignore_ascii_case("scratch") {
-            from.fields.push(field("base", "scratch"));
+            from.draft.fields.push(field("base", "scratch"));
         } else {
             let digest = self.input.image_digest(&image);
-            from.fields.push(Field {
+            from.draft.fields.push(Field {
                 name: "base".into(),
                 value: format!("{}@{}", normalize_image(&image), digest.short()).into(),
                 origin: base_origin,
@@ -1249,7 +1292,7 @@ impl<'a> Executor<'a> {
                 st.cwd_line = Some(line);
                 let args = self.args_behind(&used, st);
                 if classic {
-                    step.fields.push(Field {
+                    step.draft.fields.push(Field {
                         name: "instruction".into(),
                         value: format!("WORKDIR {}", st.cwd).into(),
                         origin: Origin {
@@ -1261,7 +1304,7 @@ impl<'a> Executor<'a> {
                     step.writes = Writes::Path(Rc::clone(&st.cwd));
                 } else if &*st.cwd != "/" {
                     step.kind = Kind::Step;
-                    step.fields.push(Field {
+                    step.draft.fields.push(Field {
                         name: "path".into(),
                         value: Text::Shared(Rc::clone(&st.cwd)),
                         origin: Origin {
@@ -1298,7 +1341,7 @@ impl<'a> Executor<'a> {
                         })
                         .collect::<Vec<_>>()
                         .into();
-                    step.fields.push(Field {
+                    step.draft.fields.push(Field {
                         name: "instruction".into(),
                         value: format!("ENV {}", parts.join(" ")).into(),
                         origin: Origin {
@@ -1364,7 +1407,8 @@ impl<'a> Executor<'a> {
                     });
                 }
                 if classic {
-                    step.fields
+                    step.draft
+                        .fields
                         .push(field("instruction", format!("ARG {}", text.join(" "))));
                 }
             }
@@ -1373,14 +1417,17 @@ impl<'a> Executor<'a> {
                 st.user = (*u).into();
                 st.user_line = Some(line);
                 if classic {
-                    step.fields.push(field("instruction", format!("USER {u}")));
+                    step.draft
+                        .fields
+                        .push(field("instruction", format!("USER {u}")));
                 }
             }
             Command::Shell { argv } => {
                 st.shell = argv.join(" ").into();
                 st.shell_line = Some(line);
                 if classic {
-                    step.fields
+                    step.draft
+                        .fields
                         .push(field("instruction", format!("SHELL {}", argv.join(" "))));
                 }
             }
@@ -1395,7 +1442,7 @@ impl<'a> Executor<'a> {
                         used_all.extend(u2);
                         parts.push(format!("{k}={v}"));
                     }
-                    step.fields.push(Field {
+                    step.draft.fields.push(Field {
                         name: "instruction".into(),
                         value: format!("LABEL {}", parts.join(" ")).into(),
                         origin: Origin {
@@ -1415,7 +1462,7 @@ impl<'a> Executor<'a> {
                         used_all.extend(u);
                         parts.push(v);
                     }
-                    step.fields.push(Field {
+                    step.draft.fields.push(Field {
                         name: "instruction".into(),
                         value: format!("{} {}", ins.keyword, parts.join(" ")).into(),
                         origin: Origin {
@@ -1429,7 +1476,8 @@ impl<'a> Executor<'a> {
             Command::Stopsignal { signal } => {
                 if classic {
                     let (v, _) = self.expand(signal, st, meta);
-                    step.fields
+                    step.draft
+                        .fields
                         .push(field("instruction", format!("STOPSIGNAL {v}")));
                 }
             }
@@ -1440,7 +1488,9 @@ impl<'a> Executor<'a> {
             _ => {
                 // CMD, ENTRYPOINT, HEALTHCHECK, MAINTAINER, ONBUILD: config only, not expanded.
                 if classic {
-                    step.fields.push(field("instruction", ins.text.clone()));
+                    step.draft
+                        .fields
+                        .push(field("instruction", ins.text.clone()));
                 }
             }
         }
@@ -1468,7 +1518,7 @@ impl<'a> Executor<'a> {
             cmd.push('\n');
             cmd.push_str(&h.content);
         }
-        step.fields.push(Field {
+        step.draft.fields.push(Field {
             name: "command".into(),
             value: cmd.into(),
             origin: Origin {
@@ -1477,7 +1527,7 @@ impl<'a> Executor<'a> {
             },
         });
         if matches!(r.command, CommandLine::Shell(_)) {
-            step.fields.push(Field {
+            step.draft.fields.push(Field {
                 name: "shell".into(),
                 value: Text::Shared(Rc::clone(&st.shell)),
                 origin: Origin {
@@ -1506,7 +1556,7 @@ impl<'a> Executor<'a> {
                 pairs.sort_unstable_by(|x, y| x.0.name.cmp(&y.0.name));
             }
             for (a, v) in pairs {
-                step.fields.push(Field {
+                step.draft.fields.push(Field {
                     name: Text::Shared(Rc::clone(&a.field)),
                     value: Text::Shared(Rc::clone(v)),
                     origin: a.origin.clone(),
@@ -1516,19 +1566,21 @@ impl<'a> Executor<'a> {
                 .iter()
                 .any(|p| self.input.args.contains_key(*p) && !st.args.iter().any(|a| a.name == *p));
             if proxy_passed {
-                step.fields.push(field("proxy-args-passed", "yes"));
+                step.draft.fields.push(field("proxy-args-passed", "yes"));
             }
             // The config's environment is compared as part of the parent chain (ENV steps).
         } else {
-            step.fields.reserve(st.env.vars.len() + 3 + r.mounts.len());
+            step.draft
+                .fields
+                .reserve(st.env.vars.len() + 3 + r.mounts.len());
             for e in &st.env.vars {
-                step.fields.push(Field {
+                step.draft.fields.push(Field {
                     name: Text::Shared(Rc::clone(&e.field)),
                     value: Text::Shared(Rc::clone(&e.value)),
                     origin: e.origin.clone(),
                 });
             }
-            step.fields.push(Field {
+            step.draft.fields.push(Field {
                 name: "workdir".into(),
                 value: Text::Shared(Rc::clone(&st.cwd)),
                 origin: Origin {
@@ -1537,7 +1589,7 @@ impl<'a> Executor<'a> {
                 },
             });
             if !st.user.is_empty() {
-                step.fields.push(Field {
+                step.draft.fields.push(Field {
                     name: "user".into(),
                     value: Text::Shared(Rc::clone(&st.user)),
                     origin: Origin {
@@ -1549,11 +1601,11 @@ impl<'a> Executor<'a> {
             // The RUN's network mode: its own flag, else the build's --network.
             if let Some(n) = r.network.as_ref().or(self.network.as_ref()) {
                 if n != "default" {
-                    step.fields.push(field("network", n.clone()));
+                    step.draft.fields.push(field("network", n.clone()));
                 }
             }
             if let Some(s) = &r.security {
-                step.fields.push(field("security", s.clone()));
+                step.draft.fields.push(field("security", s.clone()));
             }
             for (i, m) in r.mounts.iter().enumerate() {
                 // Target, source, id and from are expanded (mostly plain words: borrowed).
@@ -1568,7 +1620,7 @@ impl<'a> Executor<'a> {
                     Some(&n) => n.into(),
                     None => format!("mount[{i}]").into(),
                 };
-                step.fields.push(field(
+                step.draft.fields.push(field(
                     name,
                     mount_description(m, &expanded, self.engine == Engine::Docker2010),
                 ));
@@ -1584,7 +1636,7 @@ impl<'a> Executor<'a> {
                         ins.span.line,
                     );
                     match c {
-                        Ok(c) => step.contents.push(c),
+                        Ok(c) => step.draft.contents.push(c),
                         Err(e) => step.error = Some(e),
                     }
                 }
@@ -1726,7 +1778,7 @@ impl<'a> Executor<'a> {
             from_build_arg: false,
         };
         let abs_dest: Rc<str> = abs_path(&st.cwd, &dest).into();
-        step.fields.push(Field {
+        step.draft.fields.push(Field {
             name: "sources".into(),
             value: match &sources[..] {
                 [one] => Text::Owned(one.to_string()),
@@ -1734,7 +1786,7 @@ impl<'a> Executor<'a> {
             },
             origin: origin.clone(),
         });
-        step.fields.push(Field {
+        step.draft.fields.push(Field {
             name: "dest".into(),
             value: if classic {
                 dest.into()
@@ -1744,7 +1796,8 @@ impl<'a> Executor<'a> {
             origin,
         });
         if let Some(ch) = &c.chown {
-            step.fields
+            step.draft
+                .fields
                 .push(field("chown", self.expand(ch, st, meta).0));
         }
         if classic {
@@ -1753,13 +1806,17 @@ impl<'a> Executor<'a> {
             }
         } else {
             if let Some(m) = &c.chmod {
-                step.fields.push(field("chmod", self.expand(m, st, meta).0));
+                step.draft
+                    .fields
+                    .push(field("chmod", self.expand(m, st, meta).0));
             }
             if !c.exclude.is_empty() {
-                step.fields.push(field("exclude", c.exclude.join(",")));
+                step.draft
+                    .fields
+                    .push(field("exclude", c.exclude.join(",")));
             }
             if c.parents {
-                step.fields.push(field("parents", "true"));
+                step.draft.fields.push(field("parents", "true"));
             }
             if c.link && c.chmod.is_none() {
                 // The copy itself does not depend on earlier layers, but it is merged onto
@@ -1770,16 +1827,16 @@ impl<'a> Executor<'a> {
         }
         if c.is_add {
             if let Some(u) = c.unpack {
-                step.fields.push(field("unpack", u.to_string()));
+                step.draft.fields.push(field("unpack", u.to_string()));
             }
             if let Some(x) = &c.checksum {
-                step.fields.push(field("checksum", x.clone()));
+                step.draft.fields.push(field("checksum", x.clone()));
             }
         }
         let excludes: &[String] = if classic { &[] } else { &c.exclude };
         for s in &sources {
             if c.is_add && (s.starts_with("http://") || s.starts_with("https://")) {
-                step.contents.push(ContentInput {
+                step.draft.contents.push(ContentInput {
                     label: s.clone().into(),
                     digest: KeyHasher::new("url").str(s).finish(),
                     context_source: None,
@@ -1797,7 +1854,7 @@ impl<'a> Executor<'a> {
                 si,
                 line,
             ) {
-                Ok(ci) => step.contents.push(ci),
+                Ok(ci) => step.draft.contents.push(ci),
                 Err(e) => {
                     step.error.get_or_insert(e);
                 }
@@ -1811,7 +1868,7 @@ impl<'a> Executor<'a> {
             } else {
                 data
             };
-            step.contents.push(ContentInput {
+            step.draft.contents.push(ContentInput {
                 label: format!("heredoc {}", h.name).into(),
                 digest: KeyHasher::new("heredoc").str(&h.name).str(&text).finish(),
                 context_source: None,
@@ -1837,7 +1894,7 @@ fn resolve_lazy(exec: &mut Exec) {
         if let Some(p) = s.parent {
             needed[p] = true;
         }
-        for c in &s.contents {
+        for c in exec.contents_of(s) {
             if let Some(l) = c.stage_last {
                 needed[l] = true;
             }

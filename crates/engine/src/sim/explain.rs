@@ -432,7 +432,7 @@ impl<'a> Ctx<'a> {
         }
         let a = self.counterpart(s);
         // Content-keyed inputs that were rebuilt upstream but hash the same.
-        for c in &s.contents {
+        for c in self.eb.contents_of(s) {
             if let Some((stage, path)) = &c.stage_path {
                 let rebuilt = self.first_rebuilt_in_stage(*stage);
                 if let Some(line) = rebuilt {
@@ -459,7 +459,7 @@ impl<'a> Ctx<'a> {
             }
         }
         // Changes in the scenario that touch this step but do not enter its key.
-        for c in &s.contents {
+        for c in self.eb.contents_of(s) {
             if let Some((src, ex)) = &c.context_source {
                 let touched: Vec<&String> = self
                     .scenario
@@ -511,7 +511,13 @@ impl<'a> Ctx<'a> {
                     .iter()
                     .copied()
                     .filter(|p| self.scenario.change.args.contains_key(*p))
-                    .filter(|p| !s.fields.iter().any(|f| f.name == format!("env:{p}")))
+                    .filter(|p| {
+                        !self
+                            .eb
+                            .fields_of(s)
+                            .iter()
+                            .any(|f| f.name == format!("env:{p}"))
+                    })
                     .collect();
                 if !changed_proxies.is_empty() {
                     out.push(reason(
@@ -585,21 +591,23 @@ impl<'a> Ctx<'a> {
             return out;
         };
         // 1. The step's own key inputs.
-        for f in &s.fields {
-            match a.fields.iter().find(|x| x.name == f.name) {
+        let (s_fields, a_fields) = (self.eb.fields_of(s), self.ea.fields_of(a));
+        for f in s_fields {
+            match a_fields.iter().find(|x| x.name == f.name) {
                 Some(x) if x.value == f.value => {}
                 Some(x) => out.push(self.var_or_field_reason(s, f, Some(x))),
                 None => out.push(self.var_or_field_reason(s, f, None)),
             }
         }
-        for x in &a.fields {
-            if !s.fields.iter().any(|f| f.name == x.name) {
+        for x in a_fields {
+            if !s_fields.iter().any(|f| f.name == x.name) {
                 out.push(self.removed_field_reason(x));
             }
         }
         // 2. Content-based inputs.
-        for (i, c) in s.contents.iter().enumerate() {
-            let ac = a.contents.get(i);
+        let a_contents = self.ea.contents_of(a);
+        for (i, c) in self.eb.contents_of(s).iter().enumerate() {
+            let ac = a_contents.get(i);
             if ac.is_some_and(|ac| ac.digest == c.digest) {
                 continue;
             }

@@ -176,6 +176,7 @@ fn run_builder(
         link_independent,
         previous: None,
         rerun: &no_rerun,
+        spare: Default::default(),
     }
     .run();
     let (records, mut errors) = records_for(builder, scenario, a, &exec_a);
@@ -188,6 +189,7 @@ fn run_builder(
         link_independent,
         previous: Some((&exec_a, align)),
         rerun: &scenario.rerun_output,
+        spare: Default::default(),
     }
     .run();
     let mut rep = explain::explain(builder, scenario, a, b, &exec_a, &exec_b, align);
@@ -205,7 +207,7 @@ fn lineage(exec: &Exec, t: usize) -> Vec<usize> {
             .steps
             .iter()
             .find(|s| s.stage == cur && s.kind == Kind::From)
-            .and_then(|s| s.fields.iter().find(|f| f.name == "stage"))
+            .and_then(|s| exec.fields_of(s).iter().find(|f| f.name == "stage"))
             .and_then(|f| f.value.parse::<usize>().ok());
         match from {
             Some(p) if !out.contains(&p) => {

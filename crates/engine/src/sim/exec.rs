@@ -324,7 +324,7 @@ impl Env {
         } else {
             self.vars.push(EnvVar {
                 name: k.to_string(),
-                field: format!("env:{k}").into(),
+                field: cat!("env:", k).into(),
                 value: v.into(),
                 origin,
             });
@@ -729,10 +729,16 @@ impl<'a> Executor<'a> {
 
     /// Resolves a stage reference (`FROM x`, `--from=x`) to a stage index before `current`.
     fn stage_ref(&self, name: &str, current: usize, allow_index: bool) -> Option<usize> {
-        let lower = name.to_ascii_lowercase();
+        // `s.name == name.to_ascii_lowercase()`, without building the lower-case copy.
+        let is_lower_of = |n: &str| {
+            n.len() == name.len()
+                && n.bytes()
+                    .zip(name.bytes())
+                    .all(|(x, y)| x == y.to_ascii_lowercase())
+        };
         if let Some(i) = self.df().stages[..current.min(self.df().stages.len())]
             .iter()
-            .position(|s| s.name.as_deref() == Some(lower.as_str()))
+            .position(|s| s.name.as_deref().is_some_and(is_lower_of))
         {
             return Some(i);
         }
@@ -1317,11 +1323,17 @@ impl<'a> Executor<'a> {
                 }
             }
             Command::Env { pairs } => {
-                let mut parts = Vec::new();
-                for kv in pairs {
+                // Classic: the instruction as its key field shows it, `ENV k=v k2=v2`.
+                let mut text = String::new();
+                for (i, kv) in pairs.iter().enumerate() {
                     let (v, used) = self.expand(&kv.value, st, meta);
                     let args = self.args_behind(&used, st);
-                    parts.push(format!("{}={}", kv.key, v));
+                    if classic {
+                        text.push_str(if i == 0 { "ENV " } else { " " });
+                        text.push_str(&kv.key);
+                        text.push('=');
+                        text.push_str(&v);
+                    }
                     st.env.set(
                         &kv.key,
                         v.into_owned(),
@@ -1343,7 +1355,11 @@ impl<'a> Executor<'a> {
                         .into();
                     step.draft.fields.push(Field {
                         name: "instruction".into(),
-                        value: format!("ENV {}", parts.join(" ")).into(),
+                        value: if pairs.is_empty() {
+                            "ENV ".into()
+                        } else {
+                            text.into()
+                        },
                         origin: Origin {
                             line: Some(line),
                             args,
@@ -1401,7 +1417,7 @@ impl<'a> Executor<'a> {
                     }
                     st.args.push(ArgVar {
                         name: a.name.clone(),
-                        field: format!("arg:{}", a.name).into(),
+                        field: cat!("arg:", a.name.as_str()).into(),
                         value,
                         origin,
                     });
@@ -1682,17 +1698,17 @@ impl<'a> Executor<'a> {
                 })
             }
             Some(f) => {
-                let path = format!(
-                    "/{}",
-                    context::clean(src.split(['*', '?', '[']).next().unwrap_or(src))
+                let path = cat!(
+                    "/",
+                    &*context::clean_cow(src.split(['*', '?', '[']).next().unwrap_or(src))
                 );
                 if let Some(stage) = self.stage_ref(f, si, true) {
-                    let name = self.df().stages[stage]
-                        .name
-                        .clone()
-                        .unwrap_or_else(|| stage.to_string());
+                    let label = match self.df().stages[stage].name.as_deref() {
+                        Some(name) => cat!("stage ", name, ":", path.as_str()),
+                        None => cat!("stage ", stage, ":", path.as_str()),
+                    };
                     Ok(ContentInput {
-                        label: format!("stage {name}:{path}").into(),
+                        label: label.into(),
                         digest: self.stage_content(exec, stage, &path),
                         context_source: None,
                         stage_path: Some((stage, path)),

@@ -21,88 +21,6 @@ fn reason(code: &'static str, message: String, line: Option<u32>) -> Reason {
     }
 }
 
-/// A piece of a message built by [`cat!`].
-trait Piece {
-    fn size(&self) -> usize;
-    fn put(&self, out: &mut String);
-}
-
-impl Piece for &str {
-    fn size(&self) -> usize {
-        self.len()
-    }
-    fn put(&self, out: &mut String) {
-        out.push_str(self);
-    }
-}
-
-impl Piece for String {
-    fn size(&self) -> usize {
-        self.len()
-    }
-    fn put(&self, out: &mut String) {
-        out.push_str(self);
-    }
-}
-
-impl Piece for super::exec::Text {
-    fn size(&self) -> usize {
-        self.len()
-    }
-    fn put(&self, out: &mut String) {
-        out.push_str(self);
-    }
-}
-
-fn put_decimal(mut n: u64, out: &mut String) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.push_str(std::str::from_utf8(&buf[i..]).expect("digits"));
-}
-
-impl Piece for u32 {
-    fn size(&self) -> usize {
-        10
-    }
-    fn put(&self, out: &mut String) {
-        put_decimal(u64::from(*self), out);
-    }
-}
-
-impl Piece for usize {
-    fn size(&self) -> usize {
-        20
-    }
-    fn put(&self, out: &mut String) {
-        put_decimal(*self as u64, out);
-    }
-}
-
-/// Concatenates pieces into one string of the right capacity: `format!` costs several
-/// hundred instructions and often a reallocation, and these messages are built for every
-/// missed step.
-fn cat_pieces(parts: &[&dyn Piece]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.size()).sum());
-    for p in parts {
-        p.put(&mut out);
-    }
-    out
-}
-
-macro_rules! cat {
-    ($($p:expr),* $(,)?) => {
-        cat_pieces(&[$(&$p as &dyn Piece),*])
-    };
-}
-
 /// Hides the password of `scheme://user:password@host` so explanations never print it.
 fn mask_userinfo(v: &str) -> String {
     let Some(scheme_end) = v.find("://") else {
@@ -175,6 +93,8 @@ struct Ctx<'a> {
     /// [`Ctx::field_reason`] of environment and build-arg fields, which does not depend on
     /// the step: every RUN of a stage carries the same changed variables.
     var_reasons: std::cell::RefCell<FxHashMap<VarChange<'a>, Reason>>,
+    /// [`Ctx::not_run_reasons`] by stage.
+    not_run: std::cell::RefCell<FxHashMap<usize, Vec<Reason>>>,
 }
 
 /// A changed environment or build-arg field: (name, value, origin, old value).
@@ -199,6 +119,7 @@ pub fn explain(
         align,
         first_miss: Default::default(),
         var_reasons: Default::default(),
+        not_run: Default::default(),
     };
     let mut steps = Vec::with_capacity(b.df.instructions.len());
     for (i, ins) in b.df.instructions.iter().enumerate() {
@@ -378,7 +299,22 @@ impl<'a> Ctx<'a> {
         Vec::new()
     }
 
+    /// [`Ctx::not_run_reasons_of`], remembered by stage: every step of a stage that is not
+    /// built (or after the build failed) gets the same reason, unless its own instruction is
+    /// invalid.
     fn not_run_reasons(&self, s: &Step) -> Vec<Reason> {
+        if s.keyword != "FROM" && self.b.df.instructions[s.instr].command_is_invalid() {
+            return self.not_run_reasons_of(s);
+        }
+        if let Some(r) = self.not_run.borrow().get(&s.stage) {
+            return r.clone();
+        }
+        let r = self.not_run_reasons_of(s);
+        self.not_run.borrow_mut().insert(s.stage, r.clone());
+        r
+    }
+
+    fn not_run_reasons_of(&self, s: &Step) -> Vec<Reason> {
         if let Some(e) = self.eb.errors.first() {
             if !self.eb.built.iter().any(|b| *b) {
                 // Rejected as a whole (e.g. syntax this engine's frontend does not know).
@@ -987,9 +923,12 @@ impl<'a> Ctx<'a> {
                     if st.assumed_different {
                         out.push(reason(
                             "assumed-different-output",
-                            format!(
-                                "assumed: the re-run RUN at line {} writes different bytes; if its output is byte-identical, set rerun_output {{\"{}\": \"identical\"}} and the copy stays cached",
-                                st.line, st.line
+                            cat!(
+                                "assumed: the re-run RUN at line ",
+                                st.line,
+                                " writes different bytes; if its output is byte-identical, set rerun_output {\"",
+                                st.line,
+                                "\": \"identical\"} and the copy stays cached"
                             ),
                             Some(st.line),
                         ));

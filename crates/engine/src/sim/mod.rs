@@ -6,6 +6,8 @@
 //! B runs against them → [`explain`] turns each B step into a verdict whose reasons are the
 //! key inputs that differ from A's matching step.
 
+#[macro_use]
+mod cat;
 pub mod build;
 pub mod context;
 pub mod exec;

@@ -412,7 +412,7 @@ impl Context {
 
     fn digest_uncached(&self, source: &str, excludes: &[String]) -> Result<Id, String> {
         let src = clean_cow(source);
-        if !excludes.is_empty() || has_glob(&src) || self.files.contains_key(&*src) {
+        if !excludes.is_empty() || has_glob(&src) || self.files.contains_key(&src) {
             return self.select(source, excludes).map(|s| s.digest());
         }
         if !Context::is_dir(&self.files, &src) {

@@ -55,41 +55,63 @@ pub struct FileEntry {
 }
 
 /// Context files by clean relative path: one vector sorted by path, without duplicates
-/// (binary search for a path, one contiguous slice for a directory). The paths are shared:
-/// a derived context (build B, an edited Dockerfile) copies the entries without copying
-/// 20,000 path strings.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Files(Vec<(Rc<str>, FileEntry)>);
+/// (binary search for a path, one contiguous run for a directory). The paths are slices of
+/// one shared string: building 20,000 of them is one allocation, not one per path, and a
+/// derived context (build B, an edited Dockerfile) shares or copies that string instead of
+/// the paths one by one.
+#[derive(Clone, Debug, Default)]
+pub struct Files {
+    names: Rc<str>,
+    slots: Vec<Slot>,
+}
+
+/// One file of [`Files`]: where its path is in the names, and its entry.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    start: u32,
+    end: u32,
+    entry: FileEntry,
+}
+
+fn slot_name<'n>(names: &'n str, s: &Slot) -> &'n str {
+    &names[s.start as usize..s.end as usize]
+}
+
+/// Inserts or replaces the slot of `s`'s path in `slots`, sorted by name in `names`.
+fn insert_slot(slots: &mut Vec<Slot>, names: &str, s: Slot) {
+    let path = slot_name(names, &s);
+    match slots.binary_search_by(|x| slot_name(names, x).cmp(path)) {
+        Ok(i) => slots[i] = s,
+        Err(i) => slots.insert(i, s),
+    }
+}
+
+impl PartialEq for Files {
+    fn eq(&self, other: &Files) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Files {}
 
 impl Files {
-    /// The files that inserting `entries` in order gives (a later entry replaces an earlier
-    /// one with the same path).
-    fn from_entries(mut entries: Vec<(Rc<str>, FileEntry)>) -> Files {
-        keep_last_sorted(&mut entries, |e| &e.0);
-        Files(entries)
+    fn name(&self, s: &Slot) -> &str {
+        slot_name(&self.names, s)
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Inserts or replaces one entry.
-    fn insert(&mut self, path: Rc<str>, e: FileEntry) {
-        match self.0.binary_search_by(|(k, _)| (**k).cmp(&*path)) {
-            Ok(i) => self.0[i].1 = e,
-            Err(i) => self.0.insert(i, (path, e)),
-        }
+        self.slots.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.slots.is_empty()
     }
 
     pub fn get(&self, path: &str) -> Option<&FileEntry> {
-        self.0
-            .binary_search_by(|(k, _)| (**k).cmp(path))
+        self.slots
+            .binary_search_by(|s| self.name(s).cmp(path))
             .ok()
-            .map(|i| &self.0[i].1)
+            .map(|i| &self.slots[i].entry)
     }
 
     pub fn contains_key(&self, path: &str) -> bool {
@@ -97,39 +119,51 @@ impl Files {
     }
 
     /// The paths, in order.
-    pub fn keys(&self) -> impl Iterator<Item = &Rc<str>> {
-        self.0.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.slots.iter().map(|s| self.name(s))
     }
 
     /// The entries, in path order.
-    pub fn iter(&self) -> impl Iterator<Item = (&Rc<str>, &FileEntry)> {
-        self.0.iter().map(|(k, e)| (k, e))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &FileEntry)> {
+        self.slots.iter().map(|s| (self.name(s), &s.entry))
     }
 
     /// The entries whose path starts with `prefix` (with a trailing `/`: the files under a
     /// directory), in order: they are contiguous from the first path not below `prefix`.
-    pub fn with_prefix(&self, prefix: &str) -> &[(Rc<str>, FileEntry)] {
-        let start = self.0.partition_point(|(k, _)| **k < *prefix);
-        let rest = &self.0[start..];
-        &rest[..rest.partition_point(|(k, _)| k.starts_with(prefix))]
+    pub fn with_prefix<'s>(
+        &'s self,
+        prefix: &str,
+    ) -> impl Iterator<Item = (&'s str, &'s FileEntry)> + 's {
+        let start = self.slots.partition_point(|s| self.name(s) < prefix);
+        let rest = &self.slots[start..];
+        let n = rest.partition_point(|s| self.name(s).starts_with(prefix));
+        rest[..n].iter().map(|s| (self.name(s), &s.entry))
+    }
+
+    fn has_prefix(&self, prefix: &str) -> bool {
+        let start = self.slots.partition_point(|s| self.name(s) < prefix);
+        self.slots
+            .get(start)
+            .is_some_and(|s| self.name(s).starts_with(prefix))
     }
 }
 
 /// Sorts `v` by key and keeps, of entries with equal keys, the one that came last (what
 /// inserting them into a map in order leaves). Unstable sort on (key, position): one sort
 /// shape, no merge buffer.
-fn keep_last_sorted<T, K: Ord + ?Sized>(v: &mut Vec<T>, key: impl Fn(&T) -> &K) {
+fn keep_last_sorted<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    use std::cmp::Ordering::{Equal, Less};
     // Usually already sorted and distinct (the scenario's files come from a sorted map).
-    if v.windows(2).all(|w| key(&w[0]) < key(&w[1])) {
+    if v.windows(2).all(|w| cmp(&w[0], &w[1]) == Less) {
         return;
     }
     let mut idx: Vec<(usize, T)> = std::mem::take(v).into_iter().enumerate().collect();
-    idx.sort_unstable_by(|a, b| key(&a.1).cmp(key(&b.1)).then(a.0.cmp(&b.0)));
+    idx.sort_unstable_by(|a, b| cmp(&a.1, &b.1).then(a.0.cmp(&b.0)));
     // Of a run of equal keys, keep the last (the highest position).
     let mut out: Vec<T> = Vec::with_capacity(idx.len());
     let mut it = idx.into_iter().peekable();
     while let Some((_, x)) = it.next() {
-        if it.peek().is_some_and(|(_, y)| key(y) == key(&x)) {
+        if it.peek().is_some_and(|(_, y)| cmp(y, &x) == Equal) {
             continue;
         }
         out.push(x);
@@ -223,45 +257,61 @@ impl Context {
             None => None,
         };
         let mut batch = matcher.as_ref().map(PatternMatcher::batch);
-        // Collected in the scenario's (sorted) order, then built in bulk.
+        // Collected in the scenario's (sorted) order, then built in bulk; every path is
+        // appended to one string of names.
+        let mut names = String::with_capacity(files.keys().map(|p| p.len()).sum::<usize>() + 24);
         let (mut visible, mut ignored) = (Vec::new(), Vec::new());
+        let mut put = |names: &mut String, p: &str, entry: FileEntry| {
+            let excluded = batch
+                .as_mut()
+                .is_some_and(|m| m.matches_or_parent_matches(p));
+            let start = names.len() as u32;
+            names.push_str(p);
+            let slot = Slot {
+                start,
+                end: names.len() as u32,
+                entry,
+            };
+            (slot, excluded)
+        };
         for (p, spec) in files {
-            let p: Rc<str> = if is_clean(p) {
-                p.as_str().into()
+            let p = if is_clean(p) {
+                std::borrow::Cow::Borrowed(p.as_str())
             } else {
-                clean(p).into()
+                std::borrow::Cow::Owned(clean(p))
             };
             if p.is_empty() {
                 continue;
             }
-            let e = Context::entry(spec);
-            if batch
-                .as_mut()
-                .is_some_and(|m| m.matches_or_parent_matches(&p))
-            {
-                ignored.push((p, e));
-            } else {
-                visible.push((p, e));
+            match put(&mut names, &p, Context::entry(spec)) {
+                (slot, true) => ignored.push(slot),
+                (slot, false) => visible.push(slot),
             }
         }
-        ctx.files = Files::from_entries(visible);
-        ctx.ignored = Files::from_entries(ignored);
+        let by_name = |a: &Slot, b: &Slot| slot_name(&names, a).cmp(slot_name(&names, b));
+        keep_last_sorted(&mut visible, by_name);
+        keep_last_sorted(&mut ignored, by_name);
         // The generated files come last (they replace context files of the same name) and
         // are inserted where they belong.
         let mut generated = vec![("Dockerfile", dockerfile)];
         generated.extend(dockerignore.map(|t| (".dockerignore", t)));
         for (p, text) in generated {
-            let e = Context::text_entry(text);
-            if batch
-                .as_mut()
-                .is_some_and(|m| m.matches_or_parent_matches(p))
-            {
-                ctx.ignored.insert(p.into(), e);
-            } else {
-                ctx.files.insert(p.into(), e);
+            match put(&mut names, p, Context::text_entry(text)) {
+                (slot, true) => insert_slot(&mut ignored, &names, slot),
+                (slot, false) => insert_slot(&mut visible, &names, slot),
             }
         }
+        drop(put);
         drop(batch);
+        let names: Rc<str> = names.into();
+        ctx.files = Files {
+            names: Rc::clone(&names),
+            slots: visible,
+        };
+        ctx.ignored = Files {
+            names,
+            slots: ignored,
+        };
         ctx.matcher = dockerignore
             .zip(matcher)
             .map(|(t, m)| Rc::new((t.to_string(), m)));
@@ -285,8 +335,21 @@ impl Context {
             (None, _) => None,
         };
         let mut changed = Vec::with_capacity(changes.len());
-        // The last change of each path, with its verdict: (path, entry, excluded).
-        let mut last: Vec<(Rc<str>, Option<FileEntry>, bool)> = Vec::with_capacity(changes.len());
+        // The new names: the old ones (the ignored files' too when they are kept apart),
+        // then the changed paths.
+        let mut names = String::with_capacity(
+            self.files.names.len() + self.ignored.names.len() + changes.len() * 16,
+        );
+        names.push_str(&self.files.names);
+        let ignored_at = if Rc::ptr_eq(&self.files.names, &self.ignored.names) {
+            0
+        } else {
+            let at = names.len() as u32;
+            names.push_str(&self.ignored.names);
+            at
+        };
+        // The last change of each path, with its verdict: (slot of the path, entry, excluded).
+        let mut last: Vec<(Slot, Option<FileEntry>, bool)> = Vec::with_capacity(changes.len());
         for (p, e) in changes {
             let p = clean(p);
             if p.is_empty() {
@@ -296,34 +359,59 @@ impl Context {
                 && matcher
                     .as_ref()
                     .is_some_and(|m| m.1.matches_or_parent_matches(&p).unwrap_or(false));
-            last.push((p.as_str().into(), *e, excluded));
+            let start = names.len() as u32;
+            names.push_str(&p);
+            let slot = Slot {
+                start,
+                end: names.len() as u32,
+                entry: e.unwrap_or(FileEntry {
+                    content: Id::default(),
+                    mode: 0,
+                }),
+            };
+            last.push((slot, *e, excluded));
             changed.push(p);
         }
-        keep_last_sorted(&mut last, |c| &*c.0);
+        keep_last_sorted(&mut last, |a, b| {
+            slot_name(&names, &a.0).cmp(slot_name(&names, &b.0))
+        });
         // One merge per list: the unchanged entries in order, each changed path where it
         // belongs (or nowhere when removed).
-        let merge = |old: &Files, want_excluded: bool| {
+        let merge = |old: &Files, shift: u32, want_excluded: bool| {
+            let moved = |s: &Slot| Slot {
+                start: s.start + shift,
+                end: s.end + shift,
+                entry: s.entry,
+            };
             let mut out = Vec::with_capacity(old.len() + last.len());
-            let mut rest = &old.0[..];
-            for (p, e, excluded) in &last {
-                let at = rest.partition_point(|(k, _)| **k < **p);
-                out.extend_from_slice(&rest[..at]);
+            let mut rest = &old.slots[..];
+            for (slot, e, excluded) in &last {
+                let p = slot_name(&names, slot);
+                let at = rest.partition_point(|k| old.name(k) < p);
+                out.extend(rest[..at].iter().map(moved));
                 rest = &rest[at..];
-                if rest.first().is_some_and(|(k, _)| k == p) {
+                if rest.first().is_some_and(|k| old.name(k) == p) {
                     rest = &rest[1..];
                 }
-                if let Some(e) = e {
-                    if *excluded == want_excluded {
-                        out.push((Rc::clone(p), *e));
-                    }
+                if e.is_some() && *excluded == want_excluded {
+                    out.push(*slot);
                 }
             }
-            out.extend_from_slice(rest);
-            Files(out)
+            out.extend(rest.iter().map(moved));
+            out
         };
+        let files = merge(&self.files, 0, false);
+        let ignored = merge(&self.ignored, ignored_at, true);
+        let names: Rc<str> = names.into();
         let mut ctx = Context {
-            files: merge(&self.files, false),
-            ignored: merge(&self.ignored, true),
+            files: Files {
+                names: Rc::clone(&names),
+                slots: files,
+            },
+            ignored: Files {
+                names,
+                slots: ignored,
+            },
             ignore_error: self.ignore_error.clone(),
             memo: Rc::default(),
             base: None,
@@ -357,7 +445,7 @@ impl Context {
         if dir.is_empty() {
             return true;
         }
-        !files.with_prefix(&format!("{dir}/")).is_empty()
+        files.has_prefix(&format!("{dir}/"))
     }
 
     /// Selects the files a COPY/ADD source names. `excludes` are `--exclude` patterns
@@ -484,7 +572,7 @@ impl Selection {
 
 fn select_from(files: &Files, source: &str) -> Result<Selection, String> {
     let src = clean(source);
-    let selected = |p: &Rc<str>, e: &FileEntry| Selected {
+    let selected = |p: &str, e: &FileEntry| Selected {
         path: p.to_string(),
         entry: *e,
     };
@@ -522,7 +610,7 @@ fn select_from(files: &Files, source: &str) -> Result<Selection, String> {
                 "no source files were specified: '{source}' matches nothing"
             ));
         }
-        keep_last_sorted(&mut out, |x| x.0.as_str());
+        keep_last_sorted(&mut out, |a, b| a.0.cmp(&b.0));
         return Ok(Selection { files: out });
     }
     if let Some(e) = files.get(src.as_str()) {
@@ -544,7 +632,6 @@ fn select_from(files: &Files, source: &str) -> Result<Selection, String> {
         };
         let files = files
             .with_prefix(&prefix)
-            .iter()
             .map(|(p, e)| (p[prefix.len()..].to_string(), selected(p, e)))
             .collect();
         return Ok(Selection { files });
@@ -598,11 +685,10 @@ pub fn diff_sources(
             &b.select(b_src, b_ex).unwrap_or_default(),
         );
     };
-    fn under(files: &Files, prefix: String) -> impl Iterator<Item = (&str, &Rc<str>, FileEntry)> {
+    fn under(files: &Files, prefix: String) -> impl Iterator<Item = (&str, &str, FileEntry)> {
         let n = prefix.len();
         files
             .with_prefix(&prefix)
-            .iter()
             .map(move |(p, e)| (&p[n..], p, *e))
     }
     let mut ia = under(&a.files, pa).peekable();

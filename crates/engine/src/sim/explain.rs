@@ -12,6 +12,7 @@ use super::hash::FxHashMap;
 use crate::report::{Builder, BuilderReport, Reason, Status, StepVerdict};
 use crate::scenario::{CacheSource, Scenario};
 use std::borrow::Cow;
+use std::rc::Rc;
 
 fn reason(code: &'static str, message: String, line: Option<u32>) -> Reason {
     Reason {
@@ -122,17 +123,32 @@ pub fn explain(
         not_run: Default::default(),
     };
     let mut steps = Vec::with_capacity(b.df.instructions.len());
+    // Stage names and keywords repeat in every verdict: one shared string each.
+    let stage_names: Vec<Option<Rc<str>>> =
+        b.df.stages
+            .iter()
+            .map(|s| s.name.as_deref().map(Rc::from))
+            .collect();
+    let mut keywords: Vec<Rc<str>> = Vec::new();
     for (i, ins) in b.df.instructions.iter().enumerate() {
         let Some(s) = eb.step_of(i) else { continue };
         let (status, reasons) = cx.verdict(s);
         let stage = ins.stage;
+        let keyword = match keywords.iter().find(|k| ***k == *ins.keyword) {
+            Some(k) => Rc::clone(k),
+            None => {
+                let k: Rc<str> = ins.keyword.as_str().into();
+                keywords.push(Rc::clone(&k));
+                k
+            }
+        };
         steps.push(StepVerdict {
             line: ins.span.line,
             stage,
             stage_name: stage
-                .and_then(|si| b.df.stages.get(si))
-                .and_then(|s| s.name.clone()),
-            keyword: ins.keyword.clone(),
+                .and_then(|si| stage_names.get(si))
+                .and_then(Clone::clone),
+            keyword,
             status,
             reasons,
             instruction: i,

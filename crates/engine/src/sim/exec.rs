@@ -752,24 +752,31 @@ impl<'a> Executor<'a> {
         None
     }
 
-    fn base_name(&self, stage: usize, meta: &[(String, String)]) -> String {
-        let ins = &self.df().instructions[self.df().stages[stage].from];
-        if let Command::From(f) = &ins.command {
-            shell::process_word(&f.image, &Pairs(meta), self.df().directives.escape)
-                .map(|e| e.value)
-                .unwrap_or_else(|_| f.image.clone())
-        } else {
-            String::new()
-        }
+    /// Each stage's FROM image with the global ARGs substituted, and the names it used
+    /// (expanded once per build, for the stage graph and for the FROM step).
+    fn bases(&self, meta: &[(String, String)]) -> Vec<(String, Vec<String>)> {
+        let df = self.df();
+        df.stages
+            .iter()
+            .map(|stage| match &df.instructions[stage.from].command {
+                Command::From(f) => {
+                    match shell::process_word(&f.image, &Pairs(meta), df.directives.escape) {
+                        Ok(e) => (e.value, e.used.into_iter().collect()),
+                        Err(_) => (f.image.clone(), Vec::new()),
+                    }
+                }
+                _ => (String::new(), Vec::new()),
+            })
+            .collect()
     }
 
     /// Stages each stage depends on (FROM stage, COPY --from, RUN --mount from=).
-    fn deps(&self, meta: &[(String, String)]) -> Vec<Vec<usize>> {
+    fn deps(&self, bases: &[(String, Vec<String>)]) -> Vec<Vec<usize>> {
         let df = self.df();
         let mut out = vec![Vec::new(); df.stages.len()];
         for (si, st) in df.stages.iter().enumerate() {
-            let img = self.base_name(si, meta);
-            if let Some(d) = self.stage_ref(&img, si, false) {
+            let img = &bases[si].0;
+            if let Some(d) = self.stage_ref(img, si, false) {
                 out[si].push(d);
             }
             for &ci in &st.commands {
@@ -1015,13 +1022,22 @@ impl<'a> Executor<'a> {
         };
         let meta = self.meta_args();
         let meta_lines = self.meta_arg_lines();
-        let deps = self.deps(&meta);
+        let bases = self.bases(&meta);
+        let deps = self.deps(&bases);
         let order = self.stage_order(&deps, target);
         let mut states: Vec<Option<StageState>> = vec![None; df.stages.len()];
         let mut failed = false;
         for &si in &order {
             exec.built[si] = true;
-            let st = self.run_stage(si, &meta, &meta_lines, &mut exec, &mut states, &mut failed);
+            let st = self.run_stage(
+                si,
+                &bases[si],
+                &meta,
+                &meta_lines,
+                &mut exec,
+                &mut states,
+                &mut failed,
+            );
             states[si] = Some(st);
         }
         resolve_lazy(&mut exec);
@@ -1176,6 +1192,7 @@ impl<'a> Executor<'a> {
     fn run_stage(
         &self,
         si: usize,
+        (image, from_used): &(String, Vec<String>),
         meta: &[(String, String)],
         meta_lines: &FxHashMap<String, u32>,
         exec: &mut Exec,
@@ -1184,17 +1201,8 @@ impl<'a> Executor<'a> {
     ) -> StageState {
         let df = self.df();
         let stage = &df.stages[si];
-        let image = self.base_name(si, meta);
-        let from_ins = &df.instructions[stage.from];
         let mut st = StageState::new();
         let mut from = self.new_step(stage.from, si, Kind::From);
-        let escape = df.directives.escape;
-        let from_used: Vec<String> = match &from_ins.command {
-            Command::From(f) => shell::process_word(&f.image, &Pairs(meta), escape)
-                .map(|e| e.used.into_iter().collect())
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
         let base_origin = Origin {
             line: from_used.iter().find_map(|u| meta_lines.get(u).copied()),
             args: from_used
@@ -1205,7 +1213,8 @@ impl<'a> Executor<'a> {
                 .into(),
             from_build_arg: false,
         };
-        if let Some(parent_stage) = self.stage_ref(&image, si, false) {
+        let parent_stage = self.stage_ref(image, si, false);
+        if let Some(parent_stage) = parent_stage {
             if let Some(Some(pst)) = states.get(parent_stage) {
                 st = pst.clone();
                 if self.builder == Builder::Classic {
@@ -1223,16 +1232,16 @@ impl<'a> Executor<'a> {
         } else if image.eq_ignore_ascii_case("scratch") {
             from.draft.fields.push(field("base", "scratch"));
         } else {
-            let digest = self.input.image_digest(&image);
+            let normalized = normalize_image(image);
+            let digest = self.input.normalized_image_digest(&normalized);
             from.draft.fields.push(Field {
                 name: "base".into(),
-                value: format!("{}@{}", normalize_image(&image), digest.short()).into(),
+                value: cat!(normalized, "@", digest.short()).into(),
                 origin: base_origin,
             });
             from.writes = Writes::All;
         }
         st.last = None;
-        let parent_stage = self.stage_ref(&image, si, false);
         self.push_step(from, exec, &mut st, failed);
 
         // ONBUILD triggers of a parent stage run first, as ordinary instructions (R14).

@@ -301,7 +301,6 @@ impl Context {
                 (slot, false) => insert_slot(&mut visible, &names, slot),
             }
         }
-        drop(put);
         drop(batch);
         let names: Rc<str> = names.into();
         ctx.files = Files {

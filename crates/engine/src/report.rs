@@ -4,7 +4,30 @@
 //! `{"builders": {"classic": {"steps": [...]}, "buildkit": {"steps": [...]}}, ...}`.
 
 use crate::syntax::Diagnostic;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::rc::Rc;
+
+/// `Rc<str>` as a plain JSON string.
+mod shared_str {
+    use super::*;
+    pub fn serialize<S: Serializer>(v: &Rc<str>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(v)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Rc<str>, D::Error> {
+        String::deserialize(d).map(Rc::from)
+    }
+}
+
+/// `Option<Rc<str>>` as a JSON string or null.
+mod shared_str_opt {
+    use super::*;
+    pub fn serialize<S: Serializer>(v: &Option<Rc<str>>, s: S) -> Result<S::Ok, S::Error> {
+        v.as_deref().serialize(s)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Rc<str>>, D::Error> {
+        Option::<String>::deserialize(d).map(|o| o.map(Rc::from))
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -49,8 +72,9 @@ impl Status {
 /// One link of the causal chain.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reason {
-    /// Stable code, e.g. `arg-changed`, `context-file-changed`, `parent-rebuilt`.
-    pub code: String,
+    /// Stable code, e.g. `arg-changed`, `context-file-changed`, `parent-rebuilt` (the
+    /// simulator's are static strings: no allocation per reason).
+    pub code: std::borrow::Cow<'static, str>,
     /// One short sentence in plain words.
     pub message: String,
     /// The 1-based line that caused it (in B's Dockerfile), when there is one.
@@ -64,8 +88,12 @@ pub struct StepVerdict {
     pub line: u32,
     /// Stage index; global ARGs are reported with stage `null`.
     pub stage: Option<usize>,
-    pub stage_name: Option<String>,
-    pub keyword: String,
+    /// Shared by every verdict of the stage (serialised as a plain string).
+    #[serde(with = "shared_str_opt")]
+    pub stage_name: Option<Rc<str>>,
+    /// Shared by every verdict with the same keyword (serialised as a plain string).
+    #[serde(with = "shared_str")]
+    pub keyword: Rc<str>,
     pub status: Status,
     pub reasons: Vec<Reason>,
     /// Index into B's `Dockerfile::instructions`.

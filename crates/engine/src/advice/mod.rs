@@ -459,14 +459,11 @@ pub(crate) fn caused_by(rep: &Report, b: Builder, pattern: &[u32]) -> Vec<u32> {
         }
         let hit = v.reasons.iter().any(|r| match r.line {
             Some(l)
-                if pattern.contains(&l)
-                    && !matches!(r.code.as_str(), "parent-rebuilt" | "first-miss") =>
+                if pattern.contains(&l) && !matches!(&*r.code, "parent-rebuilt" | "first-miss") =>
             {
                 true
             }
-            Some(l) => {
-                matches!(r.code.as_str(), "parent-rebuilt" | "first-miss") && set.contains(&l)
-            }
+            Some(l) => matches!(&*r.code, "parent-rebuilt" | "first-miss") && set.contains(&l),
             None => false,
         });
         if hit {

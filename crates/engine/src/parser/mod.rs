@@ -44,15 +44,19 @@ pub fn parse_cached(text: &str, cache: &mut ParseCache) -> Dockerfile {
 }
 
 /// What [`parse_cached`] keeps between calls: the instructions of the last parse by their
-/// source text and escape token (instructions with heredocs are always parsed again).
+/// source text (instructions with heredocs are always parsed again). Looked up by the
+/// borrowed text, so a hit builds no key; an entry parsed under another escape token is a
+/// miss.
 #[derive(Debug, Default)]
 pub struct ParseCache {
-    prev: std::collections::HashMap<(char, Box<str>), CachedInstruction>,
-    next: std::collections::HashMap<(char, Box<str>), CachedInstruction>,
+    prev: crate::sim::hash::FxHashMap<Box<str>, CachedInstruction>,
+    next: crate::sim::hash::FxHashMap<Box<str>, CachedInstruction>,
 }
 
 #[derive(Debug)]
 struct CachedInstruction {
+    /// The escape token the text was parsed with.
+    escape: char,
     /// Byte offset and 1-based line where the source text started when it was parsed.
     start: usize,
     line: u32,
@@ -341,16 +345,19 @@ impl LineParser<'_, '_> {
             // heredocs read lines beyond it, so those are always parsed again.
             let chunk = (!joined.contains("<<")).then(|| &text[l.start..last_end]);
             if let (Some(cache), Some(chunk)) = (self.cache.as_deref_mut(), chunk) {
-                let key = (esc, Box::<str>::from(chunk));
                 // Seen earlier in this text (a repeated instruction), or in the last one.
-                let hit = cache.next.get(&key).or_else(|| cache.prev.get(&key));
+                let hit = cache
+                    .next
+                    .get(chunk)
+                    .or_else(|| cache.prev.get(chunk))
+                    .filter(|h| h.escape == esc);
                 if let Some(hit) = hit {
                     let line = self.src.span(l.start, l.start).line;
                     let (node, ins, diags) = hit.moved_to(l.start, line);
                     self.df.diagnostics.extend(diags);
                     self.df.nodes.push(node);
                     self.df.instructions.push(ins);
-                    if let Some(e) = cache.prev.remove(&key) {
+                    if let Some((key, e)) = cache.prev.remove_entry(chunk) {
                         cache.next.insert(key, e);
                     }
                     continue;
@@ -385,13 +392,14 @@ impl LineParser<'_, '_> {
             if let (Some(cache), Some(chunk)) = (self.cache.as_deref_mut(), chunk) {
                 let line = self.src.span(l.start, l.start).line;
                 let entry = CachedInstruction {
+                    escape: esc,
                     start: l.start,
                     line,
                     node: self.df.nodes.last().expect("pushed").clone(),
                     instruction: self.df.instructions.last().expect("pushed").clone(),
                     diags: self.df.diagnostics[diags_before..].to_vec(),
                 };
-                cache.next.insert((esc, Box::from(chunk)), entry);
+                cache.next.insert(Box::from(chunk), entry);
             }
         }
         if self.df.nodes.is_empty() {

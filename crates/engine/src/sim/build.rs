@@ -163,14 +163,19 @@ impl BuildInput {
 
     /// The digest an image reference resolves to in this build.
     pub fn image_digest(&self, reference: &str) -> Id {
-        let generation = if self.rebuilt_bases.iter().any(|r| same_image(r, reference)) {
-            2
-        } else {
-            1
-        };
+        self.normalized_image_digest(&normalize_image(reference))
+    }
+
+    /// [`BuildInput::image_digest`] of a reference already passed through
+    /// [`normalize_image`].
+    pub fn normalized_image_digest(&self, normalized: &str) -> Id {
+        let rebuilt = self
+            .rebuilt_bases
+            .iter()
+            .any(|r| normalize_image(r) == normalized);
         KeyHasher::new("image")
-            .str(&normalize_image(reference))
-            .u64(generation)
+            .str(normalized)
+            .u64(if rebuilt { 2 } else { 1 })
             .finish()
     }
 

@@ -5,19 +5,19 @@
 //! mtime and client-side ownership never count (semantics R5). The Dockerfile and the
 //! `.dockerignore` are context files like any other (R6).
 
-use super::hash::{Id, KeyHasher};
+use super::hash::{FxHashMap, Id, KeyHasher};
 use crate::ignore::{self, PatternMatcher};
 use crate::scenario::FileSpec;
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Digests by (source, `--exclude` patterns). Most sources have no excludes: those are found
 /// by the source alone, without building a key per lookup.
 #[derive(Clone, Debug, Default)]
 struct DigestMemo {
-    plain: HashMap<String, Result<Id, String>>,
-    excluding: HashMap<(String, Vec<String>), Result<Id, String>>,
+    plain: FxHashMap<String, Result<Id, String>>,
+    excluding: FxHashMap<(String, Vec<String>), Result<Id, String>>,
 }
 
 impl DigestMemo {
@@ -54,17 +54,121 @@ pub struct FileEntry {
     pub mode: u32,
 }
 
-/// Context files by clean relative path. The paths are shared: a derived context (build B,
-/// an edited Dockerfile) copies the maps without copying 20,000 path strings.
-pub type Files = BTreeMap<Rc<str>, FileEntry>;
+/// Context files by clean relative path: one vector sorted by path, without duplicates
+/// (binary search for a path, one contiguous run for a directory). The paths are slices of
+/// one shared string: building 20,000 of them is one allocation, not one per path, and a
+/// derived context (build B, an edited Dockerfile) shares or copies that string instead of
+/// the paths one by one.
+#[derive(Clone, Debug, Default)]
+pub struct Files {
+    names: Rc<str>,
+    slots: Vec<Slot>,
+}
 
-/// The entries of `files` from `prefix` on, in order (the ones under a directory come first).
-fn from_prefix<'a>(
-    files: &'a Files,
-    prefix: &str,
-) -> std::collections::btree_map::Range<'a, Rc<str>, FileEntry> {
-    use std::ops::Bound;
-    files.range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+/// One file of [`Files`]: where its path is in the names, and its entry.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    start: u32,
+    end: u32,
+    entry: FileEntry,
+}
+
+fn slot_name<'n>(names: &'n str, s: &Slot) -> &'n str {
+    &names[s.start as usize..s.end as usize]
+}
+
+/// Inserts or replaces the slot of `s`'s path in `slots`, sorted by name in `names`.
+fn insert_slot(slots: &mut Vec<Slot>, names: &str, s: Slot) {
+    let path = slot_name(names, &s);
+    match slots.binary_search_by(|x| slot_name(names, x).cmp(path)) {
+        Ok(i) => slots[i] = s,
+        Err(i) => slots.insert(i, s),
+    }
+}
+
+impl PartialEq for Files {
+    fn eq(&self, other: &Files) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Files {}
+
+impl Files {
+    fn name(&self, s: &Slot) -> &str {
+        slot_name(&self.names, s)
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    pub fn get(&self, path: &str) -> Option<&FileEntry> {
+        self.slots
+            .binary_search_by(|s| self.name(s).cmp(path))
+            .ok()
+            .map(|i| &self.slots[i].entry)
+    }
+
+    pub fn contains_key(&self, path: &str) -> bool {
+        self.get(path).is_some()
+    }
+
+    /// The paths, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.slots.iter().map(|s| self.name(s))
+    }
+
+    /// The entries, in path order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &FileEntry)> {
+        self.slots.iter().map(|s| (self.name(s), &s.entry))
+    }
+
+    /// The entries whose path starts with `prefix` (with a trailing `/`: the files under a
+    /// directory), in order: they are contiguous from the first path not below `prefix`.
+    pub fn with_prefix<'s>(
+        &'s self,
+        prefix: &str,
+    ) -> impl Iterator<Item = (&'s str, &'s FileEntry)> + 's {
+        let start = self.slots.partition_point(|s| self.name(s) < prefix);
+        let rest = &self.slots[start..];
+        let n = rest.partition_point(|s| self.name(s).starts_with(prefix));
+        rest[..n].iter().map(|s| (self.name(s), &s.entry))
+    }
+
+    fn has_prefix(&self, prefix: &str) -> bool {
+        let start = self.slots.partition_point(|s| self.name(s) < prefix);
+        self.slots
+            .get(start)
+            .is_some_and(|s| self.name(s).starts_with(prefix))
+    }
+}
+
+/// Sorts `v` by key and keeps, of entries with equal keys, the one that came last (what
+/// inserting them into a map in order leaves). Unstable sort on (key, position): one sort
+/// shape, no merge buffer.
+fn keep_last_sorted<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) {
+    use std::cmp::Ordering::{Equal, Less};
+    // Usually already sorted and distinct (the scenario's files come from a sorted map).
+    if v.windows(2).all(|w| cmp(&w[0], &w[1]) == Less) {
+        return;
+    }
+    let mut idx: Vec<(usize, T)> = std::mem::take(v).into_iter().enumerate().collect();
+    idx.sort_unstable_by(|a, b| cmp(&a.1, &b.1).then(a.0.cmp(&b.0)));
+    // Of a run of equal keys, keep the last (the highest position).
+    let mut out: Vec<T> = Vec::with_capacity(idx.len());
+    let mut it = idx.into_iter().peekable();
+    while let Some((_, x)) = it.next() {
+        if it.peek().is_some_and(|(_, y)| cmp(y, &x) == Equal) {
+            continue;
+        }
+        out.push(x);
+    }
+    *v = out;
 }
 
 /// What is in the context as the builder sees it.
@@ -106,10 +210,15 @@ fn is_clean(p: &str) -> bool {
 /// Normalises a context path the way both builders do: no leading `/` or `./`, `.` and `..`
 /// resolved without escaping the root, no trailing `/`. The root is `""`.
 pub fn clean(path: &str) -> String {
+    clean_cow(path).into_owned()
+}
+
+/// [`clean`], borrowing `path` when it is already clean (or clean but for a trailing `/`).
+pub fn clean_cow(path: &str) -> std::borrow::Cow<'_, str> {
     // Most sources are already clean, or clean but for a trailing `/` (`src/`).
     let trimmed = path.strip_suffix('/').unwrap_or(path);
     if is_clean(trimmed) {
-        return trimmed.to_string();
+        return std::borrow::Cow::Borrowed(trimmed);
     }
     let mut parts: Vec<&str> = Vec::new();
     for seg in path.split('/') {
@@ -121,7 +230,7 @@ pub fn clean(path: &str) -> String {
             s => parts.push(s),
         }
     }
-    parts.join("/")
+    std::borrow::Cow::Owned(parts.join("/"))
 }
 
 fn file_id(content: &str) -> Id {
@@ -148,37 +257,60 @@ impl Context {
             None => None,
         };
         let mut batch = matcher.as_ref().map(PatternMatcher::batch);
-        // Collected, then built in bulk: inserting 20,000 keys one by one costs a tree
-        // search each.
+        // Collected in the scenario's (sorted) order, then built in bulk; every path is
+        // appended to one string of names.
+        let mut names = String::with_capacity(files.keys().map(|p| p.len()).sum::<usize>() + 24);
         let (mut visible, mut ignored) = (Vec::new(), Vec::new());
-        let mut put = |p: Rc<str>, e: FileEntry| {
+        let mut put = |names: &mut String, p: &str, entry: FileEntry| {
             let excluded = batch
                 .as_mut()
-                .is_some_and(|m| m.matches_or_parent_matches(&p));
-            if excluded {
-                ignored.push((p, e));
-            } else {
-                visible.push((p, e));
-            }
+                .is_some_and(|m| m.matches_or_parent_matches(p));
+            let start = names.len() as u32;
+            names.push_str(p);
+            let slot = Slot {
+                start,
+                end: names.len() as u32,
+                entry,
+            };
+            (slot, excluded)
         };
         for (p, spec) in files {
-            let p: Rc<str> = if is_clean(p) {
-                p.as_str().into()
+            let p = if is_clean(p) {
+                std::borrow::Cow::Borrowed(p.as_str())
             } else {
-                clean(p).into()
+                std::borrow::Cow::Owned(clean(p))
             };
             if p.is_empty() {
                 continue;
             }
-            put(p, Context::entry(spec));
+            match put(&mut names, &p, Context::entry(spec)) {
+                (slot, true) => ignored.push(slot),
+                (slot, false) => visible.push(slot),
+            }
         }
-        put("Dockerfile".into(), Context::text_entry(dockerfile));
-        if let Some(text) = dockerignore {
-            put(".dockerignore".into(), Context::text_entry(text));
+        let by_name = |a: &Slot, b: &Slot| slot_name(&names, a).cmp(slot_name(&names, b));
+        keep_last_sorted(&mut visible, by_name);
+        keep_last_sorted(&mut ignored, by_name);
+        // The generated files come last (they replace context files of the same name) and
+        // are inserted where they belong.
+        let mut generated = vec![("Dockerfile", dockerfile)];
+        generated.extend(dockerignore.map(|t| (".dockerignore", t)));
+        for (p, text) in generated {
+            match put(&mut names, p, Context::text_entry(text)) {
+                (slot, true) => insert_slot(&mut ignored, &names, slot),
+                (slot, false) => insert_slot(&mut visible, &names, slot),
+            }
         }
-        ctx.files = sorted_map(visible);
-        ctx.ignored = sorted_map(ignored);
         drop(batch);
+        let names: Rc<str> = names.into();
+        ctx.files = Files {
+            names: Rc::clone(&names),
+            slots: visible,
+        };
+        ctx.ignored = Files {
+            names,
+            slots: ignored,
+        };
         ctx.matcher = dockerignore
             .zip(matcher)
             .map(|(t, m)| Rc::new((t.to_string(), m)));
@@ -202,33 +334,88 @@ impl Context {
             (None, _) => None,
         };
         let mut changed = Vec::with_capacity(changes.len());
-        let mut ctx = Context {
-            files: self.files.clone(),
-            ignored: self.ignored.clone(),
-            ignore_error: self.ignore_error.clone(),
-            memo: Rc::default(),
-            base: None,
-            matcher: None,
+        // The new names: the old ones (the ignored files' too when they are kept apart),
+        // then the changed paths.
+        let mut names = String::with_capacity(
+            self.files.names.len() + self.ignored.names.len() + changes.len() * 16,
+        );
+        names.push_str(&self.files.names);
+        let ignored_at = if Rc::ptr_eq(&self.files.names, &self.ignored.names) {
+            0
+        } else {
+            let at = names.len() as u32;
+            names.push_str(&self.ignored.names);
+            at
         };
+        // The last change of each path, with its verdict: (slot of the path, entry, excluded).
+        let mut last: Vec<(Slot, Option<FileEntry>, bool)> = Vec::with_capacity(changes.len());
         for (p, e) in changes {
             let p = clean(p);
             if p.is_empty() {
                 continue;
             }
-            changed.push(p.clone());
-            ctx.files.remove(p.as_str());
-            ctx.ignored.remove(p.as_str());
-            if let Some(e) = e {
-                let excluded = matcher
+            let excluded = e.is_some()
+                && matcher
                     .as_ref()
                     .is_some_and(|m| m.1.matches_or_parent_matches(&p).unwrap_or(false));
-                if excluded {
-                    ctx.ignored.insert(p.into(), *e);
-                } else {
-                    ctx.files.insert(p.into(), *e);
+            let start = names.len() as u32;
+            names.push_str(&p);
+            let slot = Slot {
+                start,
+                end: names.len() as u32,
+                entry: e.unwrap_or(FileEntry {
+                    content: Id::default(),
+                    mode: 0,
+                }),
+            };
+            last.push((slot, *e, excluded));
+            changed.push(p);
+        }
+        keep_last_sorted(&mut last, |a, b| {
+            slot_name(&names, &a.0).cmp(slot_name(&names, &b.0))
+        });
+        // One merge per list: the unchanged entries in order, each changed path where it
+        // belongs (or nowhere when removed).
+        let merge = |old: &Files, shift: u32, want_excluded: bool| {
+            let moved = |s: &Slot| Slot {
+                start: s.start + shift,
+                end: s.end + shift,
+                entry: s.entry,
+            };
+            let mut out = Vec::with_capacity(old.len() + last.len());
+            let mut rest = &old.slots[..];
+            for (slot, e, excluded) in &last {
+                let p = slot_name(&names, slot);
+                let at = rest.partition_point(|k| old.name(k) < p);
+                out.extend(rest[..at].iter().map(moved));
+                rest = &rest[at..];
+                if rest.first().is_some_and(|k| old.name(k) == p) {
+                    rest = &rest[1..];
+                }
+                if e.is_some() && *excluded == want_excluded {
+                    out.push(*slot);
                 }
             }
-        }
+            out.extend(rest.iter().map(moved));
+            out
+        };
+        let files = merge(&self.files, 0, false);
+        let ignored = merge(&self.ignored, ignored_at, true);
+        let names: Rc<str> = names.into();
+        let mut ctx = Context {
+            files: Files {
+                names: Rc::clone(&names),
+                slots: files,
+            },
+            ignored: Files {
+                names,
+                slots: ignored,
+            },
+            ignore_error: self.ignore_error.clone(),
+            memo: Rc::default(),
+            base: None,
+            matcher: None,
+        };
         ctx.base = Some(Base {
             memo: Rc::clone(&self.memo),
             changed,
@@ -257,10 +444,7 @@ impl Context {
         if dir.is_empty() {
             return true;
         }
-        let prefix = format!("{dir}/");
-        from_prefix(files, &prefix)
-            .next()
-            .is_some_and(|(k, _)| k.starts_with(&prefix))
+        files.has_prefix(&format!("{dir}/"))
     }
 
     /// Selects the files a COPY/ADD source names. `excludes` are `--exclude` patterns
@@ -270,7 +454,8 @@ impl Context {
         if !excludes.is_empty() {
             if let Ok(m) = PatternMatcher::new(excludes) {
                 let mut m = m.batch();
-                sel.files.retain(|rel, _| !m.matches_or_parent_matches(rel));
+                sel.files
+                    .retain(|(rel, _)| !m.matches_or_parent_matches(rel));
             }
         }
         Ok(sel)
@@ -288,11 +473,11 @@ impl Context {
         // so contexts derived from the same original one after another (a Dockerfile
         // edited key by key) share it.
         let unaffected_base = self.base.as_ref().filter(|b| {
-            let src = clean(source);
+            let src = clean_cow(source);
             !has_glob(&src)
                 && !b.changed.iter().any(|p| {
                     src.is_empty()
-                        || p.strip_prefix(src.as_str())
+                        || p.strip_prefix(&*src)
                             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
                 })
         });
@@ -313,8 +498,8 @@ impl Context {
     }
 
     fn digest_uncached(&self, source: &str, excludes: &[String]) -> Result<Id, String> {
-        let src = clean(source);
-        if !excludes.is_empty() || has_glob(&src) || self.files.contains_key(src.as_str()) {
+        let src = clean_cow(source);
+        if !excludes.is_empty() || has_glob(&src) || self.files.contains_key(&src) {
             return self.select(source, excludes).map(|s| s.digest());
         }
         if !Context::is_dir(&self.files, &src) {
@@ -326,10 +511,7 @@ impl Context {
             format!("{src}/")
         };
         let mut h = KeyHasher::new("selection");
-        for (p, e) in from_prefix(&self.files, &prefix) {
-            if !p.starts_with(&prefix) {
-                break;
-            }
+        for (p, e) in self.files.with_prefix(&prefix) {
             h.str(&p[prefix.len()..]).id(e.content).u64(e.mode as u64);
         }
         Ok(h.finish())
@@ -338,32 +520,17 @@ impl Context {
     /// Whether a source selects the context file at `path`.
     pub fn selects(&self, source: &str, excludes: &[String], path: &str) -> bool {
         self.select(source, excludes)
-            .map(|s| s.files.values().any(|f| f.path == path))
+            .map(|s| s.files.iter().any(|(_, f)| f.path == path))
             .unwrap_or(false)
     }
 
     /// Where a source would have matched had `.dockerignore` not excluded it.
     pub fn ignored_matches(&self, source: &str) -> Vec<String> {
         match select_from(&self.ignored, source) {
-            Ok(s) => s.files.values().map(|f| f.path.clone()).collect(),
+            Ok(s) => s.files.into_iter().map(|(_, f)| f.path).collect(),
             Err(_) => Vec::new(),
         }
     }
-}
-
-/// The map that inserting `entries` in order gives (a later entry replaces an earlier one
-/// with the same path), built in bulk.
-fn sorted_map(mut entries: Vec<(Rc<str>, FileEntry)>) -> Files {
-    // Stable: equal paths stay in insertion order, and the last one's entry is kept.
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    entries.dedup_by(|later, kept| {
-        let same = later.0 == kept.0;
-        if same {
-            kept.1 = later.1;
-        }
-        same
-    });
-    entries.into_iter().collect()
 }
 
 fn has_glob(s: &str) -> bool {
@@ -377,10 +544,11 @@ pub struct Selected {
     pub entry: FileEntry,
 }
 
-/// The files a source selects, by relative name under the destination.
+/// The files a source selects, by relative name under the destination: sorted by that
+/// name, each name once.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Selection {
-    pub files: BTreeMap<String, Selected>,
+    pub files: Vec<(String, Selected)>,
 }
 
 impl Selection {
@@ -391,100 +559,81 @@ impl Selection {
         }
         h.finish()
     }
+
+    /// The file selected under the relative name `rel`.
+    pub fn get(&self, rel: &str) -> Option<&Selected> {
+        self.files
+            .binary_search_by(|(k, _)| k.as_str().cmp(rel))
+            .ok()
+            .map(|i| &self.files[i].1)
+    }
 }
 
 fn select_from(files: &Files, source: &str) -> Result<Selection, String> {
     let src = clean(source);
-    let mut sel = Selection::default();
-    let add_dir = |sel: &mut Selection, dir: &str, rel_base: &str| {
-        let prefix = if dir.is_empty() {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
-        for (p, e) in from_prefix(files, &prefix) {
-            if !p.starts_with(&prefix) {
-                break;
-            }
-            let rest = &p[prefix.len()..];
-            let rel = if rel_base.is_empty() {
-                rest.to_string()
-            } else {
-                format!("{rel_base}/{rest}")
-            };
-            sel.files.insert(
-                rel,
-                Selected {
-                    path: p.to_string(),
-                    entry: *e,
-                },
-            );
-        }
+    let selected = |p: &str, e: &FileEntry| Selected {
+        path: p.to_string(),
+        entry: *e,
     };
     if has_glob(&src) {
-        // Match the pattern against every file and every implicit directory.
-        let mut dirs: std::collections::BTreeSet<String> = Default::default();
+        // Match the pattern against every file and every implicit directory; in that order
+        // a later match replaces an earlier one of the same name.
+        let mut out: Vec<(String, Selected)> = Vec::new();
+        let mut dirs: Vec<&str> = Vec::new();
         for p in files.keys() {
             let mut cur: &str = p;
             while let Some(i) = cur.rfind('/') {
                 cur = &cur[..i];
-                dirs.insert(cur.to_string());
+                dirs.push(cur);
             }
         }
-        for d in &dirs {
+        dirs.sort_unstable();
+        dirs.dedup();
+        for d in dirs {
             if ignore::filepath_match(&src, d).unwrap_or(false) {
-                let base = d.rsplit('/').next().unwrap_or(d).to_string();
-                add_dir(&mut sel, d, &base);
+                let base = d.rsplit('/').next().unwrap_or(d);
+                for (p, e) in files.with_prefix(&format!("{d}/")) {
+                    let rest = &p[d.len() + 1..];
+                    out.push((format!("{base}/{rest}"), selected(p, e)));
+                }
             }
         }
-        for (p, e) in files {
+        for (p, e) in files.iter() {
             if ignore::filepath_match(&src, p).unwrap_or(false) {
                 let base = p.rsplit('/').next().unwrap_or(p).to_string();
-                sel.files.insert(
-                    base,
-                    Selected {
-                        path: p.to_string(),
-                        entry: *e,
-                    },
-                );
+                out.push((base, selected(p, e)));
             }
         }
-        if sel.files.is_empty() {
+        if out.is_empty() {
             return Err(format!(
                 "no source files were specified: '{source}' matches nothing"
             ));
         }
-        return Ok(sel);
+        keep_last_sorted(&mut out, |a, b| a.0.cmp(&b.0));
+        return Ok(Selection { files: out });
     }
     if let Some(e) = files.get(src.as_str()) {
         let base = src.rsplit('/').next().unwrap_or(&src).to_string();
-        sel.files.insert(
-            base,
-            Selected {
-                path: src.clone(),
-                entry: *e,
-            },
-        );
-        return Ok(sel);
+        let one = Selected {
+            path: src.clone(),
+            entry: *e,
+        };
+        return Ok(Selection {
+            files: vec![(base, one)],
+        });
     }
     if Context::is_dir(files, &src) {
-        // One directory: the relative names come sorted and distinct, so build in bulk.
+        // One directory: the relative names come sorted and distinct.
         let prefix = if src.is_empty() {
             String::new()
         } else {
             format!("{src}/")
         };
-        sel.files = from_prefix(files, &prefix)
-            .take_while(|(p, _)| p.starts_with(&prefix))
-            .map(|(p, e)| {
-                let selected = Selected {
-                    path: p.to_string(),
-                    entry: *e,
-                };
-                (p[prefix.len()..].to_string(), selected)
-            })
+        let files = files
+            .with_prefix(&prefix)
+            .map(|(p, e)| (p[prefix.len()..].to_string(), selected(p, e)))
             .collect();
-        return Ok(sel);
+        return Ok(Selection { files });
     }
     Err(format!("'{source}' not found in the build context"))
 }
@@ -535,10 +684,10 @@ pub fn diff_sources(
             &b.select(b_src, b_ex).unwrap_or_default(),
         );
     };
-    fn under(files: &Files, prefix: String) -> impl Iterator<Item = (&str, &Rc<str>, FileEntry)> {
+    fn under(files: &Files, prefix: String) -> impl Iterator<Item = (&str, &str, FileEntry)> {
         let n = prefix.len();
-        from_prefix(files, &prefix)
-            .take_while(move |(p, _)| p.starts_with(&prefix))
+        files
+            .with_prefix(&prefix)
             .map(move |(p, e)| (&p[n..], p, *e))
     }
     let mut ia = under(&a.files, pa).peekable();
@@ -579,7 +728,7 @@ pub fn diff_sources(
 pub fn diff(a: &Selection, b: &Selection) -> Vec<FileChange> {
     let mut out = Vec::new();
     for (rel, sb) in &b.files {
-        match a.files.get(rel) {
+        match a.get(rel) {
             None => out.push(FileChange::Added(sb.path.clone())),
             Some(sa) if sa.entry.content != sb.entry.content => {
                 out.push(FileChange::Content(sb.path.clone()))
@@ -593,7 +742,7 @@ pub fn diff(a: &Selection, b: &Selection) -> Vec<FileChange> {
         }
     }
     for (rel, sa) in &a.files {
-        if !b.files.contains_key(rel) {
+        if b.get(rel).is_none() {
             out.push(FileChange::Removed(sa.path.clone()));
         }
     }

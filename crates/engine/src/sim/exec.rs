@@ -18,13 +18,14 @@
 
 use super::build::{normalize_image, BuildInput, Side};
 use super::context;
-use super::hash::{Id, KeyHasher};
+use super::hash::{FxHashMap, Id, KeyHasher};
 use crate::ast::{Command, CommandLine, CopyCmd, Instruction, Mount, RunCmd};
 use crate::report::Builder;
 use crate::scenario::RerunOutput;
 use crate::shell::{self, EnvLookup};
 use crate::syntax::Diagnostic;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 /// Build args that are available without an ARG declaration and never enter BuildKit keys.
@@ -152,6 +153,12 @@ impl From<String> for Text {
     }
 }
 
+impl From<Cow<'_, str>> for Text {
+    fn from(s: Cow<'_, str>) -> Text {
+        Text::Owned(s.into_owned())
+    }
+}
+
 impl From<Rc<str>> for Text {
     fn from(s: Rc<str>) -> Text {
         Text::Shared(s)
@@ -170,10 +177,10 @@ pub struct Field {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContentInput {
     /// Human label: `app.py`, `. (context)`, `stage builder:/out`, `image alpine:/x`.
-    pub label: String,
+    pub label: Text,
     pub digest: Id,
     /// For context sources: the source and `--exclude` patterns, to say which file changed.
-    pub context_source: Option<(String, Vec<String>)>,
+    pub context_source: Option<(Rc<str>, Vec<String>)>,
     /// For stage sources: the stage and absolute path.
     pub stage_path: Option<(usize, String)>,
     /// For stage sources: the stage's last step, whose result the consumer needs.
@@ -196,7 +203,7 @@ pub enum Kind {
 enum Writes {
     None,
     All,
-    Path(String),
+    Path(Rc<str>),
 }
 
 #[derive(Clone, Debug)]
@@ -206,10 +213,15 @@ pub struct Step {
     pub line: u32,
     pub keyword: Text,
     pub kind: Kind,
-    pub fields: Vec<Field>,
+    /// The key fields and content inputs while the step is built; then moved to
+    /// [`Exec::fields`] / [`Exec::contents`] (one allocation per build, not per step).
+    draft: Draft,
+    /// Where the step's fields and content inputs are in [`Exec::fields`] and
+    /// [`Exec::contents`].
+    fields_at: (u32, u32),
+    contents_at: (u32, u32),
     /// Index (into `Exec::steps`) of the step this one builds on (definition-based input).
     pub parent: Option<usize>,
-    pub contents: Vec<ContentInput>,
     writes: Writes,
     pub key: Id,
     /// Hash of the step's own inputs (keyword, fields, contents): the key adds the builder
@@ -228,26 +240,37 @@ pub struct Step {
     /// Cached by key only (no result imported): executes if something that runs needs it.
     pub lazy: bool,
     /// Facts worth telling whatever the verdict: (code, message).
-    pub notes: Vec<(String, String)>,
+    pub notes: Vec<(&'static str, String)>,
     pub error: Option<String>,
+}
+
+/// A step's fields and content inputs while it is built (the buffers are reused).
+#[derive(Clone, Debug, Default)]
+pub struct Draft {
+    fields: Vec<Field>,
+    contents: Vec<ContentInput>,
 }
 
 /// What the cache source makes available to a build: key → recorded output.
 #[derive(Clone, Debug, Default)]
 pub struct Records {
     /// Keys whose result can be loaded: key → output.
-    pub map: HashMap<Id, Id>,
+    pub map: FxHashMap<Id, Id>,
     /// Keys the imported metadata knows without a result (mode=min / inline cache hold the
     /// key chain of the whole build but only the final image's layers): key → output. Such a
     /// step is reported cached as long as nothing that runs needs its result (recorded:
     /// story2-multistage-inline-cache, story2-multistage-export-min).
-    pub keys_only: HashMap<Id, Id>,
+    pub keys_only: FxHashMap<Id, Id>,
 }
 
 /// The result of executing one build.
 #[derive(Clone, Debug, Default)]
 pub struct Exec {
     pub steps: Vec<Step>,
+    /// Every step's key fields, in step order ([`Exec::fields_of`]).
+    pub fields: Vec<Field>,
+    /// Every step's content inputs, in step order ([`Exec::contents_of`]).
+    pub contents: Vec<ContentInput>,
     /// Instruction index → step index (every instruction has exactly one step entry).
     pub by_instr: Vec<Option<usize>>,
     pub built: Vec<bool>,
@@ -258,6 +281,16 @@ pub struct Exec {
 }
 
 impl Exec {
+    /// The named key inputs of a step of this build.
+    pub fn fields_of(&self, s: &Step) -> &[Field] {
+        &self.fields[s.fields_at.0 as usize..s.fields_at.1 as usize]
+    }
+
+    /// The content-based key inputs of a step of this build.
+    pub fn contents_of(&self, s: &Step) -> &[ContentInput] {
+        &self.contents[s.contents_at.0 as usize..s.contents_at.1 as usize]
+    }
+
     pub fn step_of(&self, instr: usize) -> Option<&Step> {
         self.by_instr
             .get(instr)
@@ -291,7 +324,7 @@ impl Env {
         } else {
             self.vars.push(EnvVar {
                 name: k.to_string(),
-                field: format!("env:{k}").into(),
+                field: cat!("env:", k).into(),
                 value: v.into(),
                 origin,
             });
@@ -309,11 +342,13 @@ impl Env {
 struct StageState {
     /// The environment RUN sees (classic: config Env; BuildKit: state env incl. ARG values).
     env: Env,
-    /// Declared args in scope: name → (value, origin).
-    args: Vec<(String, Option<String>, Origin)>,
-    cwd: String,
-    user: String,
-    shell: Vec<String>,
+    /// Declared args in scope, in declaration order.
+    args: Vec<ArgVar>,
+    /// The working directory, USER and SHELL (joined): shared with the key fields of every
+    /// RUN that repeats them.
+    cwd: Rc<str>,
+    user: Rc<str>,
+    shell: Rc<str>,
     /// Last step producing the root filesystem (classic: last step of any kind).
     last: Option<usize>,
     chain: Vec<usize>,
@@ -328,8 +363,8 @@ impl StageState {
             env: Env::default(),
             args: Vec::new(),
             cwd: "/".into(),
-            user: String::new(),
-            shell: vec!["/bin/sh".into(), "-c".into()],
+            user: "".into(),
+            shell: "/bin/sh -c".into(),
             last: None,
             chain: Vec::new(),
             shell_line: None,
@@ -337,6 +372,16 @@ impl StageState {
             user_line: None,
         }
     }
+}
+
+/// A declared build arg in scope.
+#[derive(Clone, Debug)]
+struct ArgVar {
+    name: String,
+    /// `arg:NAME`, the classic builder's RUN key field name.
+    field: Rc<str>,
+    value: Option<Rc<str>>,
+    origin: Origin,
 }
 
 /// Ordered name/value pairs (the meta args): the last entry for a name wins.
@@ -395,6 +440,8 @@ pub struct Executor<'a> {
     /// For build B: A's result and the B→A instruction alignment, for declared-identical reruns.
     pub previous: Option<(&'a Exec, &'a [Option<usize>])>,
     pub rerun: &'a BTreeMap<String, RerunOutput>,
+    /// The draft buffers of the last step pushed, for the next one.
+    pub spare: std::cell::RefCell<Draft>,
 }
 
 /// Whether `s` is `/`-separated segments that need no cleaning: none empty, `.` or `..`
@@ -496,51 +543,65 @@ fn command_text(c: &CommandLine) -> String {
     }
 }
 
-fn mount_description(m: &Mount, legacy: bool) -> String {
-    let mut parts = vec![format!("type={}", m.kind)];
-    let mut push = |k: &str, v: &Option<String>| {
+/// A RUN mount's target, source, id and from after expansion.
+struct Expanded<'w> {
+    target: Option<Cow<'w, str>>,
+    source: Option<Cow<'w, str>>,
+    id: Option<Cow<'w, str>>,
+    from: Option<Cow<'w, str>>,
+}
+
+/// `type=cache,target=/x,...`: the mount as its key field shows it, built in one buffer.
+fn mount_description(m: &Mount, x: &Expanded, legacy: bool) -> String {
+    let mut out = String::with_capacity(64);
+    out.push_str("type=");
+    out.push_str(&m.kind);
+    let mut push = |k: &str, v: Option<&str>| {
         if let Some(v) = v {
-            parts.push(format!("{k}={v}"));
+            out.push(',');
+            out.push_str(k);
+            out.push('=');
+            out.push_str(v);
         }
     };
     match m.kind.as_str() {
         "secret" | "ssh" => {
-            push("id", &m.id);
-            push("target", &m.target);
-            push("env", &m.env);
-            push("mode", &m.mode);
-            push("uid", &m.uid);
-            push("gid", &m.gid);
+            push("id", x.id.as_deref());
+            push("target", x.target.as_deref());
+            push("env", m.env.as_deref());
+            push("mode", m.mode.as_deref());
+            push("uid", m.uid.as_deref());
+            push("gid", m.gid.as_deref());
             if let Some(r) = m.required {
-                parts.push(format!("required={r}"));
+                push("required", Some(if r { "true" } else { "false" }));
             }
         }
         "cache" => {
             // Non-default `id`/`sharing` are blanked from the key (R9) in current BuildKit;
             // Docker 20.10's BuildKit keys on them (recorded: run-cache-mount-id-change).
             if legacy {
-                push("id", &m.id);
-                push("sharing", &m.sharing);
+                push("id", x.id.as_deref());
+                push("sharing", m.sharing.as_deref());
             }
-            push("target", &m.target);
-            push("mode", &m.mode);
-            push("uid", &m.uid);
-            push("gid", &m.gid);
+            push("target", x.target.as_deref());
+            push("mode", m.mode.as_deref());
+            push("uid", m.uid.as_deref());
+            push("gid", m.gid.as_deref());
         }
         "tmpfs" => {
-            push("target", &m.target);
-            push("size", &m.size);
+            push("target", x.target.as_deref());
+            push("size", m.size.as_deref());
         }
         _ => {
-            push("target", &m.target);
-            push("source", &m.source);
-            push("from", &m.from);
+            push("target", x.target.as_deref());
+            push("source", x.source.as_deref());
+            push("from", x.from.as_deref());
             if m.readwrite {
-                parts.push("rw".into());
+                out.push_str(",rw");
             }
         }
     }
-    parts.join(",")
+    out
 }
 
 impl<'a> Executor<'a> {
@@ -556,12 +617,12 @@ impl<'a> Executor<'a> {
         self.rerun.get(&line.to_string()).copied()
     }
 
-    fn expand(
+    fn expand<'w>(
         &self,
-        word: &str,
+        word: &'w str,
         st: &StageState,
         meta: &[(String, String)],
-    ) -> (String, Vec<String>) {
+    ) -> (Cow<'w, str>, Vec<String>) {
         let escape = self.df().directives.escape;
         let plain = if escape.is_ascii() {
             let e = escape as u8;
@@ -574,12 +635,12 @@ impl<'a> Executor<'a> {
         if plain {
             // Nothing to substitute or unquote: process_word would return the word as is
             // (and on a budget error the word is kept too), so skip building the lookup.
-            return (word.to_string(), Vec::new());
+            return (Cow::Borrowed(word), Vec::new());
         }
         let lookup = self.lookup(st, meta);
         match shell::process_word(word, &lookup, escape) {
-            Ok(e) => (e.value, e.used.into_iter().collect()),
-            Err(_) => (word.to_string(), Vec::new()),
+            Ok(e) => (Cow::Owned(e.value), e.used.into_iter().collect()),
+            Err(_) => (Cow::Borrowed(word), Vec::new()),
         }
     }
 
@@ -588,7 +649,7 @@ impl<'a> Executor<'a> {
         let mut second: Vec<(&str, &str)> = st
             .args
             .iter()
-            .filter_map(|(n, v, _)| v.as_deref().map(|v| (n.as_str(), v)))
+            .filter_map(|a| a.value.as_deref().map(|v| (a.name.as_str(), v)))
             .collect();
         if self.builder == Builder::Classic {
             // Classic: args are allowed values, env wins over them.
@@ -611,8 +672,8 @@ impl<'a> Executor<'a> {
             if let Some(e) = st.env.var(u) {
                 out.extend(e.origin.args.iter().cloned());
             }
-            if let Some((_, _, o)) = st.args.iter().find(|(n, _, _)| n == u) {
-                out.extend(o.args.iter().cloned());
+            if let Some(a) = st.args.iter().find(|a| a.name == *u) {
+                out.extend(a.origin.args.iter().cloned());
             }
         }
         out.into_iter().collect::<Vec<_>>().into()
@@ -653,8 +714,8 @@ impl<'a> Executor<'a> {
         out
     }
 
-    fn meta_arg_lines(&self) -> HashMap<String, u32> {
-        let mut m = HashMap::new();
+    fn meta_arg_lines(&self) -> FxHashMap<String, u32> {
+        let mut m = FxHashMap::default();
         for &i in &self.df().meta_args {
             let ins = &self.df().instructions[i];
             if let Command::Arg { args } = &ins.command {
@@ -668,10 +729,16 @@ impl<'a> Executor<'a> {
 
     /// Resolves a stage reference (`FROM x`, `--from=x`) to a stage index before `current`.
     fn stage_ref(&self, name: &str, current: usize, allow_index: bool) -> Option<usize> {
-        let lower = name.to_ascii_lowercase();
+        // `s.name == name.to_ascii_lowercase()`, without building the lower-case copy.
+        let is_lower_of = |n: &str| {
+            n.len() == name.len()
+                && n.bytes()
+                    .zip(name.bytes())
+                    .all(|(x, y)| x == y.to_ascii_lowercase())
+        };
         if let Some(i) = self.df().stages[..current.min(self.df().stages.len())]
             .iter()
-            .position(|s| s.name.as_deref() == Some(lower.as_str()))
+            .position(|s| s.name.as_deref().is_some_and(is_lower_of))
         {
             return Some(i);
         }
@@ -685,24 +752,31 @@ impl<'a> Executor<'a> {
         None
     }
 
-    fn base_name(&self, stage: usize, meta: &[(String, String)]) -> String {
-        let ins = &self.df().instructions[self.df().stages[stage].from];
-        if let Command::From(f) = &ins.command {
-            shell::process_word(&f.image, &Pairs(meta), self.df().directives.escape)
-                .map(|e| e.value)
-                .unwrap_or_else(|_| f.image.clone())
-        } else {
-            String::new()
-        }
+    /// Each stage's FROM image with the global ARGs substituted, and the names it used
+    /// (expanded once per build, for the stage graph and for the FROM step).
+    fn bases(&self, meta: &[(String, String)]) -> Vec<(String, Vec<String>)> {
+        let df = self.df();
+        df.stages
+            .iter()
+            .map(|stage| match &df.instructions[stage.from].command {
+                Command::From(f) => {
+                    match shell::process_word(&f.image, &Pairs(meta), df.directives.escape) {
+                        Ok(e) => (e.value, e.used.into_iter().collect()),
+                        Err(_) => (f.image.clone(), Vec::new()),
+                    }
+                }
+                _ => (String::new(), Vec::new()),
+            })
+            .collect()
     }
 
     /// Stages each stage depends on (FROM stage, COPY --from, RUN --mount from=).
-    fn deps(&self, meta: &[(String, String)]) -> Vec<Vec<usize>> {
+    fn deps(&self, bases: &[(String, Vec<String>)]) -> Vec<Vec<usize>> {
         let df = self.df();
         let mut out = vec![Vec::new(); df.stages.len()];
         for (si, st) in df.stages.iter().enumerate() {
-            let img = self.base_name(si, meta);
-            if let Some(d) = self.stage_ref(&img, si, false) {
+            let img = &bases[si].0;
+            if let Some(d) = self.stage_ref(img, si, false) {
                 out[si].push(d);
             }
             for &ci in &st.commands {
@@ -860,9 +934,10 @@ impl<'a> Executor<'a> {
             line: ins.span.line,
             keyword: keyword_text(&ins.keyword),
             kind,
-            fields: Vec::new(),
+            draft: std::mem::take(&mut *self.spare.borrow_mut()),
+            fields_at: (0, 0),
+            contents_at: (0, 0),
             parent: None,
-            contents: Vec::new(),
             writes: Writes::None,
             key: Id::default(),
             inputs: Id::default(),
@@ -910,6 +985,8 @@ impl<'a> Executor<'a> {
         let n = df.instructions.len();
         let mut exec = Exec {
             steps: Vec::with_capacity(n),
+            fields: Vec::with_capacity(4 * n),
+            contents: Vec::with_capacity(n / 2 + 1),
             by_instr: vec![None; n],
             built: vec![false; df.stages.len()],
             chains: vec![Vec::new(); df.stages.len()],
@@ -945,13 +1022,22 @@ impl<'a> Executor<'a> {
         };
         let meta = self.meta_args();
         let meta_lines = self.meta_arg_lines();
-        let deps = self.deps(&meta);
+        let bases = self.bases(&meta);
+        let deps = self.deps(&bases);
         let order = self.stage_order(&deps, target);
         let mut states: Vec<Option<StageState>> = vec![None; df.stages.len()];
         let mut failed = false;
         for &si in &order {
             exec.built[si] = true;
-            let st = self.run_stage(si, &meta, &meta_lines, &mut exec, &mut states, &mut failed);
+            let st = self.run_stage(
+                si,
+                &bases[si],
+                &meta,
+                &meta_lines,
+                &mut exec,
+                &mut states,
+                &mut failed,
+            );
             states[si] = Some(st);
         }
         resolve_lazy(&mut exec);
@@ -972,10 +1058,10 @@ impl<'a> Executor<'a> {
         // The step's own inputs are hashed once: the key and a deterministic output share it.
         let mut h = KeyHasher::new("step-inputs");
         h.str(&step.keyword);
-        for f in &step.fields {
+        for f in &step.draft.fields {
             h.str(&f.name).str(&f.value);
         }
-        for c in &step.contents {
+        for c in &step.draft.contents {
             h.id(c.digest);
         }
         step.inputs = h.finish();
@@ -1029,12 +1115,12 @@ impl<'a> Executor<'a> {
             step.kind == Kind::Step && self.rerun_at(step.line) == Some(RerunOutput::Fails);
         if *failed {
             step.kind = Kind::NotRun;
-            step.fields.clear();
-            step.contents.clear();
+            step.draft.fields.clear();
+            step.draft.contents.clear();
             if !step.trigger {
                 exec.by_instr[step.instr] = Some(idx);
             }
-            exec.steps.push(step);
+            self.file_step(step, exec);
             return;
         }
         if step.kind == Kind::Step || step.kind == Kind::From {
@@ -1087,6 +1173,18 @@ impl<'a> Executor<'a> {
         if !step.trigger {
             exec.by_instr[step.instr] = Some(idx);
         }
+        self.file_step(step, exec);
+    }
+
+    /// Appends a finished step: its draft fields and content inputs move to the build's
+    /// arrays, and the emptied buffers serve the next step.
+    fn file_step(&self, mut step: Step, exec: &mut Exec) {
+        let at = |start: usize, len: usize| (start as u32, (start + len) as u32);
+        step.fields_at = at(exec.fields.len(), step.draft.fields.len());
+        step.contents_at = at(exec.contents.len(), step.draft.contents.len());
+        exec.fields.append(&mut step.draft.fields);
+        exec.contents.append(&mut step.draft.contents);
+        *self.spare.borrow_mut() = std::mem::take(&mut step.draft);
         exec.steps.push(step);
     }
 
@@ -1094,25 +1192,17 @@ impl<'a> Executor<'a> {
     fn run_stage(
         &self,
         si: usize,
+        (image, from_used): &(String, Vec<String>),
         meta: &[(String, String)],
-        meta_lines: &HashMap<String, u32>,
+        meta_lines: &FxHashMap<String, u32>,
         exec: &mut Exec,
         states: &mut [Option<StageState>],
         failed: &mut bool,
     ) -> StageState {
         let df = self.df();
         let stage = &df.stages[si];
-        let image = self.base_name(si, meta);
-        let from_ins = &df.instructions[stage.from];
         let mut st = StageState::new();
         let mut from = self.new_step(stage.from, si, Kind::From);
-        let escape = df.directives.escape;
-        let from_used: Vec<String> = match &from_ins.command {
-            Command::From(f) => shell::process_word(&f.image, &Pairs(meta), escape)
-                .map(|e| e.used.into_iter().collect())
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
         let base_origin = Origin {
             line: from_used.iter().find_map(|u| meta_lines.get(u).copied()),
             args: from_used
@@ -1123,7 +1213,8 @@ impl<'a> Executor<'a> {
                 .into(),
             from_build_arg: false,
         };
-        if let Some(parent_stage) = self.stage_ref(&image, si, false) {
+        let parent_stage = self.stage_ref(image, si, false);
+        if let Some(parent_stage) = parent_stage {
             if let Some(Some(pst)) = states.get(parent_stage) {
                 st = pst.clone();
                 if self.builder == Builder::Classic {
@@ -1133,24 +1224,24 @@ impl<'a> Executor<'a> {
             }
             st.chain = exec.chains[parent_stage].clone();
             from.parent = st.last;
-            from.fields.push(Field {
+            from.draft.fields.push(Field {
                 name: "stage".into(),
                 value: parent_stage.to_string().into(),
                 origin: base_origin,
             });
         } else if image.eq_ignore_ascii_case("scratch") {
-            from.fields.push(field("base", "scratch"));
+            from.draft.fields.push(field("base", "scratch"));
         } else {
-            let digest = self.input.image_digest(&image);
-            from.fields.push(Field {
+            let normalized = normalize_image(image);
+            let digest = self.input.normalized_image_digest(&normalized);
+            from.draft.fields.push(Field {
                 name: "base".into(),
-                value: format!("{}@{}", normalize_image(&image), digest.short()).into(),
+                value: cat!(normalized, "@", digest.short()).into(),
                 origin: base_origin,
             });
             from.writes = Writes::All;
         }
         st.last = None;
-        let parent_stage = self.stage_ref(&image, si, false);
         self.push_step(from, exec, &mut st, failed);
 
         // ONBUILD triggers of a parent stage run first, as ordinary instructions (R14).
@@ -1207,14 +1298,16 @@ impl<'a> Executor<'a> {
             Command::Workdir { path } => {
                 let (p, used) = self.expand(path, st, meta);
                 let abs = abs_path(&st.cwd, &p);
-                st.cwd = abs.trim_end_matches('/').to_string();
-                if st.cwd.is_empty() {
-                    st.cwd = "/".into();
-                }
+                let cwd = abs.trim_end_matches('/');
+                st.cwd = if cwd.is_empty() {
+                    "/".into()
+                } else {
+                    cwd.into()
+                };
                 st.cwd_line = Some(line);
                 let args = self.args_behind(&used, st);
                 if classic {
-                    step.fields.push(Field {
+                    step.draft.fields.push(Field {
                         name: "instruction".into(),
                         value: format!("WORKDIR {}", st.cwd).into(),
                         origin: Origin {
@@ -1223,30 +1316,36 @@ impl<'a> Executor<'a> {
                             from_build_arg: false,
                         },
                     });
-                    step.writes = Writes::Path(st.cwd.clone());
-                } else if st.cwd != "/" {
+                    step.writes = Writes::Path(Rc::clone(&st.cwd));
+                } else if &*st.cwd != "/" {
                     step.kind = Kind::Step;
-                    step.fields.push(Field {
+                    step.draft.fields.push(Field {
                         name: "path".into(),
-                        value: st.cwd.clone().into(),
+                        value: Text::Shared(Rc::clone(&st.cwd)),
                         origin: Origin {
                             line: Some(line),
                             args,
                             from_build_arg: false,
                         },
                     });
-                    step.writes = Writes::Path(st.cwd.clone());
+                    step.writes = Writes::Path(Rc::clone(&st.cwd));
                 }
             }
             Command::Env { pairs } => {
-                let mut parts = Vec::new();
-                for kv in pairs {
+                // Classic: the instruction as its key field shows it, `ENV k=v k2=v2`.
+                let mut text = String::new();
+                for (i, kv) in pairs.iter().enumerate() {
                     let (v, used) = self.expand(&kv.value, st, meta);
                     let args = self.args_behind(&used, st);
-                    parts.push(format!("{}={}", kv.key, v));
+                    if classic {
+                        text.push_str(if i == 0 { "ENV " } else { " " });
+                        text.push_str(&kv.key);
+                        text.push('=');
+                        text.push_str(&v);
+                    }
                     st.env.set(
                         &kv.key,
-                        v,
+                        v.into_owned(),
                         Origin {
                             line: Some(line),
                             args,
@@ -1263,9 +1362,13 @@ impl<'a> Executor<'a> {
                         })
                         .collect::<Vec<_>>()
                         .into();
-                    step.fields.push(Field {
+                    step.draft.fields.push(Field {
                         name: "instruction".into(),
-                        value: format!("ENV {}", parts.join(" ")).into(),
+                        value: if pairs.is_empty() {
+                            "ENV ".into()
+                        } else {
+                            text.into()
+                        },
                         origin: Origin {
                             line: Some(line),
                             args,
@@ -1275,7 +1378,7 @@ impl<'a> Executor<'a> {
                 }
             }
             Command::Arg { args } => {
-                let meta_map: HashMap<&str, &str> =
+                let meta_map: FxHashMap<&str, &str> =
                     meta.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                 let mut text = Vec::new();
                 for a in args {
@@ -1285,7 +1388,7 @@ impl<'a> Executor<'a> {
                     });
                     let (value, origin) = match self.input.args.get(&a.name) {
                         Some(v) => (
-                            Some(v.clone()),
+                            Some(v.as_str().into()),
                             Origin {
                                 line: Some(line),
                                 args: vec![a.name.clone()].into(),
@@ -1297,7 +1400,7 @@ impl<'a> Executor<'a> {
                                 let (v, used) = self.expand(d, st, meta);
                                 let args = self.args_behind(&used, st);
                                 (
-                                    Some(v),
+                                    Some(Rc::<str>::from(v)),
                                     Origin {
                                         line: Some(line),
                                         args,
@@ -1306,7 +1409,7 @@ impl<'a> Executor<'a> {
                                 )
                             }
                             None => (
-                                meta_map.get(a.name.as_str()).map(|v| v.to_string()),
+                                meta_map.get(a.name.as_str()).map(|&v| v.into()),
                                 Origin {
                                     line: Some(line),
                                     args: Args::default(),
@@ -1315,33 +1418,41 @@ impl<'a> Executor<'a> {
                             ),
                         },
                     };
-                    st.args.retain(|(n, _, _)| n != &a.name);
-                    st.args
-                        .push((a.name.clone(), value.clone(), origin.clone()));
+                    st.args.retain(|x| x.name != a.name);
                     if !classic {
-                        if let Some(v) = value {
-                            st.env.set(&a.name, v, origin);
+                        if let Some(v) = &value {
+                            st.env.set(&a.name, v.to_string(), origin.clone());
                         }
                     }
+                    st.args.push(ArgVar {
+                        name: a.name.clone(),
+                        field: cat!("arg:", a.name.as_str()).into(),
+                        value,
+                        origin,
+                    });
                 }
                 if classic {
-                    step.fields
+                    step.draft
+                        .fields
                         .push(field("instruction", format!("ARG {}", text.join(" "))));
                 }
             }
             Command::User { user } => {
                 let (u, _) = self.expand(user, st, meta);
-                st.user = u.clone();
+                st.user = (*u).into();
                 st.user_line = Some(line);
                 if classic {
-                    step.fields.push(field("instruction", format!("USER {u}")));
+                    step.draft
+                        .fields
+                        .push(field("instruction", format!("USER {u}")));
                 }
             }
             Command::Shell { argv } => {
-                st.shell = argv.clone();
+                st.shell = argv.join(" ").into();
                 st.shell_line = Some(line);
                 if classic {
-                    step.fields
+                    step.draft
+                        .fields
                         .push(field("instruction", format!("SHELL {}", argv.join(" "))));
                 }
             }
@@ -1356,7 +1467,7 @@ impl<'a> Executor<'a> {
                         used_all.extend(u2);
                         parts.push(format!("{k}={v}"));
                     }
-                    step.fields.push(Field {
+                    step.draft.fields.push(Field {
                         name: "instruction".into(),
                         value: format!("LABEL {}", parts.join(" ")).into(),
                         origin: Origin {
@@ -1376,7 +1487,7 @@ impl<'a> Executor<'a> {
                         used_all.extend(u);
                         parts.push(v);
                     }
-                    step.fields.push(Field {
+                    step.draft.fields.push(Field {
                         name: "instruction".into(),
                         value: format!("{} {}", ins.keyword, parts.join(" ")).into(),
                         origin: Origin {
@@ -1390,7 +1501,8 @@ impl<'a> Executor<'a> {
             Command::Stopsignal { signal } => {
                 if classic {
                     let (v, _) = self.expand(signal, st, meta);
-                    step.fields
+                    step.draft
+                        .fields
                         .push(field("instruction", format!("STOPSIGNAL {v}")));
                 }
             }
@@ -1401,7 +1513,9 @@ impl<'a> Executor<'a> {
             _ => {
                 // CMD, ENTRYPOINT, HEALTHCHECK, MAINTAINER, ONBUILD: config only, not expanded.
                 if classic {
-                    step.fields.push(field("instruction", ins.text.clone()));
+                    step.draft
+                        .fields
+                        .push(field("instruction", ins.text.clone()));
                 }
             }
         }
@@ -1429,7 +1543,7 @@ impl<'a> Executor<'a> {
             cmd.push('\n');
             cmd.push_str(&h.content);
         }
-        step.fields.push(Field {
+        step.draft.fields.push(Field {
             name: "command".into(),
             value: cmd.into(),
             origin: Origin {
@@ -1438,9 +1552,9 @@ impl<'a> Executor<'a> {
             },
         });
         if matches!(r.command, CommandLine::Shell(_)) {
-            step.fields.push(Field {
+            step.draft.fields.push(Field {
                 name: "shell".into(),
-                value: st.shell.join(" ").into(),
+                value: Text::Shared(Rc::clone(&st.shell)),
                 origin: Origin {
                     line: st.shell_line,
                     ..Default::default()
@@ -1456,51 +1570,53 @@ impl<'a> Executor<'a> {
             }
             // Declared args with a value prefix the probe command (`|N k=v ...`), unless ENV
             // sets the same name.
-            let mut pairs: Vec<(&String, &String, &Origin)> = st
+            // (Names in scope are distinct: an ARG replaces an earlier one of its name.)
+            let mut pairs: Vec<(&ArgVar, &Rc<str>)> = st
                 .args
                 .iter()
-                .filter_map(|(n, v, o)| v.as_ref().map(|v| (n, v, o)))
-                .filter(|(n, _, _)| st.env.get(n).is_none())
+                .filter_map(|a| a.value.as_ref().map(|v| (a, v)))
+                .filter(|(a, _)| st.env.get(&a.name).is_none())
                 .collect();
-            pairs.sort_by(|a, b| a.0.cmp(b.0));
-            for (n, v, o) in pairs {
-                step.fields.push(Field {
-                    name: format!("arg:{n}").into(),
-                    value: v.clone().into(),
-                    origin: o.clone(),
+            if pairs.len() > 1 {
+                pairs.sort_unstable_by(|x, y| x.0.name.cmp(&y.0.name));
+            }
+            for (a, v) in pairs {
+                step.draft.fields.push(Field {
+                    name: Text::Shared(Rc::clone(&a.field)),
+                    value: Text::Shared(Rc::clone(v)),
+                    origin: a.origin.clone(),
                 });
             }
-            let declared: BTreeSet<&str> = st.args.iter().map(|(n, _, _)| n.as_str()).collect();
-            let proxies: Vec<&str> = PROXY_ARGS
+            let proxy_passed = PROXY_ARGS
                 .iter()
-                .copied()
-                .filter(|p| self.input.args.contains_key(*p) && !declared.contains(p))
-                .collect();
-            if !proxies.is_empty() {
-                step.fields.push(field("proxy-args-passed", "yes"));
+                .any(|p| self.input.args.contains_key(*p) && !st.args.iter().any(|a| a.name == *p));
+            if proxy_passed {
+                step.draft.fields.push(field("proxy-args-passed", "yes"));
             }
             // The config's environment is compared as part of the parent chain (ENV steps).
         } else {
-            step.fields.reserve(st.env.vars.len() + 3 + r.mounts.len());
+            step.draft
+                .fields
+                .reserve(st.env.vars.len() + 3 + r.mounts.len());
             for e in &st.env.vars {
-                step.fields.push(Field {
+                step.draft.fields.push(Field {
                     name: Text::Shared(Rc::clone(&e.field)),
                     value: Text::Shared(Rc::clone(&e.value)),
                     origin: e.origin.clone(),
                 });
             }
-            step.fields.push(Field {
+            step.draft.fields.push(Field {
                 name: "workdir".into(),
-                value: st.cwd.clone().into(),
+                value: Text::Shared(Rc::clone(&st.cwd)),
                 origin: Origin {
                     line: st.cwd_line,
                     ..Default::default()
                 },
             });
             if !st.user.is_empty() {
-                step.fields.push(Field {
+                step.draft.fields.push(Field {
                     name: "user".into(),
-                    value: st.user.clone().into(),
+                    value: Text::Shared(Rc::clone(&st.user)),
                     origin: Origin {
                         line: st.user_line,
                         ..Default::default()
@@ -1510,28 +1626,34 @@ impl<'a> Executor<'a> {
             // The RUN's network mode: its own flag, else the build's --network.
             if let Some(n) = r.network.as_ref().or(self.network.as_ref()) {
                 if n != "default" {
-                    step.fields.push(field("network", n.clone()));
+                    step.draft.fields.push(field("network", n.clone()));
                 }
             }
             if let Some(s) = &r.security {
-                step.fields.push(field("security", s.clone()));
+                step.draft.fields.push(field("security", s.clone()));
             }
             for (i, m) in r.mounts.iter().enumerate() {
-                let mut m = m.clone();
-                for v in [&mut m.target, &mut m.source, &mut m.id, &mut m.from] {
-                    if let Some(x) = v.as_mut() {
-                        *x = self.expand(x, st, meta).0;
-                    }
-                }
-                step.fields.push(field(
-                    format!("mount[{i}]"),
-                    mount_description(&m, self.engine == Engine::Docker2010),
+                // Target, source, id and from are expanded (mostly plain words: borrowed).
+                let expanded = Expanded {
+                    target: m.target.as_deref().map(|x| self.expand(x, st, meta).0),
+                    source: m.source.as_deref().map(|x| self.expand(x, st, meta).0),
+                    id: m.id.as_deref().map(|x| self.expand(x, st, meta).0),
+                    from: m.from.as_deref().map(|x| self.expand(x, st, meta).0),
+                };
+                const NAMES: [&str; 4] = ["mount[0]", "mount[1]", "mount[2]", "mount[3]"];
+                let name: Text = match NAMES.get(i) {
+                    Some(&n) => n.into(),
+                    None => format!("mount[{i}]").into(),
+                };
+                step.draft.fields.push(field(
+                    name,
+                    mount_description(m, &expanded, self.engine == Engine::Docker2010),
                 ));
                 if m.kind == "bind" {
-                    let src = m.source.clone().unwrap_or_else(|| "/".into());
+                    let src = expanded.source.as_deref().unwrap_or("/");
                     let c = self.source_content(
-                        &src,
-                        m.from.as_deref(),
+                        src,
+                        expanded.from.as_deref(),
                         &[],
                         exec,
                         &mut step.notes,
@@ -1539,14 +1661,14 @@ impl<'a> Executor<'a> {
                         ins.span.line,
                     );
                     match c {
-                        Ok(c) => step.contents.push(c),
+                        Ok(c) => step.draft.contents.push(c),
                         Err(e) => step.error = Some(e),
                     }
                 }
                 if m.kind == "secret" {
-                    if let Some(id) = &m.id {
+                    if let Some(id) = &expanded.id {
                         let required = m.required.unwrap_or(false);
-                        if required && !self.input.secrets.contains_key(id) {
+                        if required && !self.input.secrets.contains_key(&**id) {
                             step.error = Some(format!("secret {id} is required but not provided"));
                         }
                     }
@@ -1563,38 +1685,39 @@ impl<'a> Executor<'a> {
         from: Option<&str>,
         excludes: &[String],
         exec: &Exec,
-        notes: &mut Vec<(String, String)>,
+        notes: &mut Vec<(&'static str, String)>,
         si: usize,
         line: u32,
     ) -> Result<ContentInput, String> {
         match from {
             None => {
                 let digest = self.input.context.digest(src, excludes)?;
-                let label = if context::clean(src).is_empty() {
-                    ". (the whole context)".to_string()
+                let source: Rc<str> = src.into();
+                let label = if context::clean_cow(src).is_empty() {
+                    Text::Static(". (the whole context)")
                 } else {
-                    src.to_string()
+                    Text::Shared(Rc::clone(&source))
                 };
                 Ok(ContentInput {
                     label,
                     digest,
-                    context_source: Some((src.to_string(), excludes.to_vec())),
+                    context_source: Some((source, excludes.to_vec())),
                     stage_path: None,
                     stage_last: None,
                 })
             }
             Some(f) => {
-                let path = format!(
-                    "/{}",
-                    context::clean(src.split(['*', '?', '[']).next().unwrap_or(src))
+                let path = cat!(
+                    "/",
+                    &*context::clean_cow(src.split(['*', '?', '[']).next().unwrap_or(src))
                 );
                 if let Some(stage) = self.stage_ref(f, si, true) {
-                    let name = self.df().stages[stage]
-                        .name
-                        .clone()
-                        .unwrap_or_else(|| stage.to_string());
+                    let label = match self.df().stages[stage].name.as_deref() {
+                        Some(name) => cat!("stage ", name, ":", path.as_str()),
+                        None => cat!("stage ", stage, ":", path.as_str()),
+                    };
                     Ok(ContentInput {
-                        label: format!("stage {name}:{path}"),
+                        label: label.into(),
                         digest: self.stage_content(exec, stage, &path),
                         context_source: None,
                         stage_path: Some((stage, path)),
@@ -1617,7 +1740,7 @@ impl<'a> Executor<'a> {
                             .any(|s| s.name.as_deref() == Some(repo.as_str()))
                     {
                         notes.push((
-                            "from-is-image".to_string(),
+                            "from-is-image",
                             format!("--from={f} names an image, not the stage {repo}: a stage is referenced by its bare name (--from={repo}); this pulls {f} from a registry"),
                         ));
                         // Recorded on every engine: `stage:tag` names an official-library
@@ -1638,7 +1761,7 @@ impl<'a> Executor<'a> {
                         self.input.image_digest(f)
                     };
                     Ok(ContentInput {
-                        label: format!("image {f}:{path}"),
+                        label: format!("image {f}:{path}").into(),
                         digest: KeyHasher::new("image-content")
                             .id(digest_of)
                             .str(&path)
@@ -1679,23 +1802,27 @@ impl<'a> Executor<'a> {
             args: self.args_behind(&used_all, st),
             from_build_arg: false,
         };
-        let abs_dest = abs_path(&st.cwd, &dest);
-        step.fields.push(Field {
+        let abs_dest: Rc<str> = abs_path(&st.cwd, &dest).into();
+        step.draft.fields.push(Field {
             name: "sources".into(),
-            value: sources.join(" ").into(),
+            value: match &sources[..] {
+                [one] => Text::Owned(one.to_string()),
+                more => Text::Owned(more.join(" ")),
+            },
             origin: origin.clone(),
         });
-        step.fields.push(Field {
+        step.draft.fields.push(Field {
             name: "dest".into(),
             value: if classic {
-                dest.clone().into()
+                dest.into()
             } else {
-                abs_dest.clone().into()
+                Text::Shared(Rc::clone(&abs_dest))
             },
             origin,
         });
         if let Some(ch) = &c.chown {
-            step.fields
+            step.draft
+                .fields
                 .push(field("chown", self.expand(ch, st, meta).0));
         }
         if classic {
@@ -1704,13 +1831,17 @@ impl<'a> Executor<'a> {
             }
         } else {
             if let Some(m) = &c.chmod {
-                step.fields.push(field("chmod", self.expand(m, st, meta).0));
+                step.draft
+                    .fields
+                    .push(field("chmod", self.expand(m, st, meta).0));
             }
             if !c.exclude.is_empty() {
-                step.fields.push(field("exclude", c.exclude.join(",")));
+                step.draft
+                    .fields
+                    .push(field("exclude", c.exclude.join(",")));
             }
             if c.parents {
-                step.fields.push(field("parents", "true"));
+                step.draft.fields.push(field("parents", "true"));
             }
             if c.link && c.chmod.is_none() {
                 // The copy itself does not depend on earlier layers, but it is merged onto
@@ -1721,17 +1852,17 @@ impl<'a> Executor<'a> {
         }
         if c.is_add {
             if let Some(u) = c.unpack {
-                step.fields.push(field("unpack", u.to_string()));
+                step.draft.fields.push(field("unpack", u.to_string()));
             }
             if let Some(x) = &c.checksum {
-                step.fields.push(field("checksum", x.clone()));
+                step.draft.fields.push(field("checksum", x.clone()));
             }
         }
         let excludes: &[String] = if classic { &[] } else { &c.exclude };
         for s in &sources {
             if c.is_add && (s.starts_with("http://") || s.starts_with("https://")) {
-                step.contents.push(ContentInput {
-                    label: s.clone(),
+                step.draft.contents.push(ContentInput {
+                    label: s.clone().into(),
                     digest: KeyHasher::new("url").str(s).finish(),
                     context_source: None,
                     stage_path: None,
@@ -1748,7 +1879,7 @@ impl<'a> Executor<'a> {
                 si,
                 line,
             ) {
-                Ok(ci) => step.contents.push(ci),
+                Ok(ci) => step.draft.contents.push(ci),
                 Err(e) => {
                     step.error.get_or_insert(e);
                 }
@@ -1758,12 +1889,12 @@ impl<'a> Executor<'a> {
             // `<<-` strips leading tabs before the data is used (BuildKit SourceContents).
             let data = crate::parser::copy_source_data(h);
             let text = if h.expand {
-                self.expand(&data, st, meta).0
+                self.expand(&data, st, meta).0.into_owned()
             } else {
                 data
             };
-            step.contents.push(ContentInput {
-                label: format!("heredoc {}", h.name),
+            step.draft.contents.push(ContentInput {
+                label: format!("heredoc {}", h.name).into(),
                 digest: KeyHasher::new("heredoc").str(&h.name).str(&text).finish(),
                 context_source: None,
                 stage_path: None,
@@ -1788,7 +1919,7 @@ fn resolve_lazy(exec: &mut Exec) {
         if let Some(p) = s.parent {
             needed[p] = true;
         }
-        for c in &s.contents {
+        for c in exec.contents_of(s) {
             if let Some(l) = c.stage_last {
                 needed[l] = true;
             }

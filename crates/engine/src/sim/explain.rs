@@ -8,12 +8,15 @@
 use super::build::{BuildInput, Side};
 use super::context::{self, FileChange};
 use super::exec::{ContentInput, Exec, Field, Kind, Step};
+use super::hash::FxHashMap;
 use crate::report::{Builder, BuilderReport, Reason, Status, StepVerdict};
 use crate::scenario::{CacheSource, Scenario};
+use std::borrow::Cow;
+use std::rc::Rc;
 
-fn reason(code: &str, message: String, line: Option<u32>) -> Reason {
+fn reason(code: &'static str, message: String, line: Option<u32>) -> Reason {
     Reason {
-        code: code.to_string(),
+        code: Cow::Borrowed(code),
         message,
         line,
     }
@@ -85,55 +88,14 @@ struct Ctx<'a> {
     ea: &'a Exec,
     eb: &'a Exec,
     align: &'a [Option<usize>],
-    /// [`Ctx::miss_reasons_shallow`] by B step index: every step of a chain of misses
-    /// names the same first miss, whose reasons would otherwise be derived once per step.
-    first_miss: std::cell::RefCell<std::collections::HashMap<usize, Option<Reason>>>,
+    /// The `first-miss` reason by the B step index of the first miss: every step of a chain
+    /// of misses names the same one, which would otherwise be derived once per step.
+    first_miss: std::cell::RefCell<FxHashMap<usize, Reason>>,
     /// [`Ctx::field_reason`] of environment and build-arg fields, which does not depend on
     /// the step: every RUN of a stage carries the same changed variables.
-    var_reasons: std::cell::RefCell<
-        std::collections::HashMap<VarChange<'a>, Reason, std::hash::BuildHasherDefault<FxHasher>>,
-    >,
-}
-
-/// FxHash's word mixing: a memo key of a few short strings hashes in tens of
-/// instructions instead of SipHash's thousand (the keys are ours, not an attacker's).
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl FxHasher {
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut b = [0u8; 8];
-            b[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(b));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(i as u64);
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(i as u64);
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
+    var_reasons: std::cell::RefCell<FxHashMap<VarChange<'a>, Reason>>,
+    /// [`Ctx::not_run_reasons`] by stage.
+    not_run: std::cell::RefCell<FxHashMap<usize, Vec<Reason>>>,
 }
 
 /// A changed environment or build-arg field: (name, value, origin, old value).
@@ -158,19 +120,35 @@ pub fn explain(
         align,
         first_miss: Default::default(),
         var_reasons: Default::default(),
+        not_run: Default::default(),
     };
     let mut steps = Vec::with_capacity(b.df.instructions.len());
+    // Stage names and keywords repeat in every verdict: one shared string each.
+    let stage_names: Vec<Option<Rc<str>>> =
+        b.df.stages
+            .iter()
+            .map(|s| s.name.as_deref().map(Rc::from))
+            .collect();
+    let mut keywords: Vec<Rc<str>> = Vec::new();
     for (i, ins) in b.df.instructions.iter().enumerate() {
         let Some(s) = eb.step_of(i) else { continue };
         let (status, reasons) = cx.verdict(s);
         let stage = ins.stage;
+        let keyword = match keywords.iter().find(|k| ***k == *ins.keyword) {
+            Some(k) => Rc::clone(k),
+            None => {
+                let k: Rc<str> = ins.keyword.as_str().into();
+                keywords.push(Rc::clone(&k));
+                k
+            }
+        };
         steps.push(StepVerdict {
             line: ins.span.line,
             stage,
             stage_name: stage
-                .and_then(|si| b.df.stages.get(si))
-                .and_then(|s| s.name.clone()),
-            keyword: ins.keyword.clone(),
+                .and_then(|si| stage_names.get(si))
+                .and_then(Clone::clone),
+            keyword,
             status,
             reasons,
             instruction: i,
@@ -215,7 +193,7 @@ fn summarize(builder: Builder, steps: &[StepVerdict], eb: &Exec) -> String {
             let why = first
                 .reasons
                 .iter()
-                .find(|r| !matches!(r.code.as_str(), "parent-rebuilt" | "first-miss"))
+                .find(|r| !matches!(&*r.code, "parent-rebuilt" | "first-miss"))
                 .or(first.reasons.first())
                 .map(|r| r.message.clone())
                 .unwrap_or_default();
@@ -249,9 +227,9 @@ impl<'a> Ctx<'a> {
     }
 
     fn stage_label(&self, stage: usize) -> String {
-        match self.b.df.stages.get(stage).and_then(|s| s.name.clone()) {
-            Some(n) => format!("stage {n}"),
-            None => format!("stage {stage}"),
+        match self.b.df.stages.get(stage).and_then(|s| s.name.as_deref()) {
+            Some(n) => cat!("stage ", n),
+            None => cat!("stage ", stage),
         }
     }
 
@@ -287,14 +265,14 @@ impl<'a> Ctx<'a> {
                     })
                 {
                     for r in self.miss_reasons(t) {
-                        reasons.push(reason(
-                            &r.code,
-                            format!(
+                        reasons.push(Reason {
+                            code: r.code,
+                            message: format!(
                                 "ONBUILD {} (line {}) runs here: {}",
                                 t.keyword, t.line, r.message
                             ),
-                            r.line.or(Some(t.line)),
-                        ));
+                            line: r.line.or(Some(t.line)),
+                        });
                     }
                 }
                 if reasons.is_empty() {
@@ -330,14 +308,29 @@ impl<'a> Ctx<'a> {
             };
             return vec![reason(
                 "metadata-only",
-                format!("BuildKit makes no build step for {}: {what}", s.keyword),
+                cat!("BuildKit makes no build step for ", s.keyword, ": ", what),
                 None,
             )];
         }
         Vec::new()
     }
 
+    /// [`Ctx::not_run_reasons_of`], remembered by stage: every step of a stage that is not
+    /// built (or after the build failed) gets the same reason, unless its own instruction is
+    /// invalid.
     fn not_run_reasons(&self, s: &Step) -> Vec<Reason> {
+        if s.keyword != "FROM" && self.b.df.instructions[s.instr].command_is_invalid() {
+            return self.not_run_reasons_of(s);
+        }
+        if let Some(r) = self.not_run.borrow().get(&s.stage) {
+            return r.clone();
+        }
+        let r = self.not_run_reasons_of(s);
+        self.not_run.borrow_mut().insert(s.stage, r.clone());
+        r
+    }
+
+    fn not_run_reasons_of(&self, s: &Step) -> Vec<Reason> {
         if let Some(e) = self.eb.errors.first() {
             if !self.eb.built.iter().any(|b| *b) {
                 // Rejected as a whole (e.g. syntax this engine's frontend does not know).
@@ -391,7 +384,7 @@ impl<'a> Ctx<'a> {
         }
         let a = self.counterpart(s);
         // Content-keyed inputs that were rebuilt upstream but hash the same.
-        for c in &s.contents {
+        for c in self.eb.contents_of(s) {
             if let Some((stage, path)) = &c.stage_path {
                 let rebuilt = self.first_rebuilt_in_stage(*stage);
                 if let Some(line) = rebuilt {
@@ -418,7 +411,7 @@ impl<'a> Ctx<'a> {
             }
         }
         // Changes in the scenario that touch this step but do not enter its key.
-        for c in &s.contents {
+        for c in self.eb.contents_of(s) {
             if let Some((src, ex)) = &c.context_source {
                 let touched: Vec<&String> = self
                     .scenario
@@ -470,7 +463,13 @@ impl<'a> Ctx<'a> {
                     .iter()
                     .copied()
                     .filter(|p| self.scenario.change.args.contains_key(*p))
-                    .filter(|p| !s.fields.iter().any(|f| f.name == format!("env:{p}")))
+                    .filter(|p| {
+                        !self
+                            .eb
+                            .fields_of(s)
+                            .iter()
+                            .any(|f| f.name == format!("env:{p}"))
+                    })
                     .collect();
                 if !changed_proxies.is_empty() {
                     out.push(reason(
@@ -544,21 +543,23 @@ impl<'a> Ctx<'a> {
             return out;
         };
         // 1. The step's own key inputs.
-        for f in &s.fields {
-            match a.fields.iter().find(|x| x.name == f.name) {
+        let (s_fields, a_fields) = (self.eb.fields_of(s), self.ea.fields_of(a));
+        for f in s_fields {
+            match a_fields.iter().find(|x| x.name == f.name) {
                 Some(x) if x.value == f.value => {}
                 Some(x) => out.push(self.var_or_field_reason(s, f, Some(x))),
                 None => out.push(self.var_or_field_reason(s, f, None)),
             }
         }
-        for x in &a.fields {
-            if !s.fields.iter().any(|f| f.name == x.name) {
+        for x in a_fields {
+            if !s_fields.iter().any(|f| f.name == x.name) {
                 out.push(self.removed_field_reason(x));
             }
         }
         // 2. Content-based inputs.
-        for (i, c) in s.contents.iter().enumerate() {
-            let ac = a.contents.get(i);
+        let a_contents = self.ea.contents_of(a);
+        for (i, c) in self.eb.contents_of(s).iter().enumerate() {
+            let ac = a_contents.get(i);
             if ac.is_some_and(|ac| ac.digest == c.digest) {
                 continue;
             }
@@ -571,9 +572,12 @@ impl<'a> Ctx<'a> {
                 if parent.kind == Kind::Step && !parent.hit {
                     out.push(reason(
                         "parent-rebuilt",
-                        format!(
-                            "it also builds on line {} ({}), which was rebuilt",
-                            parent.line, parent.keyword
+                        cat!(
+                            "it also builds on line ",
+                            parent.line,
+                            " (",
+                            parent.keyword,
+                            "), which was rebuilt"
                         ),
                         Some(parent.line),
                     ));
@@ -622,13 +626,17 @@ impl<'a> Ctx<'a> {
                 "it builds on the ONBUILD {} trigger from line {}, which ran at the start of this stage and was rebuilt",
                 parent.keyword, parent.line
             ),
-            Builder::Classic if parent.stage == s.stage => format!(
-                "line {} was rebuilt; in the classic builder the first miss rebuilds every later step of the stage",
-                parent.line
+            Builder::Classic if parent.stage == s.stage => cat!(
+                "line ",
+                parent.line,
+                " was rebuilt; in the classic builder the first miss rebuilds every later step of the stage"
             ),
-            _ => format!(
-                "it builds on line {} ({}), which was rebuilt",
-                parent.line, parent.keyword
+            _ => cat!(
+                "it builds on line ",
+                parent.line,
+                " (",
+                parent.keyword,
+                "), which was rebuilt"
             ),
         };
         out.push(reason("parent-rebuilt", msg, Some(parent.line)));
@@ -647,22 +655,23 @@ impl<'a> Ctx<'a> {
         }
         if root.line != parent.line {
             let cached = self.first_miss.borrow().get(&root_idx).cloned();
-            let shallow = cached.unwrap_or_else(|| {
-                let r = self.miss_reasons_shallow(root);
+            let r = cached.unwrap_or_else(|| {
+                let first = self
+                    .miss_reasons_shallow(root)
+                    .map(|r| format!(": {}", r.message))
+                    .unwrap_or_default();
+                let r = reason(
+                    "first-miss",
+                    format!(
+                        "the chain of misses starts at line {} {}{first}",
+                        root.line, root.keyword
+                    ),
+                    Some(root.line),
+                );
                 self.first_miss.borrow_mut().insert(root_idx, r.clone());
                 r
             });
-            let first = shallow
-                .map(|r| format!(": {}", r.message))
-                .unwrap_or_default();
-            out.push(reason(
-                "first-miss",
-                format!(
-                    "the chain of misses starts at line {} {}{first}",
-                    root.line, root.keyword
-                ),
-                Some(root.line),
-            ));
+            out.push(r);
         }
     }
 
@@ -670,7 +679,7 @@ impl<'a> Ctx<'a> {
     fn miss_reasons_shallow(&self, s: &'a Step) -> Option<Reason> {
         let r = self.miss_reasons(s);
         r.into_iter()
-            .find(|r| !matches!(r.code.as_str(), "parent-rebuilt" | "first-miss"))
+            .find(|r| !matches!(&*r.code, "parent-rebuilt" | "first-miss"))
     }
 
     fn not_in_cache_reason(&self, s: &Step) -> Reason {
@@ -904,17 +913,25 @@ impl<'a> Ctx<'a> {
         }
         if let Some((stage, path)) = &c.stage_path {
             let rebuilt = self.first_rebuilt_in_stage(*stage);
-            let by = rebuilt
-                .map(|l| format!(": line {l} in it was rebuilt"))
-                .unwrap_or_default();
-            out.push(reason(
-                "source-stage-changed",
-                format!(
-                    "the files from {} at {path} changed{by}",
-                    self.stage_label(*stage)
+            let msg = match rebuilt {
+                Some(l) => cat!(
+                    "the files from ",
+                    self.stage_label(*stage),
+                    " at ",
+                    path.as_str(),
+                    " changed: line ",
+                    l,
+                    " in it was rebuilt"
                 ),
-                rebuilt,
-            ));
+                None => cat!(
+                    "the files from ",
+                    self.stage_label(*stage),
+                    " at ",
+                    path.as_str(),
+                    " changed"
+                ),
+            };
+            out.push(reason("source-stage-changed", msg, rebuilt));
             // Say when that depends on an assumption about a re-run RUN's output.
             if let Some(chain) = self.eb.chains.get(*stage) {
                 for &i in chain {
@@ -922,9 +939,12 @@ impl<'a> Ctx<'a> {
                     if st.assumed_different {
                         out.push(reason(
                             "assumed-different-output",
-                            format!(
-                                "assumed: the re-run RUN at line {} writes different bytes; if its output is byte-identical, set rerun_output {{\"{}\": \"identical\"}} and the copy stays cached",
-                                st.line, st.line
+                            cat!(
+                                "assumed: the re-run RUN at line ",
+                                st.line,
+                                " writes different bytes; if its output is byte-identical, set rerun_output {\"",
+                                st.line,
+                                "\": \"identical\"} and the copy stays cached"
                             ),
                             Some(st.line),
                         ));

@@ -60,9 +60,12 @@ impl KeyHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.word(u64::from_le_bytes(buf) ^ 0xff);
+            // Little-endian, byte by byte: a `copy_from_slice` of 1–7 bytes is a `memcpy` call.
+            let mut w = 0u64;
+            for (i, &b) in rest.iter().enumerate() {
+                w |= (b as u64) << (8 * i);
+            }
+            self.word(w ^ 0xff);
         }
         self
     }
@@ -92,6 +95,55 @@ impl KeyHasher {
         Id(((mix(self.a) as u128) << 64) | mix(self.b ^ self.a.rotate_left(17)) as u128)
     }
 }
+
+/// FxHash's word mixing, for the engine's in-memory maps: a key of a few short strings or
+/// an [`Id`] hashes in tens of instructions instead of SipHash's hundreds (the keys are
+/// ours, not an attacker's). Not stable across versions; never persisted.
+#[derive(Clone, Copy, Default)]
+pub struct FxHasher(u64);
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let mut w = 0u64;
+        for (i, &b) in chunks.remainder().iter().enumerate() {
+            w |= (b as u64) << (8 * i);
+        }
+        self.add(w);
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_u128(&mut self, i: u128) {
+        self.add(i as u64);
+        self.add((i >> 64) as u64);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub type FxHashMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
 
 /// Hash of a single string in a domain.
 pub fn id_of(domain: &str, s: &str) -> Id {

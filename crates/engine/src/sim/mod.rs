@@ -6,6 +6,8 @@
 //! B runs against them → [`explain`] turns each B step into a verdict whose reasons are the
 //! key inputs that differ from A's matching step.
 
+#[macro_use]
+mod cat;
 pub mod build;
 pub mod context;
 pub mod exec;
@@ -176,6 +178,7 @@ fn run_builder(
         link_independent,
         previous: None,
         rerun: &no_rerun,
+        spare: Default::default(),
     }
     .run();
     let (records, mut errors) = records_for(builder, scenario, a, &exec_a);
@@ -188,6 +191,7 @@ fn run_builder(
         link_independent,
         previous: Some((&exec_a, align)),
         rerun: &scenario.rerun_output,
+        spare: Default::default(),
     }
     .run();
     let mut rep = explain::explain(builder, scenario, a, b, &exec_a, &exec_b, align);
@@ -205,7 +209,7 @@ fn lineage(exec: &Exec, t: usize) -> Vec<usize> {
             .steps
             .iter()
             .find(|s| s.stage == cur && s.kind == Kind::From)
-            .and_then(|s| s.fields.iter().find(|f| f.name == "stage"))
+            .and_then(|s| exec.fields_of(s).iter().find(|f| f.name == "stage"))
             .and_then(|f| f.value.parse::<usize>().ok());
         match from {
             Some(p) if !out.contains(&p) => {

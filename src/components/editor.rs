@@ -23,11 +23,26 @@ thread_local! {
     static EDIT_T0: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
     /// Milliseconds from that dispatch to the end of the render it caused.
     static LAST_EDIT_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    /// A release of replaced states is scheduled after the next paint.
+    static RELEASE_SCHEDULED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Called by the app after each render: ends the timing of the text edit it rendered, and
-/// shows it on the root element as `data-edit-us` (for benchmarks).
+/// shows it on the root element as `data-edit-us` (for benchmarks). The states the change
+/// replaced are freed after the next paint.
 pub fn rendered() {
+    if crate::model::has_retired() && !RELEASE_SCHEDULED.replace(true) {
+        let release = wasm_bindgen::closure::Closure::once_into_js(|| {
+            Timeout::new(0, || {
+                RELEASE_SCHEDULED.set(false);
+                crate::model::release_retired();
+            })
+            .forget();
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.request_animation_frame(release.unchecked_ref());
+        }
+    }
     if let Some(t0) = EDIT_T0.take() {
         let ms = crate::clock_ms() - t0;
         // An edit that changed nothing renders nothing; the next render (a hover, say) is not

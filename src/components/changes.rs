@@ -556,20 +556,101 @@ fn cache_section(store: &Store) -> Html {
     }
 }
 
+/// The panel: re-rendered only when something it shows changed, not at every edit of the
+/// Dockerfile text (132 context files on the stress example).
 #[function_component]
 pub fn ChangesPanel() -> Html {
     let store = use_store();
+    html! { <ChangesBody {store} /> }
+}
+
+#[derive(Properties)]
+struct BodyProps {
+    store: Store,
+}
+
+impl PartialEq for BodyProps {
+    fn eq(&self, o: &Self) -> bool {
+        self.store == o.store || same_inputs(&self.store, &o.store)
+    }
+}
+
+/// Whether the panel shows the same thing for two states: the same scenario but for the
+/// Dockerfile texts, and the same facts read off the parsed Dockerfiles. (The destructuring
+/// names every field, so that a new one cannot be forgotten here.)
+fn same_inputs(a: &AppState, b: &AppState) -> bool {
+    let Scenario {
+        name: _,
+        description: _,
+        dockerfile: _,
+        context,
+        dockerignore,
+        args,
+        secrets,
+        target,
+        change,
+        cache,
+        builder_setup,
+        rerun_output: _,
+        network,
+        export: _,
+        observed: _,
+    } = &a.scenario;
+    let bs = &b.scenario;
+    let layerlab_engine::scenario::Change {
+        files,
+        removed,
+        touched,
+        chmod,
+        args: change_args,
+        secrets: change_secrets,
+        base_rebuilt,
+        dockerignore: change_dockerignore,
+        target: change_target,
+        dockerfile,
+    } = change;
+    let bc = &bs.change;
+    let (dfa, dfb) = (&a.analysis, &b.analysis);
+    *context == bs.context
+        && *dockerignore == bs.dockerignore
+        && *args == bs.args
+        && *secrets == bs.secrets
+        && *target == bs.target
+        && *cache == bs.cache
+        && *builder_setup == bs.builder_setup
+        && *network == bs.network
+        && *files == bc.files
+        && *removed == bc.removed
+        && *touched == bc.touched
+        && *chmod == bc.chmod
+        && *change_args == bc.args
+        && *change_secrets == bc.secrets
+        && *base_rebuilt == bc.base_rebuilt
+        && *change_dockerignore == bc.dockerignore
+        && *change_target == bc.target
+        && dockerfile.is_some() == bc.dockerfile.is_some()
+        && context_suggestions(dfa.df_a()) == context_suggestions(dfb.df_a())
+        && declared_args(&dfa.df_b) == declared_args(&dfb.df_b)
+        && secret_ids(&dfa.df_b) == secret_ids(&dfb.df_b)
+        && base_images(&dfa.df_b) == base_images(&dfb.df_b)
+        && stage_names(&dfa.df_b) == stage_names(&dfb.df_b)
+        && dfa.df_b.stages.last().map(|s| &s.name) == dfb.df_b.stages.last().map(|s| &s.name)
+}
+
+#[function_component]
+fn ChangesBody(p: &BodyProps) -> Html {
+    let store = &p.store;
     html! {
         <section class="changes" aria-label="What changes in build B">
             <h2>{ "Build B changes…" }</h2>
-            { cache_section(&store) }
-            { files_section(&store) }
-            { args_section(&store) }
-            { secrets_section(&store) }
-            { base_section(&store) }
-            { target_section(&store) }
-            { dockerignore_section(&store) }
-            { dockerfile_section(&store) }
+            { cache_section(store) }
+            { files_section(store) }
+            { args_section(store) }
+            { secrets_section(store) }
+            { base_section(store) }
+            { target_section(store) }
+            { dockerignore_section(store) }
+            { dockerfile_section(store) }
         </section>
     }
 }

@@ -335,6 +335,14 @@ pub fn Editor(props: &EditorProps) -> Html {
                     }
                 }));
             } else {
+                // The path can change between two keys (it follows the last edit's time):
+                // text held by a key on the deferred path is older than this one, and
+                // rendering it (or dispatching it when its timer fires) would undo the keys
+                // typed since.
+                if matches!(&*typed.borrow(), Some((b, _)) if *b == showing_b) {
+                    typed.borrow_mut().take();
+                    pending.borrow_mut().take();
+                }
                 EDIT_T0.set(Some(crate::clock_ms()));
                 store.dispatch(Action::edit(move |s| {
                     match (&mut s.change.dockerfile, showing_b) {

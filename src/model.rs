@@ -308,6 +308,9 @@ pub struct AppState {
     pub stale: bool,
     /// Counts analyses (benchmarks wait for it to change).
     pub analyses: u64,
+    /// Bumped when the scenario may have changed other than in its Dockerfile texts
+    /// ([`Action::Text`] changes only those): panels that do not show the texts compare it.
+    pub setup_revision: u64,
 }
 
 impl AppState {
@@ -321,6 +324,7 @@ impl AppState {
             revision: 0,
             stale: false,
             analyses: 1,
+            setup_revision: 0,
         }
     }
 
@@ -427,6 +431,7 @@ impl Reducible for AppState {
                 }
                 next.scenario = scenario;
                 next.revision += 1;
+                next.setup_revision += 1;
                 retire(self);
                 Rc::new(next)
             }
@@ -498,6 +503,7 @@ impl Reducible for AppState {
                 let mut next = AppState::new(st.scenario, st.ui);
                 next.revision = self.revision + 1;
                 next.analyses = self.analyses + 1;
+                next.setup_revision = self.setup_revision + 1;
                 next.tr.tab = EditorTab::A;
                 retire(self);
                 Rc::new(next)

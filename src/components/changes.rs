@@ -561,24 +561,55 @@ fn cache_section(store: &Store) -> Html {
 #[function_component]
 pub fn ChangesPanel() -> Html {
     let store = use_store();
-    html! { <ChangesBody {store} /> }
+    let facts = Facts::of(&store);
+    html! { <ChangesBody {store} {facts} /> }
+}
+
+/// What the panel reads off the parsed Dockerfiles.
+#[derive(PartialEq)]
+struct Facts {
+    suggestions: Vec<String>,
+    args: Vec<(String, Option<String>)>,
+    secrets: Vec<String>,
+    images: Vec<String>,
+    stages: Vec<String>,
+    last_stage: Option<Option<String>>,
+}
+
+impl Facts {
+    fn of(st: &AppState) -> Facts {
+        let an = &st.analysis;
+        Facts {
+            suggestions: context_suggestions(an.df_a()),
+            args: declared_args(&an.df_b),
+            secrets: secret_ids(&an.df_b),
+            images: base_images(&an.df_b),
+            stages: stage_names(&an.df_b),
+            last_stage: an.df_b.stages.last().map(|s| s.name.clone()),
+        }
+    }
 }
 
 #[derive(Properties)]
 struct BodyProps {
     store: Store,
+    /// Of `store` (computed once per render of the panel, compared with the shown one).
+    facts: Facts,
 }
 
 impl PartialEq for BodyProps {
     fn eq(&self, o: &Self) -> bool {
-        self.store == o.store || same_inputs(&self.store, &o.store)
+        self.store == o.store || (self.facts == o.facts && same_scenario(&self.store, &o.store))
     }
 }
 
-/// Whether the panel shows the same thing for two states: the same scenario but for the
-/// Dockerfile texts, and the same facts read off the parsed Dockerfiles. (The destructuring
-/// names every field, so that a new one cannot be forgotten here.)
-fn same_inputs(a: &AppState, b: &AppState) -> bool {
+/// Whether two states have the same scenario but for the Dockerfile texts. (The
+/// destructuring names every field, so that a new one cannot be forgotten here.)
+fn same_scenario(a: &AppState, b: &AppState) -> bool {
+    if a.setup_revision == b.setup_revision {
+        // Only the editor's text changed in between.
+        return true;
+    }
     let Scenario {
         name: _,
         description: _,
@@ -610,7 +641,6 @@ fn same_inputs(a: &AppState, b: &AppState) -> bool {
         dockerfile,
     } = change;
     let bc = &bs.change;
-    let (dfa, dfb) = (&a.analysis, &b.analysis);
     *context == bs.context
         && *dockerignore == bs.dockerignore
         && *args == bs.args
@@ -629,12 +659,6 @@ fn same_inputs(a: &AppState, b: &AppState) -> bool {
         && *change_dockerignore == bc.dockerignore
         && *change_target == bc.target
         && dockerfile.is_some() == bc.dockerfile.is_some()
-        && context_suggestions(dfa.df_a()) == context_suggestions(dfb.df_a())
-        && declared_args(&dfa.df_b) == declared_args(&dfb.df_b)
-        && secret_ids(&dfa.df_b) == secret_ids(&dfb.df_b)
-        && base_images(&dfa.df_b) == base_images(&dfb.df_b)
-        && stage_names(&dfa.df_b) == stage_names(&dfb.df_b)
-        && dfa.df_b.stages.last().map(|s| &s.name) == dfb.df_b.stages.last().map(|s| &s.name)
 }
 
 #[function_component]

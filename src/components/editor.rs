@@ -262,48 +262,57 @@ pub fn Editor(props: &EditorProps) -> Html {
     };
 
     let dispatcher = store.dispatcher();
-    let gutter: Html = (w0 + 1..=w1)
-        .map(|l| {
-            let l = l as u32;
-            let own = owner.get(l as usize).copied().flatten();
-            let is_start = own == Some(l);
-            let status = own.and_then(|o| an.step(focus, o)).map(|s| s.status);
-            html! {
-                <GutterLine key={l} line={l} owner={own}
-                    status={own.map(|_| status_class(status))}
-                    sel={own.is_some() && own == selected}
-                    diag={!marks[l as usize].is_empty()}
-                    mark={if is_start { status_mark(status) } else { "" }}
-                    title={is_start.then(|| (status_text(status), focus.label()))}
-                    dispatcher={dispatcher.clone()} />
-            }
-        })
-        .collect();
+    let gutter = (w0 + 1..=w1).map(|l| {
+        let l = l as u32;
+        let own = owner.get(l as usize).copied().flatten();
+        let is_start = own == Some(l);
+        let status = own.and_then(|o| an.step(focus, o)).map(|s| s.status);
+        GutterProps {
+            line: l,
+            owner: own,
+            status: own.map(|_| status_class(status)),
+            sel: own.is_some() && own == selected,
+            diag: !marks[l as usize].is_empty(),
+            mark: if is_start { status_mark(status) } else { "" },
+            title: is_start.then(|| (status_text(status), focus.label())),
+            dispatcher: dispatcher.clone(),
+        }
+    });
+    let gutter = chunks(
+        gutter,
+        w0,
+        |lines, k| html! { <GutterChunk key={k} {lines} /> },
+    );
 
-    let overlay: Html = (w0..w1)
-        .map(|i| {
-            let l = (i + 1) as u32;
-            let own = owner.get(l as usize).copied().flatten();
-            let status = own.and_then(|o| an.step(focus, o)).map(|s| s.status);
-            let marks: Vec<(u32, u32, &'static str)> = marks[l as usize]
-                .iter()
-                .map(|m| {
-                    let sev = match m.2 {
-                        Severity::Error => "d-err",
-                        Severity::Warning => "d-warn",
-                    };
-                    (m.0, m.1, sev)
-                })
-                .collect();
-            html! {
-                <CodeLine key={l} hl={hl.clone()} index={i} {marks}
-                    status={own.map(|_| status_class(status))}
-                    sel={own.is_some() && own == selected}
-                    hov={own.is_some() && own == hover}
-                    cause={own.is_some_and(|o| causes.contains(&o))} />
-            }
-        })
-        .collect();
+    let overlay = (w0..w1).map(|i| {
+        let l = (i + 1) as u32;
+        let own = owner.get(l as usize).copied().flatten();
+        let status = own.and_then(|o| an.step(focus, o)).map(|s| s.status);
+        let marks: Vec<(u32, u32, &'static str)> = marks[l as usize]
+            .iter()
+            .map(|m| {
+                let sev = match m.2 {
+                    Severity::Error => "d-err",
+                    Severity::Warning => "d-warn",
+                };
+                (m.0, m.1, sev)
+            })
+            .collect();
+        CodeLineProps {
+            hl: hl.clone(),
+            index: i,
+            marks,
+            status: own.map(|_| status_class(status)),
+            sel: own.is_some() && own == selected,
+            hov: own.is_some() && own == hover,
+            cause: own.is_some_and(|o| causes.contains(&o)),
+        }
+    });
+    let overlay = chunks(
+        overlay,
+        w0,
+        |lines, k| html! { <CodeChunk key={k} {lines} /> },
+    );
 
     // Small files re-analyse on every keystroke; when the last analysis was slow, the text
     // updates at once and the analysis waits until typing pauses.
@@ -493,7 +502,56 @@ pub fn Editor(props: &EditorProps) -> Html {
     }
 }
 
+/// Lines per chunk of the overlay and the gutter (a divisor of [`WINDOW_MARGIN`], so that
+/// chunks keep their lines when the window moves).
+const CHUNK: usize = 20;
+
+/// Groups line props into chunk components (`chunk` gets a chunk's props and its first
+/// 0-based line, to key it by; `first`: the first item's). Yew then compares a few chunks per render instead of scheduling
+/// an update of every line component; a chunk whose lines are all equal is skipped.
+pub(crate) fn chunks<P>(
+    items: impl Iterator<Item = P>,
+    first: usize,
+    mut chunk: impl FnMut(Vec<P>, usize) -> Html,
+) -> Html {
+    let mut items = items.peekable();
+    let mut out = Vec::new();
+    let mut start = first;
+    while items.peek().is_some() {
+        let lines: Vec<P> = items.by_ref().take(CHUNK).collect();
+        out.push(chunk(lines, start));
+        start += CHUNK;
+    }
+    Html::from_iter(out)
+}
+
 #[derive(Properties, PartialEq)]
+struct GutterChunkProps {
+    lines: Vec<GutterProps>,
+}
+
+#[function_component]
+fn GutterChunk(p: &GutterChunkProps) -> Html {
+    p.lines
+        .iter()
+        .map(|g| html! { <GutterLine key={g.line} ..g.clone() /> })
+        .collect()
+}
+
+#[derive(Properties, PartialEq)]
+struct CodeChunkProps {
+    lines: Vec<CodeLineProps>,
+}
+
+#[function_component]
+fn CodeChunk(p: &CodeChunkProps) -> Html {
+    p.lines
+        .iter()
+        .map(|c| html! { <CodeLine key={c.index + 1} ..c.clone() /> })
+        .collect()
+}
+
+#[derive(Properties, PartialEq, Clone)]
 struct GutterProps {
     line: u32,
     /// First line of the instruction this line belongs to.
@@ -573,7 +631,7 @@ impl Highlighted {
     }
 }
 
-#[derive(Properties)]
+#[derive(Properties, Clone)]
 struct CodeLineProps {
     /// The whole text's highlighting, shared by every line (no copy of the tokens per line).
     hl: Rc<Highlighted>,

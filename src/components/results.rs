@@ -27,7 +27,7 @@ fn builder_id(b: Builder) -> &'static str {
     }
 }
 
-#[derive(Properties)]
+#[derive(Properties, Clone)]
 struct RowProps {
     line: u32,
     /// The analysis and the index of this row's instruction in B's Dockerfile (its text is
@@ -63,6 +63,20 @@ impl PartialEq for RowProps {
             && self.dispatcher == o.dispatcher
             && ((Rc::ptr_eq(&self.an, &o.an) && self.index == o.index) || self.text() == o.text())
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct RowChunkProps {
+    rows: Vec<RowProps>,
+}
+
+/// A run of rows (see [`super::editor::chunks`]): unchanged runs are skipped as a whole.
+#[function_component]
+fn RowChunk(p: &RowChunkProps) -> Html {
+    p.rows
+        .iter()
+        .map(|r| html! { <VerdictRow key={r.line} ..r.clone() /> })
+        .collect()
 }
 
 /// One table row; a component so unchanged rows skip re-rendering on each keystroke.
@@ -169,26 +183,33 @@ pub fn VerdictTable(props: &ResultsProps) -> Html {
     let causes = &st.tr.causes;
 
     let dispatcher = store.dispatcher();
-    let rows: Html = an
-        .df_b
-        .instructions
-        .iter()
-        .enumerate()
-        .map(|(index, ins)| {
-            let line = ins.span.line;
-            let c = an.step(Builder::Classic, line).map(|s| s.status);
-            let k = an.step(Builder::Buildkit, line).map(|s| s.status);
-            let rebuilt = c == Some(Status::Rebuilt) || k == Some(Status::Rebuilt);
-            // Only rebuilt steps show a cost.
-            let cost = (!props.compact)
-                .then(|| if rebuilt { st.ui.costs.cost(line, &ins.keyword) } else { 0 });
-            html! {
-                <VerdictRow key={line} {line} an={an.clone()} {index} classic={c} buildkit={k} {cost}
-                    selected={selected == Some(line)} hovered={hover == Some(line)} cause={causes.contains(&line)}
-                    dispatcher={dispatcher.clone()} />
+    let rows = an.df_b.instructions.iter().enumerate().map(|(index, ins)| {
+        let line = ins.span.line;
+        let c = an.step(Builder::Classic, line).map(|s| s.status);
+        let k = an.step(Builder::Buildkit, line).map(|s| s.status);
+        let rebuilt = c == Some(Status::Rebuilt) || k == Some(Status::Rebuilt);
+        // Only rebuilt steps show a cost.
+        let cost = (!props.compact).then(|| {
+            if rebuilt {
+                st.ui.costs.cost(line, &ins.keyword)
+            } else {
+                0
             }
-        })
-        .collect();
+        });
+        RowProps {
+            line,
+            an: an.clone(),
+            index,
+            classic: c,
+            buildkit: k,
+            cost,
+            selected: selected == Some(line),
+            hovered: hover == Some(line),
+            cause: causes.contains(&line),
+            dispatcher: dispatcher.clone(),
+        }
+    });
+    let rows = super::editor::chunks(rows, 0, |rows, k| html! { <RowChunk key={k} {rows} /> });
 
     html! {
         <table class="verdicts">

@@ -320,6 +320,8 @@ pub fn stage_names(df: &Dockerfile) -> Vec<String> {
 /// `--from`, URL, glob, variable or directory-wide `.`), normalised without `./`.
 pub fn context_suggestions(df: &Dockerfile) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    // Seen paths: a COPY per context file must not make this quadratic.
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
     for ins in &df.instructions {
         if let Command::Copy(c) = &ins.command {
             if c.from.is_some() {
@@ -337,7 +339,7 @@ pub fn context_suggestions(df: &Dockerfile) -> Vec<String> {
                 {
                     continue;
                 }
-                if !out.iter().any(|o| o == s) {
+                if seen.insert(s) {
                     out.push(s.to_string());
                 }
             }

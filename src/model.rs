@@ -308,6 +308,9 @@ pub struct AppState {
     pub stale: bool,
     /// Counts analyses (benchmarks wait for it to change).
     pub analyses: u64,
+    /// Bumped when the scenario may have changed other than in its Dockerfile texts
+    /// ([`Action::Text`] changes only those): panels that do not show the texts compare it.
+    pub setup_revision: u64,
 }
 
 impl AppState {
@@ -321,6 +324,7 @@ impl AppState {
             revision: 0,
             stale: false,
             analyses: 1,
+            setup_revision: 0,
         }
     }
 
@@ -370,6 +374,35 @@ impl Action {
     }
 }
 
+thread_local! {
+    /// States replaced by a change, kept until [`release_retired`] (after the change is on
+    /// screen): freeing a long file's state (scenario, parse tree, report) took about a
+    /// millisecond, in the middle of the re-render the change caused.
+    static RETIRED: std::cell::RefCell<Vec<Rc<AppState>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn retire(old: Rc<AppState>) {
+    RETIRED.with(|r| {
+        let mut r = r.borrow_mut();
+        // Never more than a few (nothing releases them in native tests).
+        if r.len() >= 4 {
+            r.clear();
+        }
+        r.push(old);
+    });
+}
+
+/// Frees the states replaced since the last call (whatever no component still holds).
+pub fn release_retired() {
+    let old = RETIRED.with(|r| std::mem::take(&mut *r.borrow_mut()));
+    drop(old);
+}
+
+/// Whether replaced states wait for [`release_retired`].
+pub fn has_retired() -> bool {
+    RETIRED.with(|r| !r.borrow().is_empty())
+}
+
 impl Reducible for AppState {
     type Action = Action;
 
@@ -398,29 +431,38 @@ impl Reducible for AppState {
                 }
                 next.scenario = scenario;
                 next.revision += 1;
+                next.setup_revision += 1;
+                retire(self);
                 Rc::new(next)
             }
             Action::Text { b, text, analyze } => {
-                let mut next = (*self).clone();
-                match (&mut next.scenario.change.dockerfile, b) {
-                    (Some(df), true) => *df = text,
-                    _ => next.scenario.dockerfile = text,
-                }
-                if next.scenario == self.scenario {
+                let same = match (&self.scenario.change.dockerfile, b) {
+                    (Some(df), true) => *df == text,
+                    _ => self.scenario.dockerfile == text,
+                };
+                if same {
                     return if analyze {
                         self.reduce(Action::Analyze)
                     } else {
                         self
                     };
                 }
-                next.revision += 1;
-                next.stale = true;
-                let next = Rc::new(next);
-                if analyze {
-                    next.reduce(Action::Analyze)
-                } else {
-                    next
+                // One copy of the state, analysed in place (not a stale copy, then another).
+                let mut next = (*self).clone();
+                match (&mut next.scenario.change.dockerfile, b) {
+                    (Some(df), true) => *df = text,
+                    _ => next.scenario.dockerfile = text,
                 }
+                next.revision += 1;
+                if analyze {
+                    next.analysis = Rc::new(Analysis::run(&next.scenario, engine_of(&next.ui)));
+                    next.stale = false;
+                    next.analyses += 1;
+                } else {
+                    next.stale = true;
+                }
+                retire(self);
+                Rc::new(next)
             }
             Action::Analyze => {
                 if !self.stale {
@@ -430,14 +472,21 @@ impl Reducible for AppState {
                 next.analysis = Rc::new(Analysis::run(&next.scenario, engine_of(&next.ui)));
                 next.stale = false;
                 next.analyses += 1;
+                retire(self);
                 Rc::new(next)
             }
             Action::Ui(f) => {
-                let mut next = (*self).clone();
-                f(&mut next.ui, &mut next.tr);
-                if next.ui == self.ui && next.tr == self.tr {
+                // The UI parts first: most of these actions (the caret staying on the same
+                // instruction at each key) change nothing, and the whole state is a copy of
+                // the scenario.
+                let (mut ui, mut tr) = (self.ui.clone(), self.tr.clone());
+                f(&mut ui, &mut tr);
+                if ui == self.ui && tr == self.tr {
                     return self;
                 }
+                let mut next = (*self).clone();
+                next.ui = ui;
+                next.tr = tr;
                 if next.ui != self.ui {
                     next.revision += 1;
                 }
@@ -446,6 +495,7 @@ impl Reducible for AppState {
                     next.stale = false;
                     next.analyses += 1;
                 }
+                retire(self);
                 Rc::new(next)
             }
             Action::Load(st) => {
@@ -453,7 +503,9 @@ impl Reducible for AppState {
                 let mut next = AppState::new(st.scenario, st.ui);
                 next.revision = self.revision + 1;
                 next.analyses = self.analyses + 1;
+                next.setup_revision = self.setup_revision + 1;
                 next.tr.tab = EditorTab::A;
+                retire(self);
                 Rc::new(next)
             }
         }

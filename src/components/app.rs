@@ -56,9 +56,10 @@ pub fn App() -> Html {
         let opts = opts.clone();
         move || initial_state(&web::location_hash(), &opts)
     });
-    // Latest state for listeners registered once.
-    let latest: Rc<RefCell<SharedState>> = use_mut_ref(|| store.shared());
-    *latest.borrow_mut() = store.shared();
+    // Latest state for listeners registered once (the handle: a copy of the scenario on every
+    // render took about a millisecond per keystroke on long files).
+    let latest: Rc<RefCell<UseReducerHandle<AppState>>> = use_mut_ref(|| store.clone());
+    *latest.borrow_mut() = store.clone();
 
     // After every render: the editor times how long an edit took to reach the screen.
     use_effect(super::editor::rendered);
@@ -78,7 +79,7 @@ pub fn App() -> Html {
             if *rev > 0 {
                 let latest = latest.clone();
                 let t = Timeout::new(URL_DEBOUNCE_MS, move || {
-                    let st = latest.borrow().clone();
+                    let st = latest.borrow().shared();
                     web::replace_fragment(&share::encode(&st));
                     if opts.embed {
                         post_state(&st, opts.origin.as_deref());
@@ -97,7 +98,7 @@ pub fn App() -> Html {
             let listener = EventListener::new(&web::window(), "hashchange", move |_| {
                 let frag = web::location_hash();
                 let frag = frag.trim_start_matches('#');
-                if frag.is_empty() || frag == share::encode(&latest.borrow()) {
+                if frag.is_empty() || frag == share::encode(&latest.borrow().shared()) {
                     return;
                 }
                 match share::decode(frag) {
@@ -146,7 +147,7 @@ pub fn App() -> Html {
                         match msg.command() {
                             Ok(web::Command::SetState(st)) => dispatcher.dispatch(Action::Load(st)),
                             Ok(web::Command::GetState) => {
-                                post_state(&latest.borrow(), o2.as_deref())
+                                post_state(&latest.borrow().shared(), o2.as_deref())
                             }
                             Err(message) => web::post_to_parent(
                                 &web::Outgoing::Error {
@@ -291,22 +292,30 @@ pub fn EngineToggle() -> Html {
 pub fn Gallery() -> Html {
     let store = use_store();
     let details = use_node_ref();
+    // Parsed once: the gallery re-renders with every change of the state.
+    let scenarios = use_memo((), |_| {
+        EXAMPLES.iter().map(|e| e.scenario()).collect::<Vec<_>>()
+    });
     let group = |g: Group, title: &'static str| {
         let cards: Html = EXAMPLES
             .iter()
-            .filter(|e| e.group == g)
-            .map(|e| {
-                let sc = e.scenario();
+            .enumerate()
+            .filter(|(_, e)| e.group == g)
+            .map(|(i, e)| {
+                let sc = &scenarios[i];
                 let onclick = {
                     let store = store.clone();
                     let details = details.clone();
-                    let sc = sc.clone();
+                    let scenarios = scenarios.clone();
                     Callback::from(move |_: MouseEvent| {
                         let ui = SharedUi {
                             focus: store.ui.focus,
                             ..Default::default()
                         };
-                        store.dispatch(Action::Load(Box::new(SharedState::new(sc.clone(), ui))));
+                        store.dispatch(Action::Load(Box::new(SharedState::new(
+                            scenarios[i].clone(),
+                            ui,
+                        ))));
                         if let Some(d) = details.cast::<web_sys::Element>() {
                             let _ = d.remove_attribute("open");
                         }

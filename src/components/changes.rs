@@ -556,20 +556,125 @@ fn cache_section(store: &Store) -> Html {
     }
 }
 
+/// The panel: re-rendered only when something it shows changed, not at every edit of the
+/// Dockerfile text (132 context files on the stress example).
 #[function_component]
 pub fn ChangesPanel() -> Html {
     let store = use_store();
+    let facts = Facts::of(&store);
+    html! { <ChangesBody {store} {facts} /> }
+}
+
+/// What the panel reads off the parsed Dockerfiles.
+#[derive(PartialEq)]
+struct Facts {
+    suggestions: Vec<String>,
+    args: Vec<(String, Option<String>)>,
+    secrets: Vec<String>,
+    images: Vec<String>,
+    stages: Vec<String>,
+    last_stage: Option<Option<String>>,
+}
+
+impl Facts {
+    fn of(st: &AppState) -> Facts {
+        let an = &st.analysis;
+        Facts {
+            suggestions: context_suggestions(an.df_a()),
+            args: declared_args(&an.df_b),
+            secrets: secret_ids(&an.df_b),
+            images: base_images(&an.df_b),
+            stages: stage_names(&an.df_b),
+            last_stage: an.df_b.stages.last().map(|s| s.name.clone()),
+        }
+    }
+}
+
+#[derive(Properties)]
+struct BodyProps {
+    store: Store,
+    /// Of `store` (computed once per render of the panel, compared with the shown one).
+    facts: Facts,
+}
+
+impl PartialEq for BodyProps {
+    fn eq(&self, o: &Self) -> bool {
+        self.store == o.store || (self.facts == o.facts && same_scenario(&self.store, &o.store))
+    }
+}
+
+/// Whether two states have the same scenario but for the Dockerfile texts. (The
+/// destructuring names every field, so that a new one cannot be forgotten here.)
+fn same_scenario(a: &AppState, b: &AppState) -> bool {
+    if a.setup_revision == b.setup_revision {
+        // Only the editor's text changed in between.
+        return true;
+    }
+    let Scenario {
+        name: _,
+        description: _,
+        dockerfile: _,
+        context,
+        dockerignore,
+        args,
+        secrets,
+        target,
+        change,
+        cache,
+        builder_setup,
+        rerun_output: _,
+        network,
+        export: _,
+        observed: _,
+    } = &a.scenario;
+    let bs = &b.scenario;
+    let layerlab_engine::scenario::Change {
+        files,
+        removed,
+        touched,
+        chmod,
+        args: change_args,
+        secrets: change_secrets,
+        base_rebuilt,
+        dockerignore: change_dockerignore,
+        target: change_target,
+        dockerfile,
+    } = change;
+    let bc = &bs.change;
+    *context == bs.context
+        && *dockerignore == bs.dockerignore
+        && *args == bs.args
+        && *secrets == bs.secrets
+        && *target == bs.target
+        && *cache == bs.cache
+        && *builder_setup == bs.builder_setup
+        && *network == bs.network
+        && *files == bc.files
+        && *removed == bc.removed
+        && *touched == bc.touched
+        && *chmod == bc.chmod
+        && *change_args == bc.args
+        && *change_secrets == bc.secrets
+        && *base_rebuilt == bc.base_rebuilt
+        && *change_dockerignore == bc.dockerignore
+        && *change_target == bc.target
+        && dockerfile.is_some() == bc.dockerfile.is_some()
+}
+
+#[function_component]
+fn ChangesBody(p: &BodyProps) -> Html {
+    let store = &p.store;
     html! {
         <section class="changes" aria-label="What changes in build B">
             <h2>{ "Build B changes…" }</h2>
-            { cache_section(&store) }
-            { files_section(&store) }
-            { args_section(&store) }
-            { secrets_section(&store) }
-            { base_section(&store) }
-            { target_section(&store) }
-            { dockerignore_section(&store) }
-            { dockerfile_section(&store) }
+            { cache_section(store) }
+            { files_section(store) }
+            { args_section(store) }
+            { secrets_section(store) }
+            { base_section(store) }
+            { target_section(store) }
+            { dockerignore_section(store) }
+            { dockerfile_section(store) }
         </section>
     }
 }

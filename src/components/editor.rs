@@ -3,11 +3,12 @@
 //! focus, and diagnostics underlined and listed with line and column.
 
 use super::{status_class, status_mark, status_text, use_store};
-use crate::highlight::{highlight, split_marks, Tok};
+use crate::highlight::{highlight, split_marks, Tok, Token};
 use crate::model::{Action, AppState, EditorTab};
 use gloo::timers::callback::Timeout;
 use layerlab_engine::report::Builder;
 use layerlab_engine::syntax::{Diagnostic, Severity};
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
@@ -23,11 +24,26 @@ thread_local! {
     static EDIT_T0: std::cell::Cell<Option<f64>> = const { std::cell::Cell::new(None) };
     /// Milliseconds from that dispatch to the end of the render it caused.
     static LAST_EDIT_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    /// A release of replaced states is scheduled after the next paint.
+    static RELEASE_SCHEDULED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Called by the app after each render: ends the timing of the text edit it rendered, and
-/// shows it on the root element as `data-edit-us` (for benchmarks).
+/// shows it on the root element as `data-edit-us` (for benchmarks). The states the change
+/// replaced are freed after the next paint.
 pub fn rendered() {
+    if crate::model::has_retired() && !RELEASE_SCHEDULED.replace(true) {
+        let release = wasm_bindgen::closure::Closure::once_into_js(|| {
+            Timeout::new(0, || {
+                RELEASE_SCHEDULED.set(false);
+                crate::model::release_retired();
+            })
+            .forget();
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.request_animation_frame(release.unchecked_ref());
+        }
+    }
     if let Some(t0) = EDIT_T0.take() {
         let ms = crate::clock_ms() - t0;
         // An edit that changed nothing renders nothing; the next render (a hover, say) is not
@@ -132,6 +148,22 @@ pub fn Editor(props: &EditorProps) -> Html {
     let focus = st.focus();
     let an = &st.analysis;
     let area = use_node_ref();
+    // The textarea's value as last typed or set: Yew would read the whole value back from the
+    // DOM on every render to compare it (and the caret tracking on every key).
+    let dom_text = use_mut_ref(String::new);
+    {
+        let area = area.clone();
+        let dom_text = dom_text.clone();
+        let text = text.clone();
+        use_effect(move || {
+            if *dom_text.borrow() != text {
+                if let Some(t) = area.cast::<HtmlTextAreaElement>() {
+                    t.set_value(&text);
+                    *dom_text.borrow_mut() = text;
+                }
+            }
+        });
+    }
 
     // Diagnostics of the text on screen (+ builder errors, which refer to B).
     let mut diags: Vec<(Diagnostic, Option<Builder>)> = Vec::new();
@@ -146,8 +178,10 @@ pub fn Editor(props: &EditorProps) -> Html {
         diags.extend(an.df_a().diagnostics.iter().cloned().map(|d| (d, None)));
     }
 
-    let lines = highlight(&text);
-    let n = lines.len();
+    // Highlighted once per text: after a typing pause the edit re-renders the text the last
+    // keystroke already highlighted.
+    let hl = use_memo(text.clone(), |t| Highlighted::new(t));
+    let n = hl.lines.len();
     // (scroll top, visible height) of the editor, for long files.
     let view = use_state_eq(|| (0i32, 1200i32));
     let (w0, w1) = line_window(n, view.0, view.1);
@@ -188,15 +222,6 @@ pub fn Editor(props: &EditorProps) -> Html {
     // Spacers and the width sizer exist only for long files, so short ones render exactly one
     // element per line.
     let windowed = n > WINDOW_ABOVE_LINES;
-    // The longest line keeps the overlay (and so the textarea) as wide as the whole text.
-    let longest: String = if windowed {
-        text.split('\n')
-            .max_by_key(|l| l.chars().count())
-            .unwrap_or("")
-            .to_string()
-    } else {
-        String::new()
-    };
     // Which instruction (by its first line) owns each line, for tinting whole instructions.
     let mut owner: Vec<Option<u32>> = vec![None; n + 1];
     if verdicts_apply {
@@ -237,59 +262,57 @@ pub fn Editor(props: &EditorProps) -> Html {
     };
 
     let dispatcher = store.dispatcher();
-    let gutter: Html = (w0 + 1..=w1)
-        .map(|l| {
-            let l = l as u32;
-            let own = owner.get(l as usize).copied().flatten();
-            let is_start = own == Some(l);
-            let status = own.and_then(|o| an.step(focus, o)).map(|s| s.status);
-            html! {
-                <GutterLine key={l} line={l} owner={own}
-                    class={classes!(own.map(|_| status_class(status)), (own.is_some() && own == selected).then_some("sel"), (!marks[l as usize].is_empty()).then_some("g-diag"))}
-                    mark={if is_start { status_mark(status) } else { "" }}
-                    title={if is_start { format!("line {l}: {} ({})", status_text(status), focus.label()) } else { String::new() }}
-                    dispatcher={dispatcher.clone()} />
-            }
-        })
-        .collect();
+    let gutter = (w0 + 1..=w1).map(|l| {
+        let l = l as u32;
+        let own = owner.get(l as usize).copied().flatten();
+        let is_start = own == Some(l);
+        let status = own.and_then(|o| an.step(focus, o)).map(|s| s.status);
+        GutterProps {
+            line: l,
+            owner: own,
+            status: own.map(|_| status_class(status)),
+            sel: own.is_some() && own == selected,
+            diag: !marks[l as usize].is_empty(),
+            mark: if is_start { status_mark(status) } else { "" },
+            title: is_start.then(|| (status_text(status), focus.label())),
+            dispatcher: dispatcher.clone(),
+        }
+    });
+    let gutter = chunks(
+        gutter,
+        w0,
+        |lines, k| html! { <GutterChunk key={k} {lines} /> },
+    );
 
-    let overlay: Html = lines
-        .iter()
-        .enumerate()
-        .skip(w0)
-        .take(w1 - w0)
-        .map(|(i, tokens)| {
-            let l = (i + 1) as u32;
-            let own = owner.get(l as usize).copied().flatten();
-            let status = own.and_then(|o| an.step(focus, o)).map(|s| s.status);
-            let line_marks: Vec<(u32, u32)> =
-                marks[l as usize].iter().map(|m| (m.0, m.1)).collect();
-            let sev = |m: usize| match marks[l as usize][m].2 {
-                Severity::Error => "d-err",
-                Severity::Warning => "d-warn",
-            };
-            let pieces: Vec<(Tok, Option<&'static str>, String)> = split_marks(tokens, &line_marks)
-                .into_iter()
-                .map(|p| (p.tok, p.mark.map(sev), p.text))
-                .collect();
-            // A mark past the line's last character (e.g. an unterminated heredoc) shows as a
-            // marker after the text.
-            let width: usize = tokens.iter().map(|t| t.text.chars().count()).sum();
-            let eol = marks[l as usize]
-                .iter()
-                .position(|m| m.0 as usize > width)
-                .map(sev);
-            html! {
-                <CodeLine key={l} {pieces} {eol} class={classes!(
-                    "ln",
-                    own.map(|_| status_class(status)),
-                    (own.is_some() && own == selected).then_some("sel"),
-                    (own.is_some() && own == hover).then_some("hov"),
-                    (own.is_some() && own.is_some_and(|o| causes.contains(&o))).then_some("cause"),
-                )} />
-            }
-        })
-        .collect();
+    let overlay = (w0..w1).map(|i| {
+        let l = (i + 1) as u32;
+        let own = owner.get(l as usize).copied().flatten();
+        let status = own.and_then(|o| an.step(focus, o)).map(|s| s.status);
+        let marks: Vec<(u32, u32, &'static str)> = marks[l as usize]
+            .iter()
+            .map(|m| {
+                let sev = match m.2 {
+                    Severity::Error => "d-err",
+                    Severity::Warning => "d-warn",
+                };
+                (m.0, m.1, sev)
+            })
+            .collect();
+        CodeLineProps {
+            hl: hl.clone(),
+            index: i,
+            marks,
+            status: own.map(|_| status_class(status)),
+            sel: own.is_some() && own == selected,
+            hov: own.is_some() && own == hover,
+            cause: own.is_some_and(|o| causes.contains(&o)),
+        }
+    });
+    let overlay = chunks(
+        overlay,
+        w0,
+        |lines, k| html! { <CodeChunk key={k} {lines} /> },
+    );
 
     // Small files re-analyse on every keystroke; when the last analysis was slow, the text
     // updates at once and the analysis waits until typing pauses.
@@ -298,8 +321,10 @@ pub fn Editor(props: &EditorProps) -> Html {
         let store = store.clone();
         let slow = an.ms > SLOW_ANALYSIS_MS || last_edit_ms() > SLOW_EDIT_MS;
         let typed = typed.clone();
+        let dom_text = dom_text.clone();
         Callback::from(move |e: InputEvent| {
             let v = e.target_unchecked_into::<HtmlTextAreaElement>().value();
+            dom_text.borrow_mut().clone_from(&v);
             if slow {
                 *typed.borrow_mut() = Some((showing_b, v));
                 redraw.force_update();
@@ -319,6 +344,14 @@ pub fn Editor(props: &EditorProps) -> Html {
                     }
                 }));
             } else {
+                // The path can change between two keys (it follows the last edit's time):
+                // text held by a key on the deferred path is older than this one, and
+                // rendering it (or dispatching it when its timer fires) would undo the keys
+                // typed since.
+                if matches!(&*typed.borrow(), Some((b, _)) if *b == showing_b) {
+                    typed.borrow_mut().take();
+                    pending.borrow_mut().take();
+                }
                 EDIT_T0.set(Some(crate::clock_ms()));
                 store.dispatch(Action::edit(move |s| {
                     match (&mut s.change.dockerfile, showing_b) {
@@ -353,6 +386,7 @@ pub fn Editor(props: &EditorProps) -> Html {
     let track_caret = {
         let store = store.clone();
         let owner = owner.clone();
+        let dom_text = dom_text.clone();
         Callback::from(move |e: Event| {
             let Some(t) = e
                 .target()
@@ -361,7 +395,7 @@ pub fn Editor(props: &EditorProps) -> Html {
                 return;
             };
             let pos = t.selection_start().ok().flatten().unwrap_or(0);
-            let line = line_of_utf16(&t.value(), pos);
+            let line = line_of_utf16(&dom_text.borrow(), pos);
             if let Some(Some(o)) = owner.get(line as usize) {
                 let o = *o;
                 store.dispatch(Action::ui(move |ui, _| ui.line = Some(o)));
@@ -451,13 +485,13 @@ pub fn Editor(props: &EditorProps) -> Html {
                         { overlay }
                         if windowed {
                             <div class="pad" ref={bottom_pad} />
-                            <div class="ln sizer">{ longest }</div>
+                            <div class="ln sizer">{ hl.longest.clone() }</div>
                         }
                     </div>
                     <textarea ref={area} id="dockerfile" class="ed-input" aria-label={label}
                         spellcheck="false" autocomplete="off" autocapitalize="off" wrap="off"
                         readonly={props.readonly}
-                        value={text.clone()} {oninput} onkeyup={on_keyup} onclick={on_click}
+                        {oninput} onkeyup={on_keyup} onclick={on_click}
                         {onmousemove} {onmouseleave} />
                 </div>
             </div>
@@ -468,18 +502,85 @@ pub fn Editor(props: &EditorProps) -> Html {
     }
 }
 
+/// Lines per chunk of the overlay and the gutter (a divisor of [`WINDOW_MARGIN`], so that
+/// chunks keep their lines when the window moves).
+const CHUNK: usize = 20;
+
+/// Groups line props into chunk components (`chunk` gets a chunk's props and its first
+/// 0-based line, to key it by; `first`: the first item's). Yew then compares a few chunks per render instead of scheduling
+/// an update of every line component; a chunk whose lines are all equal is skipped.
+pub(crate) fn chunks<P>(
+    items: impl Iterator<Item = P>,
+    first: usize,
+    mut chunk: impl FnMut(Vec<P>, usize) -> Html,
+) -> Html {
+    let mut items = items.peekable();
+    let mut out = Vec::new();
+    let mut start = first;
+    while items.peek().is_some() {
+        let lines: Vec<P> = items.by_ref().take(CHUNK).collect();
+        out.push(chunk(lines, start));
+        start += CHUNK;
+    }
+    Html::from_iter(out)
+}
+
 #[derive(Properties, PartialEq)]
+struct GutterChunkProps {
+    lines: Vec<GutterProps>,
+}
+
+#[function_component]
+fn GutterChunk(p: &GutterChunkProps) -> Html {
+    p.lines
+        .iter()
+        .map(|g| html! { <GutterLine key={g.line} ..g.clone() /> })
+        .collect()
+}
+
+#[derive(Properties, PartialEq)]
+struct CodeChunkProps {
+    lines: Vec<CodeLineProps>,
+}
+
+#[function_component]
+fn CodeChunk(p: &CodeChunkProps) -> Html {
+    p.lines
+        .iter()
+        .map(|c| html! { <CodeLine key={c.index + 1} ..c.clone() /> })
+        .collect()
+}
+
+#[derive(Properties, PartialEq, Clone)]
 struct GutterProps {
     line: u32,
     /// First line of the instruction this line belongs to.
     owner: Option<u32>,
-    class: Classes,
+    /// The verdict's class, on the lines of an instruction.
+    status: Option<&'static str>,
+    sel: bool,
+    diag: bool,
     mark: &'static str,
-    title: String,
+    /// (verdict, builder) on an instruction's first line.
+    title: Option<(&'static str, &'static str)>,
     dispatcher: UseReducerDispatcher<AppState>,
 }
 
-/// One gutter line. A component so that unchanged lines skip re-rendering while typing.
+/// `base` followed by the words that are set, space-separated (what `classes!` renders,
+/// without building a set of strings for every line on every render).
+fn class_list(base: &str, words: &[Option<&str>]) -> String {
+    let mut c = String::from(base);
+    for w in words.iter().flatten() {
+        if !c.is_empty() {
+            c.push(' ');
+        }
+        c.push_str(w);
+    }
+    c
+}
+
+/// One gutter line. A component so that unchanged lines skip re-rendering while typing; its
+/// props are plain values, cheap to build and compare for every line on every render.
 #[function_component]
 fn GutterLine(p: &GutterProps) -> Html {
     let onclick = {
@@ -491,40 +592,108 @@ fn GutterLine(p: &GutterProps) -> Html {
             }
         })
     };
+    let class = class_list(
+        "g",
+        &[p.status, p.sel.then_some("sel"), p.diag.then_some("g-diag")],
+    );
+    let title = p
+        .title
+        .map(|(verdict, builder)| format!("line {}: {verdict} ({builder})", p.line))
+        .unwrap_or_default();
     html! {
-        <div class={classes!("g", p.class.clone())} title={p.title.clone()} {onclick}>
+        <div {class} {title} {onclick}>
             <span class="g-num">{ p.line }</span>
             <span class="g-mark">{ p.mark }</span>
         </div>
     }
 }
 
-#[derive(Properties, PartialEq)]
+/// The editor text split into highlighted lines, and its longest line (the width sizer of
+/// long files).
+#[derive(PartialEq)]
+pub struct Highlighted {
+    lines: Vec<Vec<Token>>,
+    longest: String,
+}
+
+impl Highlighted {
+    fn new(text: &str) -> Highlighted {
+        let lines = highlight(text);
+        let longest = if lines.len() > WINDOW_ABOVE_LINES {
+            text.split('\n')
+                .max_by_key(|l| l.chars().count())
+                .unwrap_or("")
+                .to_string()
+        } else {
+            String::new()
+        };
+        Highlighted { lines, longest }
+    }
+}
+
+#[derive(Properties, Clone)]
 struct CodeLineProps {
-    pieces: Vec<(Tok, Option<&'static str>, String)>,
-    eol: Option<&'static str>,
-    class: Classes,
+    /// The whole text's highlighting, shared by every line (no copy of the tokens per line).
+    hl: Rc<Highlighted>,
+    /// 0-based line in `hl`.
+    index: usize,
+    /// Diagnostic ranges on this line: (start col, end col, class).
+    marks: Vec<(u32, u32, &'static str)>,
+    status: Option<&'static str>,
+    sel: bool,
+    hov: bool,
+    cause: bool,
+}
+
+impl PartialEq for CodeLineProps {
+    fn eq(&self, o: &Self) -> bool {
+        let same_tokens = (Rc::ptr_eq(&self.hl, &o.hl) && self.index == o.index)
+            || self.hl.lines.get(self.index) == o.hl.lines.get(o.index);
+        same_tokens
+            && self.marks == o.marks
+            && self.status == o.status
+            && (self.sel, self.hov, self.cause) == (o.sel, o.hov, o.cause)
+    }
 }
 
 /// One highlighted line of the overlay (memoised like [`GutterLine`]).
 #[function_component]
 fn CodeLine(p: &CodeLineProps) -> Html {
-    let body: Html = p
-        .pieces
-        .iter()
-        .map(|(tok, mark, text)| {
-            let cls = classes!((*tok != Tok::Plain).then_some(tok.class()), *mark);
-            if cls.is_empty() {
-                html! { { text.clone() } }
-            } else {
-                html! { <span class={cls}>{ text.clone() }</span> }
+    let tokens: &[Token] = p.hl.lines.get(p.index).map_or(&[], |t| t.as_slice());
+    let line_marks: Vec<(u32, u32)> = p.marks.iter().map(|m| (m.0, m.1)).collect();
+    let body: Html = split_marks(tokens, &line_marks)
+        .into_iter()
+        .map(|piece| {
+            let tok = (piece.tok != Tok::Plain).then_some(piece.tok.class());
+            let mark = piece.mark.map(|m| p.marks[m].2);
+            match (tok, mark) {
+                (None, None) => html! { { piece.text } },
+                (Some(c), None) | (None, Some(c)) => {
+                    html! { <span class={c}>{ piece.text }</span> }
+                }
+                (Some(t), Some(m)) => {
+                    html! { <span class={format!("{t} {m}")}>{ piece.text }</span> }
+                }
             }
         })
         .collect();
+    // A mark past the line's last character (e.g. an unterminated heredoc) shows as a marker
+    // after the text.
+    let width: usize = tokens.iter().map(|t| t.text.chars().count()).sum();
+    let eol = p.marks.iter().find(|m| m.0 as usize > width).map(|m| m.2);
+    let class = class_list(
+        "ln",
+        &[
+            p.status,
+            p.sel.then_some("sel"),
+            p.hov.then_some("hov"),
+            p.cause.then_some("cause"),
+        ],
+    );
     html! {
-        <div class={p.class.clone()}>
+        <div {class}>
             { body }
-            if let Some(c) = p.eol { <span class={classes!("eol", c)}>{ " " }</span> }
+            if let Some(c) = eol { <span class={format!("eol {c}")}>{ " " }</span> }
         </div>
     }
 }

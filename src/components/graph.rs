@@ -4,7 +4,7 @@
 
 use super::use_store;
 use crate::analysis::{stage_graph, EdgeKind, StageGraph};
-use crate::model::Action;
+use crate::model::{Action, AppState};
 use layerlab_engine::report::Builder;
 use yew::prelude::*;
 
@@ -45,6 +45,8 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
+/// The stage graph of the state: what the drawing shows is computed here, and the drawing
+/// re-renders only when that changes (not at every keystroke in a long file).
 #[function_component]
 pub fn StageGraphView() -> Html {
     let store = use_store();
@@ -54,7 +56,6 @@ pub fn StageGraphView() -> Html {
     if g.nodes.is_empty() {
         return Html::default();
     }
-    let (pos, width, height) = layout(&g);
     let report = &an.report;
     let have_report =
         !report.builders.classic.steps.is_empty() || !report.builders.buildkit.steps.is_empty();
@@ -63,6 +64,29 @@ pub fn StageGraphView() -> Html {
         .line
         .and_then(|l| an.df_b.instructions.iter().find(|i| i.span.line == l))
         .and_then(|i| i.stage);
+    html! {
+        <StageGraphSvg {g} {have_report} {selected_stage}
+            built={[Builder::Classic, Builder::Buildkit].map(|b| report.builder(b).built_stages.clone())}
+            dispatcher={store.dispatcher()} />
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct SvgProps {
+    g: StageGraph,
+    have_report: bool,
+    selected_stage: Option<usize>,
+    /// Stages each builder builds (classic, BuildKit).
+    built: [Vec<usize>; 2],
+    dispatcher: UseReducerDispatcher<AppState>,
+}
+
+#[function_component]
+fn StageGraphSvg(p: &SvgProps) -> Html {
+    let g = &p.g;
+    let (pos, width, height) = layout(g);
+    let have_report = p.have_report;
+    let selected_stage = p.selected_stage;
 
     let edges: Html = g
         .edges
@@ -103,7 +127,7 @@ pub fn StageGraphView() -> Html {
         .iter()
         .zip(&pos)
         .map(|(n, &(x, y))| {
-            let built = |b: Builder| report.builder(b).built_stages.contains(&n.index);
+            let built = |b: Builder| p.built[(b == Builder::Buildkit) as usize].contains(&n.index);
             let pill = |b: Builder, short: &str, dx: i32| {
                 let (cls, word) = if !have_report {
                     ("pill p-unknown", "?")
@@ -121,15 +145,15 @@ pub fn StageGraphView() -> Html {
             };
             let line = n.line;
             let select = {
-                let store = store.clone();
-                Callback::from(move |_: MouseEvent| store.dispatch(Action::ui(move |ui, _| ui.line = Some(line))))
+                let d = p.dispatcher.clone();
+                Callback::from(move |_: MouseEvent| d.dispatch(Action::ui(move |ui, _| ui.line = Some(line))))
             };
             let onkeydown = {
-                let store = store.clone();
+                let d = p.dispatcher.clone();
                 Callback::from(move |e: KeyboardEvent| {
                     if e.key() == "Enter" || e.key() == " " {
                         e.prevent_default();
-                        store.dispatch(Action::ui(move |ui, _| ui.line = Some(line)))
+                        d.dispatch(Action::ui(move |ui, _| ui.line = Some(line)))
                     }
                 })
             };

@@ -2,10 +2,12 @@
 //! causal chain of the selected instruction, and the time-lost estimate.
 
 use super::{badge, event_value, use_store};
+use crate::analysis::Analysis;
 use crate::costs::{format_secs, KINDS};
 use crate::model::{Action, AppState};
 use layerlab_engine::report::{Builder, Reason, Status};
 use layerlab_engine::scenario::RerunOutput;
+use std::rc::Rc;
 use yew::prelude::*;
 
 /// Short text of an instruction for the table (first line, trimmed).
@@ -25,18 +27,56 @@ fn builder_id(b: Builder) -> &'static str {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties, Clone)]
 struct RowProps {
     line: u32,
-    text: String,
+    /// The analysis and the index of this row's instruction in B's Dockerfile (its text is
+    /// shortened only when the row renders).
+    an: Rc<Analysis>,
+    index: usize,
     classic: Option<Status>,
     buildkit: Option<Status>,
-    /// `None` in the compact (embed) table, which has no cost column.
-    cost: Option<String>,
+    /// Seconds re-executing this step costs (0: none shown); `None` in the compact (embed)
+    /// table, which has no cost column.
+    cost: Option<u32>,
     selected: bool,
     hovered: bool,
     cause: bool,
     dispatcher: UseReducerDispatcher<AppState>,
+}
+
+impl RowProps {
+    fn text(&self) -> &str {
+        self.an
+            .df_b
+            .instructions
+            .get(self.index)
+            .map_or("", |i| i.text.as_str())
+    }
+}
+
+impl PartialEq for RowProps {
+    fn eq(&self, o: &Self) -> bool {
+        self.line == o.line
+            && (self.classic, self.buildkit, self.cost) == (o.classic, o.buildkit, o.cost)
+            && (self.selected, self.hovered, self.cause) == (o.selected, o.hovered, o.cause)
+            && self.dispatcher == o.dispatcher
+            && ((Rc::ptr_eq(&self.an, &o.an) && self.index == o.index) || self.text() == o.text())
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RowChunkProps {
+    rows: Vec<RowProps>,
+}
+
+/// A run of rows (see [`super::editor::chunks`]): unchanged runs are skipped as a whole.
+#[function_component]
+fn RowChunk(p: &RowChunkProps) -> Html {
+    p.rows
+        .iter()
+        .map(|r| html! { <VerdictRow key={r.line} ..r.clone() /> })
+        .collect()
 }
 
 /// One table row; a component so unchanged rows skip re-rendering on each keystroke.
@@ -67,10 +107,10 @@ fn VerdictRow(p: &RowProps) -> Html {
                 <button type="button" class="linkish" aria-pressed={p.selected.to_string()}
                         aria-label={format!("line {line}: why?")}>{ line }</button>
             </td>
-            <td class="ins"><code>{ p.text.clone() }</code></td>
+            <td class="ins"><code>{ short(p.text()) }</code></td>
             <td class="classic">{ badge(p.classic) }</td>
             <td class="buildkit">{ badge(p.buildkit) }</td>
-            if let Some(cost) = &p.cost { <td class="num cost">{ cost.clone() }</td> }
+            if let Some(cost) = p.cost { <td class="num cost">{ if cost > 0 { format_secs(cost) } else { String::new() } }</td> }
         </tr>
     }
 }
@@ -143,24 +183,33 @@ pub fn VerdictTable(props: &ResultsProps) -> Html {
     let causes = &st.tr.causes;
 
     let dispatcher = store.dispatcher();
-    let rows: Html = an
-        .df_b
-        .instructions
-        .iter()
-        .map(|ins| {
-            let line = ins.span.line;
-            let c = an.step(Builder::Classic, line).map(|s| s.status);
-            let k = an.step(Builder::Buildkit, line).map(|s| s.status);
-            let rebuilt = c == Some(Status::Rebuilt) || k == Some(Status::Rebuilt);
-            let cost = st.ui.costs.cost(line, &ins.keyword);
-            html! {
-                <VerdictRow key={line} {line} text={short(&ins.text)} classic={c} buildkit={k}
-                    cost={(!props.compact).then(|| if rebuilt && cost > 0 { format_secs(cost) } else { String::new() })}
-                    selected={selected == Some(line)} hovered={hover == Some(line)} cause={causes.contains(&line)}
-                    dispatcher={dispatcher.clone()} />
+    let rows = an.df_b.instructions.iter().enumerate().map(|(index, ins)| {
+        let line = ins.span.line;
+        let c = an.step(Builder::Classic, line).map(|s| s.status);
+        let k = an.step(Builder::Buildkit, line).map(|s| s.status);
+        let rebuilt = c == Some(Status::Rebuilt) || k == Some(Status::Rebuilt);
+        // Only rebuilt steps show a cost.
+        let cost = (!props.compact).then(|| {
+            if rebuilt {
+                st.ui.costs.cost(line, &ins.keyword)
+            } else {
+                0
             }
-        })
-        .collect();
+        });
+        RowProps {
+            line,
+            an: an.clone(),
+            index,
+            classic: c,
+            buildkit: k,
+            cost,
+            selected: selected == Some(line),
+            hovered: hover == Some(line),
+            cause: causes.contains(&line),
+            dispatcher: dispatcher.clone(),
+        }
+    });
+    let rows = super::editor::chunks(rows, 0, |rows, k| html! { <RowChunk key={k} {rows} /> });
 
     html! {
         <table class="verdicts">

@@ -95,7 +95,7 @@ release_build() {
     fi
     say "the build with std rebuilt for wasm failed; building with the prebuilt std instead"
   else
-    say "no rust-src: building with the prebuilt std (bundle about 38 KB gzip bigger)"
+    say "no rust-src: building with the prebuilt std (main wasm about 22 KB gzip bigger)"
   fi
   trunk build --release --offline "$@"
 }

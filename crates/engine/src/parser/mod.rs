@@ -39,7 +39,9 @@ pub fn parse(text: &str) -> Dockerfile {
 /// result is always exactly [`parse`]'s.
 pub fn parse_cached(text: &str, cache: &mut ParseCache) -> Dockerfile {
     let df = parse_impl(text, Some(cache));
-    cache.prev = std::mem::take(&mut cache.next);
+    // The next round's map reuses this round's table (no growth from empty each call).
+    std::mem::swap(&mut cache.prev, &mut cache.next);
+    cache.next.clear();
     df
 }
 
@@ -345,21 +347,19 @@ impl LineParser<'_, '_> {
             // heredocs read lines beyond it, so those are always parsed again.
             let chunk = (!joined.contains("<<")).then(|| &text[l.start..last_end]);
             if let (Some(cache), Some(chunk)) = (self.cache.as_deref_mut(), chunk) {
-                // Seen earlier in this text (a repeated instruction), or in the last one.
-                let hit = cache
-                    .next
-                    .get(chunk)
-                    .or_else(|| cache.prev.get(chunk))
-                    .filter(|h| h.escape == esc);
+                // In the last text (moved to this round's map: one hash for the usual
+                // case), or seen earlier in this one (a repeated instruction).
+                let hit = match cache.prev.remove_entry(chunk) {
+                    Some((key, e)) => Some(&*cache.next.entry(key).or_insert(e)),
+                    None => cache.next.get(chunk),
+                };
+                let hit = hit.filter(|h| h.escape == esc);
                 if let Some(hit) = hit {
                     let line = self.src.span(l.start, l.start).line;
                     let (node, ins, diags) = hit.moved_to(l.start, line);
                     self.df.diagnostics.extend(diags);
                     self.df.nodes.push(node);
                     self.df.instructions.push(ins);
-                    if let Some((key, e)) = cache.prev.remove_entry(chunk) {
-                        cache.next.insert(key, e);
-                    }
                     continue;
                 }
             }

@@ -1286,6 +1286,11 @@ impl<'a> Executor<'a> {
         step.line = line;
         step.parent = st.last;
         match &ins.command {
+            // An earlier step failed: this one is filed as not run, its key inputs dropped.
+            Command::Run(_) | Command::Copy(_) if *failed => {
+                step.kind = Kind::Step;
+                self.notes_only(ins, st, &mut step, si, meta);
+            }
             Command::Run(r) => {
                 step.kind = Kind::Step;
                 self.run_fields(r, ins, st, &mut step, exec, states, si, meta);
@@ -1677,6 +1682,72 @@ impl<'a> Executor<'a> {
         }
     }
 
+    /// `--from=<f>` that names an image, not a stage, but looks like a stage's name
+    /// (`builder:latest`): the note it gets, and the stage name it resembles.
+    fn image_ref_note(&self, f: &str) -> Option<((&'static str, String), String)> {
+        let repo = f.rsplit('/').next().unwrap_or(f);
+        let repo = repo
+            .split([':', '@'])
+            .next()
+            .unwrap_or(repo)
+            .to_ascii_lowercase();
+        let stage_named = self
+            .df()
+            .stages
+            .iter()
+            .any(|s| s.name.as_deref() == Some(repo.as_str()));
+        (f != repo && stage_named).then(|| {
+            let msg = format!("--from={f} names an image, not the stage {repo}: a stage is referenced by its bare name (--from={repo}); this pulls {f} from a registry");
+            (("from-is-image", msg), repo)
+        })
+    }
+
+    /// The notes [`Executor::run_fields`] / [`Executor::copy_fields`] would leave on a step
+    /// that does not run because an earlier one failed: its key inputs are dropped unseen,
+    /// only the notes reach the report.
+    fn notes_only(
+        &self,
+        ins: &Instruction,
+        st: &StageState,
+        step: &mut Step,
+        si: usize,
+        meta: &[(String, String)],
+    ) {
+        // Only an image reference (not a stage) gets a note: see `source_content`.
+        let note_for = |f: &str| {
+            self.stage_ref(f, si, true)
+                .is_none()
+                .then(|| self.image_ref_note(f))
+                .flatten()
+                .map(|(n, _)| n)
+        };
+        match &ins.command {
+            Command::Run(r) if self.builder == Builder::Buildkit => {
+                for m in r.mounts.iter().filter(|m| m.kind == "bind") {
+                    let from = m.from.as_deref().map(|x| self.expand(x, st, meta).0);
+                    if let Some(n) = from.as_deref().and_then(note_for) {
+                        step.notes.push(n);
+                    }
+                }
+            }
+            Command::Copy(c) => {
+                let Some(n) = c.from.as_deref().and_then(note_for) else {
+                    return;
+                };
+                for s in &c.sources {
+                    if c.is_add {
+                        let (s, _) = self.expand(s, st, meta);
+                        if s.starts_with("http://") || s.starts_with("https://") {
+                            continue;
+                        }
+                    }
+                    step.notes.push(n.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// The content-based key input for a COPY source / bind mount.
     #[allow(clippy::too_many_arguments)]
     fn source_content(
@@ -1726,23 +1797,8 @@ impl<'a> Executor<'a> {
                 } else {
                     // `name:tag` and `repo/name` are always image references, even when a
                     // stage of that name exists (stage names cannot contain ':' or '/').
-                    let repo = f.rsplit('/').next().unwrap_or(f);
-                    let repo = repo
-                        .split([':', '@'])
-                        .next()
-                        .unwrap_or(repo)
-                        .to_ascii_lowercase();
-                    if f != repo
-                        && self
-                            .df()
-                            .stages
-                            .iter()
-                            .any(|s| s.name.as_deref() == Some(repo.as_str()))
-                    {
-                        notes.push((
-                            "from-is-image",
-                            format!("--from={f} names an image, not the stage {repo}: a stage is referenced by its bare name (--from={repo}); this pulls {f} from a registry"),
-                        ));
+                    if let Some((note, repo)) = self.image_ref_note(f) {
+                        notes.push(note);
                         // Recorded on every engine: `stage:tag` names an official-library
                         // image that does not exist, and the pull fails.
                         if !f.contains('/') {

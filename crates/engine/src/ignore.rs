@@ -469,8 +469,23 @@ pub struct BatchMatcher<'a> {
     dirs: std::collections::HashMap<String, usize>,
     /// The last directory asked for and its answer.
     recent: (String, usize),
+    /// The parent of the last clean relative path with one: sibling files (paths usually
+    /// come sorted) only read their own name.
+    parent: Parent,
     scratch: regex::Scratch,
     candidates: Vec<usize>,
+}
+
+/// A clean relative directory `dir` (not empty): its [`BatchMatcher::dir_last`] answer, the
+/// literal automaton's state after reading `dir/`, and the rules at or after that answer
+/// whose literal occurs in `dir/`.
+#[derive(Default)]
+struct Parent {
+    valid: bool,
+    dir: String,
+    floor: usize,
+    state: u32,
+    rules: Vec<usize>,
 }
 
 impl<'a> BatchMatcher<'a> {
@@ -500,6 +515,7 @@ impl<'a> BatchMatcher<'a> {
             always,
             dirs: Default::default(),
             recent: (String::new(), 0),
+            parent: Parent::default(),
             scratch: Default::default(),
             candidates: Vec::new(),
         }
@@ -510,17 +526,78 @@ impl<'a> BatchMatcher<'a> {
         if self.literals.is_none() {
             return self.m.matches_or_parent_matches(path).unwrap_or(false);
         }
+        // A sibling of the previous path: its parent is known to be clean and relative, and
+        // the path is too when its name is not empty, `.` or `..` (and has no `/`).
+        // (A plain loop: names are short, and `rfind`'s `memrchr` costs more on them.)
+        if let Some(i) = path.as_bytes().iter().rposition(|&c| c == b'/') {
+            let name = &path[i + 1..];
+            if self.parent.valid && self.parent.dir == path[..i] && !matches!(name, "" | "." | "..")
+            {
+                let last = self.last_in_parent(path, i + 1);
+                return self.verdict(last);
+            }
+        }
         // `dir_path` cleans, which allocates; a clean relative path's parent is a slice.
-        let floor = match clean_relative_parent(path) {
-            Some(Some(i)) => self.dir_last(&path[..i]),
-            Some(None) => 0,
-            None => match dir_path(path).as_str() {
-                "." => 0,
-                parent => self.dir_last(parent),
-            },
+        let (floor, last) = match clean_relative_parent(path) {
+            Some(Some(i)) => {
+                let floor = self.dir_last(&path[..i]);
+                self.set_parent(&path[..i], floor);
+                let last = self.last_in_parent(path, i + 1);
+                return self.verdict(last);
+            }
+            Some(None) => (0, self.last_match(path, 0)),
+            None => {
+                let floor = match dir_path(path).as_str() {
+                    "." => 0,
+                    parent => self.dir_last(parent),
+                };
+                (floor, self.last_match(path, floor))
+            }
         };
-        let last = self.last_match(path, floor).max(floor);
+        self.verdict(last.max(floor))
+    }
+
+    /// Whether rule `last - 1` (if any) excludes.
+    fn verdict(&self, last: usize) -> bool {
         last > 0 && !self.m.rules[last - 1].exclusion
+    }
+
+    /// Remembers `dir` (clean, relative) as [`Self::parent`], with `floor` its `dir_last`.
+    fn set_parent(&mut self, dir: &str, floor: usize) {
+        let Some(set) = &self.literals else {
+            return;
+        };
+        let p = &mut self.parent;
+        p.valid = true;
+        p.dir.clear();
+        p.dir.push_str(dir);
+        p.floor = floor;
+        p.rules.clear();
+        let (rules, by_literal) = (&mut p.rules, &self.by_literal);
+        let state = set.scan(literals::START, dir.as_bytes(), |id| {
+            rules.extend(by_literal[id as usize].iter().filter(|&&i| i >= floor))
+        });
+        p.state = set.scan(state, b"/", |id| {
+            rules.extend(by_literal[id as usize].iter().filter(|&&i| i >= floor))
+        });
+    }
+
+    /// `last_match(path, floor).max(floor)` for a path in [`Self::parent`] whose name
+    /// starts at `name`: only the name is read.
+    fn last_in_parent(&mut self, path: &str, name: usize) -> usize {
+        let floor = self.parent.floor;
+        let Some(set) = &self.literals else {
+            return 0;
+        };
+        let cands = &mut self.candidates;
+        cands.clear();
+        cands.extend(self.always.iter().filter(|&&i| i >= floor));
+        cands.extend_from_slice(&self.parent.rules);
+        let by_literal = &self.by_literal;
+        set.scan(self.parent.state, &path.as_bytes()[name..], |id| {
+            cands.extend(by_literal[id as usize].iter().filter(|&&i| i >= floor))
+        });
+        try_candidates(&self.m.rules, cands, &mut self.scratch, path).max(floor)
     }
 
     /// The last rule (plus one) matching `dir` or one of its parents: the prefixes of
@@ -559,24 +636,31 @@ impl<'a> BatchMatcher<'a> {
         cands.clear();
         cands.extend(self.always.iter().filter(|&&i| i >= floor));
         let by_literal = &self.by_literal;
-        set.find(s.as_bytes(), |id| {
+        set.scan(literals::START, s.as_bytes(), |id| {
             cands.extend(by_literal[id as usize].iter().filter(|&&i| i >= floor))
         });
-        if cands.is_empty() {
-            return 0;
-        }
-        cands.sort_unstable();
-        cands.dedup();
-        for &i in cands.iter().rev() {
-            if self.m.rules[i]
-                .matches(s, &mut self.scratch)
-                .unwrap_or(false)
-            {
-                return i + 1;
-            }
-        }
-        0
+        try_candidates(&self.m.rules, cands, &mut self.scratch, s)
     }
+}
+
+/// The last rule (plus one) among `cands` (rule indices) that matches `s` (0: none).
+fn try_candidates(
+    rules: &[Rule],
+    cands: &mut Vec<usize>,
+    scratch: &mut regex::Scratch,
+    s: &str,
+) -> usize {
+    if cands.is_empty() {
+        return 0;
+    }
+    cands.sort_unstable();
+    cands.dedup();
+    for &i in cands.iter().rev() {
+        if rules[i].matches(s, scratch).unwrap_or(false) {
+            return i + 1;
+        }
+    }
+    0
 }
 
 #[cfg(test)]
@@ -618,6 +702,33 @@ mod tests {
             "", "/", "/a", "a/", "a//b", ".", "..", "a/./b", "a/..", "./a",
         ] {
             assert!(!is_clean_relative(p), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn batch_siblings_of_odd_names() {
+        // Paths read after a sibling with a clean parent: only clean names take the
+        // sibling shortcut; `.`, `..`, empty names and deeper paths do not.
+        let paths = [
+            "a/b", "a/.", "a/b", "a/..", "a/b", "a/", "a/b", "a/b/c", "a/b/..", "a/b/c", "a/b//c",
+            "a/b/c", "a/b/./c", "a/x", "ab/a", "ab/ab", "b/a/b", "a/b/c/d", "a",
+        ];
+        let lists: [&[&str]; 6] = [
+            &["a", "!a/b"],
+            &["**/b", "!**/c"],
+            &["a/*", "!a/b/c"],
+            &["b", "a/b/c/d", "!ab/a"],
+            &["*", "!a/b*"],
+            &["a/b/*", "**/a/**", "!**/ab/**"],
+        ];
+        for list in lists {
+            let pats: Vec<String> = list.iter().map(|p| p.to_string()).collect();
+            let m = PatternMatcher::new(&pats).unwrap();
+            let mut batch = m.batch();
+            for p in paths {
+                let want = m.matches_or_parent_matches(p).unwrap_or(false);
+                assert_eq!(batch.matches_or_parent_matches(p), want, "{list:?} {p:?}");
+            }
         }
     }
 

@@ -108,9 +108,18 @@ impl LiteralSet {
 
     /// Calls `found` with the id of every literal occurring in `text` (an id may be
     /// reported more than once).
-    pub(crate) fn find(&self, text: &[u8], mut found: impl FnMut(u32)) {
+    #[cfg(test)]
+    pub(crate) fn find(&self, text: &[u8], found: impl FnMut(u32)) {
+        self.scan(START, text, found);
+    }
+
+    /// Reads `text` from `state` (the state after some earlier text, [`START`] for none),
+    /// calling `found` with the id of every literal that ends inside `text`, and returns
+    /// the state after it. Scanning `a` and then `b` from the state after `a` reports exactly
+    /// what scanning `a` followed by `b` does.
+    pub(crate) fn scan(&self, state: u32, text: &[u8], mut found: impl FnMut(u32)) -> u32 {
         let (next, report, class) = (&self.next[..], &self.report[..], &self.class);
-        let mut s = 0usize;
+        let mut s = state as usize;
         for &b in text {
             s = next[s * self.classes + class[b as usize] as usize] as usize;
             if report[s] == NONE {
@@ -127,8 +136,12 @@ impl LiteralSet {
                 }
             }
         }
+        s as u32
     }
 }
+
+/// The state before any text.
+pub(crate) const START: u32 = 0;
 
 #[cfg(test)]
 mod tests {
@@ -158,6 +171,22 @@ mod tests {
                 .map(|(i, _)| i as u32)
                 .collect();
             assert_eq!(found(&lits, text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn split_scans_report_like_one() {
+        let lits = ["he", "she", "his", "hers", "a/b", "b/", "/", "xyzzy", "s"];
+        let set = LiteralSet::new(&lits);
+        for text in ["ushers", "a/b/c", "his/hers", "xyzzyx", "sheshe", "a/b"] {
+            let mut whole = Vec::new();
+            set.find(text.as_bytes(), |id| whole.push(id));
+            for cut in 0..=text.len() {
+                let mut parts = Vec::new();
+                let st = set.scan(START, &text.as_bytes()[..cut], |id| parts.push(id));
+                set.scan(st, &text.as_bytes()[cut..], |id| parts.push(id));
+                assert_eq!(parts, whole, "{text:?} cut at {cut}");
+            }
         }
     }
 

@@ -8,7 +8,9 @@
 pub(crate) struct LiteralSet {
     class: [u16; 256],
     classes: usize,
-    /// `next[state * classes + class]`: the state after reading a byte of `class`.
+    /// `next[state * classes + class]`: the state after reading a byte of `class`, stored
+    /// multiplied by `classes` (the row it starts), with [`REPORTS`] set when the state
+    /// reports a literal.
     next: Vec<u32>,
     /// Literal ids that end exactly at each state.
     out: Vec<Vec<u32>>,
@@ -20,6 +22,8 @@ pub(crate) struct LiteralSet {
 }
 
 const NONE: u32 = u32::MAX;
+/// Set in a [`LiteralSet::next`] entry whose state reports a literal.
+const REPORTS: u32 = 1 << 31;
 
 impl LiteralSet {
     /// An automaton for `literals` (ids are indices; empty literals are never reported).
@@ -103,6 +107,17 @@ impl LiteralSet {
                 }
             })
             .collect();
+        // Rows instead of states, flagged when they report: one load per byte and no
+        // multiplication. (A table with 2^31 entries could not be allocated anyway.)
+        let classes = set.classes as u32;
+        for t in set.next.iter_mut() {
+            let flag = if set.report[*t as usize] == NONE {
+                0
+            } else {
+                REPORTS
+            };
+            *t = (*t * classes) | flag;
+        }
         set
     }
 
@@ -113,7 +128,8 @@ impl LiteralSet {
         self.scan(START, text, found);
     }
 
-    /// Reads `text` from `state` (the state after some earlier text, [`START`] for none),
+    /// Reads `text` from `state` (the state after some earlier text, [`START`] for none;
+    /// states are opaque),
     /// calling `found` with the id of every literal that ends inside `text`, and returns
     /// the state after it. Scanning `a` and then `b` from the state after `a` reports exactly
     /// what scanning `a` followed by `b` does.
@@ -121,11 +137,12 @@ impl LiteralSet {
         let (next, report, class) = (&self.next[..], &self.report[..], &self.class);
         let mut s = state as usize;
         for &b in text {
-            s = next[s * self.classes + class[b as usize] as usize] as usize;
-            if report[s] == NONE {
+            let t = next[s + class[b as usize] as usize];
+            s = (t & !REPORTS) as usize;
+            if t & REPORTS == 0 {
                 continue;
             }
-            let mut t = report[s] as usize;
+            let mut t = report[s / self.classes] as usize;
             loop {
                 for &id in &self.out[t] {
                     found(id);

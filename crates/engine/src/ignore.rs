@@ -92,20 +92,23 @@ pub(crate) fn is_clean_relative(path: &str) -> bool {
 /// For a relative, clean `path`, where its parent ends: `Some(Some(i))` for `path[..i]`,
 /// `Some(None)` when it has no `/`; `None` when the path is not clean. One pass.
 fn clean_relative_parent(path: &str) -> Option<Option<usize>> {
-    // The current segment's length and whether it is all dots.
-    let (mut len, mut dots, mut last) = (0usize, true, None);
-    for (i, &c) in path.as_bytes().iter().enumerate() {
+    // Segments are only looked at where they end: a byte is one comparison with `/`.
+    let b = path.as_bytes();
+    let (mut start, mut last) = (0usize, None);
+    for (i, &c) in b.iter().enumerate() {
         if c == b'/' {
-            if len == 0 || (dots && len <= 2) {
+            if !is_name(&b[start..i]) {
                 return None;
             }
-            (len, dots, last) = (0, true, Some(i));
-        } else {
-            len += 1;
-            dots &= c == b'.';
+            (start, last) = (i + 1, Some(i));
         }
     }
-    (len != 0 && !(dots && len <= 2)).then_some(last)
+    is_name(&b[start..]).then_some(last)
+}
+
+/// A path segment that is neither empty nor `.` nor `..`.
+fn is_name(segment: &[u8]) -> bool {
+    !matches!(segment, b"" | b"." | b"..")
 }
 
 /// Go's `filepath.Dir`: everything before the last `/`, cleaned.

@@ -44,7 +44,11 @@ fn put_decimal(mut n: u64, out: &mut String) {
             break;
         }
     }
-    out.push_str(std::str::from_utf8(&buf[i..]).expect("digits"));
+    // Pushed one by one: `cat!` has reserved room, and a few ASCII pushes cost less than
+    // validating the digits as UTF-8 and copying them with `memcpy`.
+    for &d in &buf[i..] {
+        out.push(char::from(d));
+    }
 }
 
 impl Piece for u32 {

@@ -507,8 +507,9 @@ pub fn Editor(props: &EditorProps) -> Html {
 const CHUNK: usize = 20;
 
 /// Groups line props into chunk components (`chunk` gets a chunk's props and its first
-/// 0-based line, to key it by; `first`: the first item's). Yew then compares a few chunks per render instead of scheduling
-/// an update of every line component; a chunk whose lines are all equal is skipped.
+/// 0-based line, to key it by; `first`: the first item's). Yew then compares a few chunks
+/// per render instead of scheduling an update of every line component; a chunk whose lines
+/// are all equal is skipped. Used by the gutter, the overlay and the verdict table.
 pub(crate) fn chunks<P>(
     items: impl Iterator<Item = P>,
     first: usize,

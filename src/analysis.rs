@@ -4,8 +4,8 @@
 
 use layerlab_engine::ast::{Command, Dockerfile};
 use layerlab_engine::report::{Builder, Report, StepVerdict};
+use layerlab_engine::scenario::Map;
 use layerlab_engine::Scenario;
-use std::collections::{BTreeMap, BTreeSet};
 
 thread_local! {
     /// What [`Analysis::run`] reuses from the previous simulation.
@@ -21,8 +21,8 @@ pub struct Analysis {
     pub df_a: Option<Dockerfile>,
     pub report: Report,
     /// Steps by 1-based line, for each builder.
-    pub classic_by_line: BTreeMap<u32, usize>,
-    pub buildkit_by_line: BTreeMap<u32, usize>,
+    pub classic_by_line: Map<u32, usize>,
+    pub buildkit_by_line: Map<u32, usize>,
     /// Time parse + simulate took, in milliseconds (browser only; 0 natively).
     pub ms: f64,
 }
@@ -45,10 +45,10 @@ impl Analysis {
             }
         };
         let df_b = std::rc::Rc::unwrap_or_clone(sim.df_b);
-        // Inserted one by one: `collect()` into a BTreeMap would link a stable sort of
-        // `(u32, usize)` into the wasm bundle just for this.
+        // Inserted one by one (steps come in line order, so each insert appends):
+        // `collect()` would link a sort of `(u32, usize)` into the wasm bundle just for this.
         let index = |steps: &[StepVerdict]| {
-            let mut m = BTreeMap::new();
+            let mut m = Map::with_capacity(steps.len());
             for (i, st) in steps.iter().enumerate() {
                 m.insert(st.line, i);
             }
@@ -253,12 +253,12 @@ fn resolve_stage_from(df: &Dockerfile, image: &str, current: usize) -> Option<us
 
 /// Build args declared anywhere in the Dockerfile, with their first written default.
 pub fn declared_args(df: &Dockerfile) -> Vec<(String, Option<String>)> {
-    let mut seen = BTreeSet::new();
+    let mut seen: Map<String, ()> = Map::new();
     let mut out = Vec::new();
     for ins in &df.instructions {
         if let Command::Arg { args } = &ins.command {
             for a in args {
-                if seen.insert(a.name.clone()) {
+                if seen.insert(a.name.clone(), ()).is_none() {
                     out.push((a.name.clone(), a.default.clone()));
                 }
             }
@@ -321,7 +321,7 @@ pub fn stage_names(df: &Dockerfile) -> Vec<String> {
 pub fn context_suggestions(df: &Dockerfile) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     // Seen paths: a COPY per context file must not make this quadratic.
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut seen: Map<&str, ()> = Map::new();
     for ins in &df.instructions {
         if let Command::Copy(c) = &ins.command {
             if c.from.is_some() {
@@ -339,7 +339,7 @@ pub fn context_suggestions(df: &Dockerfile) -> Vec<String> {
                 {
                     continue;
                 }
-                if seen.insert(s) {
+                if seen.insert(s, ()).is_none() {
                     out.push(s.to_string());
                 }
             }

@@ -13,12 +13,12 @@
 //! Readers take a [`Json`] and return `Result<T, String>`; writers take a [`Writer`].
 
 use layerlab_engine::json::{self, Json, Writer};
+use layerlab_engine::scenario::Map;
 use layerlab_engine::scenario::{
     BuilderSetup, Cache, CacheSource, Change, ExportParams, FileSpec, Observation, ObservedStep,
     RerunOutput,
 };
 use layerlab_engine::Scenario;
-use std::collections::BTreeMap;
 
 pub type R<T> = Result<T, String>;
 
@@ -105,18 +105,29 @@ pub fn list<T>(v: Json, item: fn(Json) -> R<T>) -> R<Vec<T>> {
     }
 }
 
-/// A map; a repeated key keeps its last value (as serde's `BTreeMap`).
-pub fn map<T>(v: Json, value: fn(Json) -> R<T>) -> R<BTreeMap<String, T>> {
-    let Json::Obj(pairs) = v else {
+/// A map; a repeated key keeps its last value (as serde's `BTreeMap` and `LiteMap`).
+/// Values are read in key order: for unsorted input, the first invalid value reported is
+/// the first by key, not by position.
+pub fn map<T>(v: Json, value: fn(Json) -> R<T>) -> R<Map<String, T>> {
+    let Json::Obj(mut pairs) = v else {
         return Err(invalid(&v, "a map"));
     };
-    // Inserting one by one: `collect()` into a BTreeMap sorts first, which instantiates
-    // the standard library's stable sort for every value type.
-    let mut m = BTreeMap::new();
+    sort_keys(&mut pairs);
+    // In key order, every insert appends or replaces the last entry: no shifting, and no
+    // sort instantiated per value type.
+    let mut m = Map::with_capacity(pairs.len());
     for (k, v) in pairs {
         m.insert(k, value(v)?);
     }
     Ok(m)
+}
+
+/// Stable, so that of two equal keys the later stays later (and wins in `map`). Our own
+/// writer emits sorted keys, so this only sorts what an embedder or a hand-made link sent.
+fn sort_keys(pairs: &mut [(String, Json)]) {
+    if pairs.windows(2).any(|w| w[0].0 > w[1].0) {
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    }
 }
 
 /// `Option<T>`: absent or `null` is `None`.
@@ -344,7 +355,7 @@ pub fn key_strings(w: &mut Writer, key: &str, v: &[String]) {
 pub fn key_map<T>(
     w: &mut Writer,
     key: &str,
-    m: &BTreeMap<String, T>,
+    m: &Map<String, T>,
     always: bool,
     value: fn(&mut Writer, &T),
 ) {
@@ -552,6 +563,9 @@ mod tests {
             r#"{"dockerfile":"","export":{"image":"x","unknown":[1]}}"#,
             r#"{"dockerfile":"","change":{"args":{"A":null}}}"#,
             r#"{"dockerfile":"","cache":{}}"#,
+            // Keys out of order and repeated (sorted; the last value wins).
+            r#"{"dockerfile":"","context":{"b":"2","a":"1","c":{"content":"3"}}}"#,
+            r#"{"dockerfile":"","args":{"B":"x","A":"y","B":"z"},"change":{"args":{"Z":null,"A":"1","Z":"2"}}}"#,
             // Refused.
             r#"{}"#,
             r#"{"dockerfile":null}"#,
@@ -587,6 +601,22 @@ mod tests {
                 assert_eq!(o, t, "{text}");
             }
         }
+    }
+
+    #[test]
+    fn unsorted_maps_come_out_sorted_with_the_last_value() {
+        let s = scenario_from_text(r#"{"dockerfile":"","args":{"C":"1","A":"2","C":"3","B":"4"}}"#)
+            .unwrap();
+        let got: Vec<(&str, &str)> = s
+            .args
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(got, [("A", "2"), ("B", "4"), ("C", "3")]);
+        assert_eq!(
+            scenario_json(&s),
+            r#"{"dockerfile":"","context":{},"args":{"A":"2","B":"4","C":"3"},"change":{},"cache":{"source":"local"},"builder_setup":"docker-driver"}"#
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::codec::{self, R};
 use layerlab_engine::ast::Dockerfile;
 use layerlab_engine::json::{Json, Writer};
 use layerlab_engine::report::{BuilderReport, Status};
-use std::collections::BTreeMap;
+use layerlab_engine::scenario::Map;
 
 /// Default seconds per instruction kind when it re-executes. Rough, typical numbers: a RUN
 /// installs packages or compiles, a FROM pulls a base image, a COPY hashes and writes files.
@@ -19,15 +19,17 @@ pub const KINDS: &[&str] = &["RUN", "FROM", "COPY", "ADD"];
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CostTable {
     /// Overrides of [`DEFAULT_COSTS`], by upper-case keyword.
-    pub kinds: BTreeMap<String, u32>,
+    pub kinds: Map<String, u32>,
     /// Per-instruction overrides, by 1-based line in B's Dockerfile.
-    pub lines: BTreeMap<u32, u32>,
+    pub lines: Map<u32, u32>,
 }
 
 impl CostTable {
     pub fn write(&self, w: &mut Writer) {
         w.open('{');
-        codec::key_map(w, "kinds", &self.kinds, false, |w, v| w.num((*v).into()));
+        codec::key_map(w, "kinds", &self.kinds, false, |w, v: &u32| {
+            w.num((*v).into())
+        });
         if !self.lines.is_empty() {
             w.key("lines");
             w.open('{');
@@ -47,7 +49,7 @@ impl CostTable {
         Ok(CostTable {
             kinds: codec::or_default(f.take("kinds"), |v| codec::map(v, codec::uint))?,
             lines: {
-                let mut m = BTreeMap::new();
+                let mut m = Map::new();
                 for (k, v) in lines {
                     let line = k
                         .parse::<u32>()

@@ -10,7 +10,6 @@ use crate::codec::{self, fields, list, opt, or_default, required, string, uint, 
 use layerlab_engine::json::{self, Json, Writer};
 use layerlab_engine::Scenario;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// The worker's loader (Trunk's `data-loader-shim` for the `layerlab-worker` binary).
@@ -174,7 +173,9 @@ pub enum Job {
     Export { scenario: Scenario, ci: String },
 }
 
-type Pending = BTreeMap<u64, Box<dyn FnOnce(Reply)>>;
+/// Callbacks waiting for the worker's reply, by request id, oldest first. A few at a time:
+/// a vector (a `BTreeMap` here cost ~4 KB of wasm for its node code).
+type Pending = Vec<(u64, Box<dyn FnOnce(Reply)>)>;
 
 /// The page's worker: started on first use, shared by every panel.
 #[derive(Default)]
@@ -206,7 +207,7 @@ impl Extras {
         }
         let id = this.next_id.get() + 1;
         this.next_id.set(id);
-        this.pending.borrow_mut().insert(id, done);
+        this.pending.borrow_mut().push((id, done));
         let text = request_text(id, &job);
         if let Err(msg) = Extras::start(this) {
             Extras::fail_all(this, msg);
@@ -270,7 +271,11 @@ impl Extras {
                         }
                     }
                     Ok(Some((Some(id), reply))) => {
-                        let done = this.pending.borrow_mut().remove(&id);
+                        let done = {
+                            let mut pending = this.pending.borrow_mut();
+                            let at = pending.iter().position(|(i, _)| *i == id);
+                            at.map(|at| pending.remove(at).1)
+                        };
                         if let Some(done) = done {
                             done(reply);
                         }

@@ -601,7 +601,7 @@ mod tests {
     fn edited_content_differs_and_is_kept_when_toggling() {
         let mut s = scenario();
         set_file_change(&mut s, "app.sh", FileChange::Edited);
-        let edited = s.change.files["app.sh"].content().to_string();
+        let edited = s.change.files.get("app.sh").unwrap().content().to_string();
         assert!(
             edited.starts_with("echo 1\n") && edited.len() > 7,
             "{edited}"
@@ -610,16 +610,16 @@ mod tests {
             .files
             .insert("app.sh".into(), FileSpec::Content("by hand".into()));
         set_file_change(&mut s, "app.sh", FileChange::Edited);
-        assert_eq!(s.change.files["app.sh"].content(), "by hand");
+        assert_eq!(s.change.files.get("app.sh").unwrap().content(), "by hand");
     }
 
     #[test]
     fn chmod_flips_the_executable_bit() {
         let mut s = scenario();
         set_file_change(&mut s, "app.sh", FileChange::Chmod);
-        assert_eq!(s.change.chmod["app.sh"], "0755");
+        assert_eq!(s.change.chmod.get("app.sh").unwrap(), "0755");
         set_file_change(&mut s, "run.sh", FileChange::Chmod);
-        assert_eq!(s.change.chmod["run.sh"], "0644");
+        assert_eq!(s.change.chmod.get("run.sh").unwrap(), "0644");
     }
 
     #[test]
@@ -650,7 +650,7 @@ mod tests {
         set_arg_b(&mut s, "X", ArgB::Value(next_run_value(Some("1"))));
         assert_eq!(arg_b(&s, "X"), ArgB::Value("1-next".into()));
         set_arg_b(&mut s, "X", ArgB::Unset);
-        assert_eq!(s.change.args["X"], None);
+        assert_eq!(*s.change.args.get("X").unwrap(), None);
         set_arg_b(&mut s, "X", ArgB::Same);
         assert!(s.change.args.is_empty());
         assert_ne!(next_run_value(None), "");

@@ -12,7 +12,6 @@ use crate::model::{
 };
 use layerlab_engine::scenario::{BuilderSetup, CacheSource, FileSpec};
 use layerlab_engine::Scenario;
-use std::collections::BTreeSet;
 use yew::prelude::*;
 
 /// `<label class="check"><input type="checkbox"/><span>{label}</span></label>`: one copy of
@@ -38,8 +37,7 @@ fn files_section(store: &Store) -> Html {
     let s = &store.scenario;
     let an = &store.analysis;
     let suggestions = context_suggestions(an.df_a());
-    let mut paths: BTreeSet<String> = s.context.keys().cloned().collect();
-    paths.extend(s.change.files.keys().cloned());
+    let paths = sorted_union(s.context.keys(), s.change.files.keys());
     let missing: Vec<String> = suggestions
         .into_iter()
         .filter(|p| !paths.iter().any(|c| covered_by(c, p)))
@@ -48,7 +46,7 @@ fn files_section(store: &Store) -> Html {
     let dispatcher = store.dispatcher();
     let rows: Html = paths
         .iter()
-        .map(|path| {
+        .map(|&path| {
             html! {
                 <FileRow key={path.clone()} path={path.clone()}
                     in_a={s.context.contains_key(path)} cur={file_change(s, path)}
@@ -676,5 +674,30 @@ fn ChangesBody(p: &BodyProps) -> Html {
             { dockerignore_section(store) }
             { dockerfile_section(store) }
         </section>
+    }
+}
+
+/// The union of two sorted key lists, sorted (A's context and B's edited or added files).
+fn sorted_union<'a>(
+    a: impl Iterator<Item = &'a String>,
+    b: impl Iterator<Item = &'a String>,
+) -> Vec<&'a String> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    let mut out = Vec::new();
+    loop {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if x < y => a.next(),
+            (Some(x), Some(y)) if x > y => b.next(),
+            (Some(_), Some(_)) => {
+                b.next();
+                a.next()
+            }
+            (Some(_), None) => a.next(),
+            (None, _) => b.next(),
+        };
+        match next {
+            Some(p) => out.push(p),
+            None => return out,
+        }
     }
 }

@@ -13,9 +13,9 @@
 
 use layerlab_engine::ignore::{read_ignore_file, PatternMatcher};
 use layerlab_engine::report::{BuilderReport, Status};
+use layerlab_engine::scenario::Map;
 use layerlab_engine::scenario::{FileSpec, Scenario};
 use layerlab_engine::sim::hash::KeyHasher;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -32,7 +32,7 @@ struct Opts {
     context: PathBuf,
     changed: Vec<String>,
     since: Option<String>,
-    args: BTreeMap<String, String>,
+    args: Map<String, String>,
     target: Option<String>,
     builder: String,
     gates: Vec<String>,
@@ -45,7 +45,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         context: PathBuf::from("."),
         changed: Vec::new(),
         since: None,
-        args: BTreeMap::new(),
+        args: Map::new(),
         target: None,
         builder: "buildkit".into(),
         gates: Vec::new(),
@@ -121,8 +121,10 @@ fn mode_of(_: &std::fs::Metadata) -> String {
 fn read_context(
     root: &Path,
     matcher: Option<&PatternMatcher>,
-) -> Result<BTreeMap<String, FileSpec>, String> {
-    let mut out = BTreeMap::new();
+) -> Result<Map<String, FileSpec>, String> {
+    // Directory order is not sorted: collected first, sorted once at the end (the map is a
+    // sorted vector, where inserting out of order shifts the tail every time).
+    let mut out = Vec::new();
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
         let dir = root.join(&rel);
@@ -150,13 +152,13 @@ fn read_context(
             }
             let md = std::fs::metadata(e.path()).map_err(|e| format!("{rs}: {e}"))?;
             let bytes = std::fs::read(e.path()).map_err(|e| format!("{rs}: {e}"))?;
-            out.insert(
+            out.push((
                 rs,
                 FileSpec::Full {
                     content: content_id(&bytes),
                     mode: Some(mode_of(&md)),
                 },
-            );
+            ));
             if out.len() > MAX_FILES {
                 return Err(format!(
                     "the context has more than {MAX_FILES} files; is --context right?"
@@ -164,7 +166,7 @@ fn read_context(
             }
         }
     }
-    Ok(out)
+    Ok(out.into_iter().collect())
 }
 
 fn git(context: &Path, args: &[&str]) -> Result<String, String> {

@@ -5,7 +5,21 @@
 //! where B's cache comes from, and — in recorded fixtures — what real engines did.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+
+/// The scenario's maps (path → file, arg → value, ...): a sorted vector (`litemap`) rather
+/// than a `BTreeMap`. Same order and JSON, same last-wins on duplicate keys; the maps hold a
+/// handful of entries (a context of thousands is built once per analysis), and each
+/// `Map<K, V>` instance put ~5 KB of node-balancing code per value type into the
+/// playground's wasm (docs/benchmarks/app.md).
+pub type Map<K, V> = litemap::LiteMap<K, V>;
+
+/// Always a JSON object, as a `BTreeMap` was (`litemap` writes an empty map as `[]`).
+fn ser_map<V: Serialize, S: serde::Serializer>(
+    m: &Map<String, V>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(m.iter())
+}
 
 /// A file in the build context: either just its content, or content plus mode.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,21 +115,37 @@ fn is_false(b: &bool) -> bool {
 #[serde(deny_unknown_fields)]
 pub struct Change {
     /// Edited or added context files.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub files: BTreeMap<String, FileSpec>,
+    #[serde(
+        default,
+        skip_serializing_if = "Map::is_empty",
+        serialize_with = "ser_map"
+    )]
+    pub files: Map<String, FileSpec>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub removed: Vec<String>,
     /// Files whose mtime changes, content untouched.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub touched: Vec<String>,
     /// path → new octal mode.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub chmod: BTreeMap<String, String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Map::is_empty",
+        serialize_with = "ser_map"
+    )]
+    pub chmod: Map<String, String>,
     /// Build args whose value changes; `null` unsets.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub args: BTreeMap<String, Option<String>>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub secrets: BTreeMap<String, Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Map::is_empty",
+        serialize_with = "ser_map"
+    )]
+    pub args: Map<String, Option<String>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Map::is_empty",
+        serialize_with = "ser_map"
+    )]
+    pub secrets: Map<String, Option<String>>,
     /// Base image references whose digest changes under the same tag.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub base_rebuilt: Vec<String>,
@@ -193,17 +223,25 @@ pub struct Scenario {
     pub description: Option<String>,
     pub dockerfile: String,
     /// Build context of A: path → content (or `{content, mode}`).
-    #[serde(default)]
-    pub context: BTreeMap<String, FileSpec>,
+    #[serde(default, serialize_with = "ser_map")]
+    pub context: Map<String, FileSpec>,
     /// `.dockerignore` of A (absent = no file).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dockerignore: Option<String>,
     /// Build args of A.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub args: BTreeMap<String, String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Map::is_empty",
+        serialize_with = "ser_map"
+    )]
+    pub args: Map<String, String>,
     /// Secrets of A: id → value.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub secrets: BTreeMap<String, String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Map::is_empty",
+        serialize_with = "ser_map"
+    )]
+    pub secrets: Map<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     #[serde(default)]
@@ -217,8 +255,12 @@ pub struct Scenario {
     /// (e.g. the path a `COPY --from` selects) is byte-identical to build A's; for a
     /// `COPY --from=<image>` whose image got a new digest, whether the copied files are
     /// identical. Unstated re-runs are assumed `different`, and the simulator says so.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub rerun_output: BTreeMap<String, RerunOutput>,
+    #[serde(
+        default,
+        skip_serializing_if = "Map::is_empty",
+        serialize_with = "ser_map"
+    )]
+    pub rerun_output: Map<String, RerunOutput>,
     /// The build's `--network` (e.g. `none`): the default network mode of every RUN, which
     /// is part of BuildKit's RUN key. Absent = the builder's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -227,8 +269,12 @@ pub struct Scenario {
     pub export: Option<ExportParams>,
     /// Recorded results of real engines, keyed by engine label
     /// (e.g. `docker-20.10/classic`, `docker-26/buildkit`).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub observed: BTreeMap<String, Observation>,
+    #[serde(
+        default,
+        skip_serializing_if = "Map::is_empty",
+        serialize_with = "ser_map"
+    )]
+    pub observed: Map<String, Observation>,
 }
 
 impl Scenario {
@@ -285,9 +331,9 @@ mod tests {
                "change":{"args":{"V":null,"W":"2"}},"cache":{"source":"cache-from-image","inline_cache":true}}"#,
         )
         .unwrap();
-        assert_eq!(s.context["a"].mode(), 0o644);
-        assert_eq!(s.context["b"].mode(), 0o755);
-        assert_eq!(s.change.args["V"], None);
+        assert_eq!(s.context.get("a").unwrap().mode(), 0o644);
+        assert_eq!(s.context.get("b").unwrap().mode(), 0o755);
+        assert_eq!(*s.change.args.get("V").unwrap(), None);
         assert_eq!(s.cache.source, CacheSource::CacheFromImage);
         assert!(s.cache.inline_cache);
     }

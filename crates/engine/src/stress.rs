@@ -53,13 +53,16 @@ pub fn stress_scenario(size: StressSize) -> Scenario {
             }
         }
     }
-    let mut context = std::collections::BTreeMap::new();
-    for p in 0..size.context_paths {
-        context.insert(
-            format!("pkg{}/dir{}/file{p}.txt", p % 50, p % 17),
-            FileSpec::Content(format!("content {p}\n")),
-        );
-    }
+    // Collected, not inserted one by one: the paths are not generated in sorted order, and
+    // the scenario's map is a sorted vector.
+    let context: crate::scenario::Map<String, FileSpec> = (0..size.context_paths)
+        .map(|p| {
+            (
+                format!("pkg{}/dir{}/file{p}.txt", p % 50, p % 17),
+                FileSpec::Content(format!("content {p}\n")),
+            )
+        })
+        .collect();
     let mut ignore = String::new();
     for i in 0..size.ignore_patterns {
         let _ = writeln!(ignore, "**/ignored{i}/**");

@@ -3,15 +3,15 @@
 //! (not in the repository); the test skips with a message when it is absent.
 
 use layerlab_engine::advice;
+use layerlab_engine::scenario::Map;
 use layerlab_engine::scenario::{Change, FileSpec};
 use layerlab_engine::{parse, Scenario};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// A scenario around a Dockerfile that gives the rules something to find: typical manifests
 /// and a .git directory in the context, and every declared ARG changing value between builds.
 fn scenario_for(dockerfile: &str) -> Scenario {
-    let mut context = BTreeMap::new();
+    let mut context = Map::new();
     for (p, c) in [
         ("requirements.txt", "flask\n"),
         ("package.json", "{}\n"),
@@ -23,8 +23,8 @@ fn scenario_for(dockerfile: &str) -> Scenario {
         context.insert(p.to_string(), FileSpec::Content(c.to_string()));
     }
     let df = parse(dockerfile);
-    let mut args = BTreeMap::new();
-    let mut changed = BTreeMap::new();
+    let mut args = Map::new();
+    let mut changed = Map::new();
     for ins in &df.instructions {
         if let layerlab_engine::ast::Command::Arg { args: decls } = &ins.command {
             for d in decls {
@@ -39,7 +39,7 @@ fn scenario_for(dockerfile: &str) -> Scenario {
             }
         }
     }
-    let mut files = BTreeMap::new();
+    let mut files = Map::new();
     files.insert(
         ".git/HEAD".to_string(),
         FileSpec::Content("ref: refs/heads/dev\n".into()),

@@ -3,8 +3,8 @@
 
 use crate::docker::{last_line, temp_path, Engine, Infra, Profile};
 use crate::observe::{error_message, observe_buildkit, observe_classic};
+use layerlab_engine::scenario::Map;
 use layerlab_engine::scenario::{CacheSource, FileSpec, Observation, Scenario};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -152,7 +152,7 @@ pub fn apply_change(s: &Scenario, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn args_b(s: &Scenario) -> BTreeMap<String, String> {
+fn args_b(s: &Scenario) -> Map<String, String> {
     let mut a = s.args.clone();
     for (k, v) in &s.change.args {
         match v {
@@ -167,7 +167,7 @@ fn args_b(s: &Scenario) -> BTreeMap<String, String> {
     a
 }
 
-fn secrets_b(s: &Scenario) -> BTreeMap<String, String> {
+fn secrets_b(s: &Scenario) -> Map<String, String> {
     let mut a = s.secrets.clone();
     for (k, v) in &s.change.secrets {
         match v {
@@ -185,8 +185,8 @@ fn secrets_b(s: &Scenario) -> BTreeMap<String, String> {
 struct BuildSpec<'b> {
     tag: String,
     target: Option<&'b str>,
-    args: BTreeMap<String, String>,
-    secrets: BTreeMap<String, String>,
+    args: Map<String, String>,
+    secrets: Map<String, String>,
     extra: Vec<String>,
 }
 
@@ -516,7 +516,12 @@ fn run_inner(
     }
     let df = layerlab_engine::parse(s.dockerfile_b());
     let steps = if p.buildkit {
-        observe_buildkit(&df, target_b, &b.args, &ob.text)
+        observe_buildkit(
+            &df,
+            target_b,
+            &b.args.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            &ob.text,
+        )
     } else {
         observe_classic(&df, target_b, &ob.text)
     };

@@ -300,7 +300,7 @@ pub fn finish(before: &Scenario, after: &mut Scenario, rule: &str) {
     let old = crate::parse(before.dockerfile_b());
     let new = crate::parse(after.dockerfile_b());
     let map = map_instructions(&old, &new);
-    let mut out = std::collections::BTreeMap::new();
+    let mut out = crate::scenario::Map::new();
     for (line, v) in &before.rerun_output {
         let Ok(l) = line.parse::<u32>() else { continue };
         let Some(oi) = old.instructions.iter().position(|i| i.span.line == l) else {

@@ -4,8 +4,8 @@
 use super::context::Context;
 use super::hash::{Id, KeyHasher};
 use crate::ast::Dockerfile;
+use crate::scenario::Map;
 use crate::scenario::{FileSpec, Scenario};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Which of the two builds.
@@ -22,8 +22,8 @@ pub struct BuildInput {
     pub df: Rc<Dockerfile>,
     /// Shared with [`super::SimCache`] when the caller keeps one.
     pub context: Rc<Context>,
-    pub args: BTreeMap<String, String>,
-    pub secrets: BTreeMap<String, String>,
+    pub args: Map<String, String>,
+    pub secrets: Map<String, String>,
     pub target: Option<String>,
     /// Image references whose digest is new in this build.
     pub rebuilt_bases: Vec<String>,
@@ -107,7 +107,7 @@ impl BuildInput {
 
     /// Build B's args, secrets, target and bases around a given Dockerfile and context.
     fn b_parts(s: &Scenario, text: String, df: Rc<Dockerfile>, context: Rc<Context>) -> BuildInput {
-        let apply = |base: &BTreeMap<String, String>, change: &BTreeMap<String, Option<String>>| {
+        let apply = |base: &Map<String, String>, change: &Map<String, Option<String>>| {
             let mut out = base.clone();
             for (k, v) in change {
                 match v {
@@ -137,7 +137,7 @@ impl BuildInput {
     pub fn b(s: &Scenario) -> BuildInput {
         let text = s.dockerfile_b().to_string();
         let df = Rc::new(crate::parse(&text));
-        let mut files: BTreeMap<String, FileSpec> = s.context.clone();
+        let mut files: Map<String, FileSpec> = s.context.clone();
         for (p, f) in &s.change.files {
             files.insert(p.clone(), f.clone());
         }

@@ -8,8 +8,8 @@
 use super::hash::{FxHashMap, Id, KeyHasher};
 use crate::ignore::{self, PatternMatcher};
 use crate::scenario::FileSpec;
+use crate::scenario::Map;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Digests by (source, `--exclude` patterns). Most sources have no excludes: those are found
@@ -241,7 +241,7 @@ impl Context {
     /// Builds the context from the scenario's files, plus the Dockerfile and `.dockerignore`
     /// themselves (both are context files unless ignored).
     pub fn new(
-        files: &BTreeMap<String, FileSpec>,
+        files: &Map<String, FileSpec>,
         dockerfile: &str,
         dockerignore: Option<&str>,
     ) -> Context {
@@ -798,7 +798,7 @@ mod tests {
 
     #[test]
     fn changed_copies_reuse_digests_and_diff_like_their_selections() {
-        let mut files: BTreeMap<String, FileSpec> = BTreeMap::new();
+        let mut files: Map<String, FileSpec> = Map::new();
         for p in ["a/x", "a/y", "ab/z", "b/c/d", "b/e", "top"] {
             files.insert(p.into(), FileSpec::Content(format!("{p} content")));
         }

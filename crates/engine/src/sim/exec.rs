@@ -21,11 +21,12 @@ use super::context;
 use super::hash::{FxHashMap, Id, KeyHasher};
 use crate::ast::{Command, CommandLine, CopyCmd, Instruction, Mount, RunCmd};
 use crate::report::Builder;
+use crate::scenario::Map;
 use crate::scenario::RerunOutput;
 use crate::shell::{self, EnvLookup};
 use crate::syntax::Diagnostic;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 /// Build args that are available without an ARG declaration and never enter BuildKit keys.
@@ -439,7 +440,7 @@ pub struct Executor<'a> {
     pub link_independent: bool,
     /// For build B: A's result and the B→A instruction alignment, for declared-identical reruns.
     pub previous: Option<(&'a Exec, &'a [Option<usize>])>,
-    pub rerun: &'a BTreeMap<String, RerunOutput>,
+    pub rerun: &'a Map<String, RerunOutput>,
     /// The draft buffers of the last step pushed, for the next one.
     pub spare: std::cell::RefCell<Draft>,
 }

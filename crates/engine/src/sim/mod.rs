@@ -16,11 +16,11 @@ pub mod hash;
 
 use crate::ast::Dockerfile;
 use crate::report::{Builder, Builders, Report};
+use crate::scenario::Map;
 use crate::scenario::{BuilderSetup, CacheSource, Scenario};
 use crate::syntax::{Diagnostic, Span};
 use build::BuildInput;
 use exec::{Exec, Executor, Kind, Records};
-use std::collections::BTreeMap;
 
 pub use exec::Engine;
 
@@ -57,7 +57,7 @@ pub struct SimCache {
 }
 
 struct CachedContext {
-    files: BTreeMap<String, crate::scenario::FileSpec>,
+    files: Map<String, crate::scenario::FileSpec>,
     dockerignore: Option<String>,
     dockerfile: String,
     context: std::rc::Rc<context::Context>,
@@ -168,7 +168,7 @@ fn run_builder(
 ) -> crate::report::BuilderReport {
     let link_independent = scenario.builder_setup == BuilderSetup::Container;
     let empty = Records::default();
-    let no_rerun = BTreeMap::new();
+    let no_rerun = Map::new();
     let exec_a = Executor {
         input: a,
         builder,

@@ -38,7 +38,7 @@
 
 mod pattern;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::BuildHasher;
 
@@ -92,10 +92,70 @@ pub struct Expanded {
     /// ([`process_words`]).
     pub value: String,
     /// Variable names that were referenced and set (possibly to the empty string).
-    pub used: BTreeSet<String>,
+    pub used: Names,
     /// Variable names that were referenced but not set (positional and special parameters
     /// such as `1` or `@` included, as BuildKit reports them).
-    pub unset: BTreeSet<String>,
+    pub unset: Names,
+}
+
+/// A sorted set of variable names (a few per word): a sorted vector, which costs the wasm
+/// bundle far less code than a `BTreeSet<String>`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Names(Vec<String>);
+
+impl Names {
+    /// Adds `name`; false when it was there already.
+    pub fn insert(&mut self, name: &str) -> bool {
+        match self.0.binary_search_by(|n| n.as_str().cmp(name)) {
+            Ok(_) => false,
+            Err(at) => {
+                self.0.insert(at, name.to_string());
+                true
+            }
+        }
+    }
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.binary_search_by(|n| n.as_str().cmp(name)).is_ok()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// In sorted order.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
+    }
+    pub fn is_disjoint(&self, other: &Names) -> bool {
+        !self.0.iter().any(|n| other.contains(n))
+    }
+}
+
+impl IntoIterator for Names {
+    type Item = String;
+    type IntoIter = std::vec::IntoIter<String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Names {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for Names {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let mut out = Names::default();
+        for n in iter {
+            out.insert(n.as_ref());
+        }
+        out
+    }
 }
 
 /// An expansion error.
@@ -124,8 +184,8 @@ pub fn process_word(word: &str, env: &dyn EnvLookup, escape: char) -> Result<Exp
     if !word.starts_with('\u{FEFF}') && !word.contains(['$', '\'', '"', escape]) {
         return Ok(Expanded {
             value: word.to_string(),
-            used: BTreeSet::new(),
-            unset: BTreeSet::new(),
+            used: Names::default(),
+            unset: Names::default(),
         });
     }
     if let Some(e) = expand_simple(word, env, escape) {
@@ -196,10 +256,10 @@ fn expand_simple(word: &str, env: &dyn EnvLookup, escape: char) -> Option<Expand
                     return None;
                 }
                 out.value.push_str(v);
-                out.used.insert(name.to_string());
+                out.used.insert(name);
             }
             None => {
-                out.unset.insert(name.to_string());
+                out.unset.insert(name);
             }
         }
         i = end;
@@ -300,8 +360,8 @@ struct Lexer<'a> {
     /// Keep escape characters in the output (inside `#`, `%` and `/` patterns, where the
     /// pattern syntax interprets them).
     raw_escapes: bool,
-    used: BTreeSet<String>,
-    unset: BTreeSet<String>,
+    used: Names,
+    unset: Names,
     depth: usize,
     budget: Budget,
 }
@@ -323,8 +383,8 @@ impl<'a> Lexer<'a> {
             env,
             escape,
             raw_escapes: false,
-            used: BTreeSet::new(),
-            unset: BTreeSet::new(),
+            used: Names::default(),
+            unset: Names::default(),
             depth: 0,
             budget: Budget {
                 remaining: MAX_WORK.saturating_add(8u64.saturating_mul(src.len() as u64)),
@@ -358,15 +418,11 @@ impl<'a> Lexer<'a> {
         match env.lookup(name) {
             Some(v) => {
                 self.charge(v.len() as u64)?;
-                if !self.used.contains(name) {
-                    self.used.insert(name.to_string());
-                }
+                self.used.insert(name);
                 Ok(Some(v))
             }
             None => {
-                if !self.unset.contains(name) {
-                    self.unset.insert(name.to_string());
-                }
+                self.unset.insert(name);
                 Ok(None)
             }
         }

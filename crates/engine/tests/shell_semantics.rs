@@ -2,9 +2,9 @@
 //! removal and substitution (cases modelled on BuildKit's `lex_test.go`), the backtick escape,
 //! error offsets, resource limits and odd input. Needs no `../shared`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use layerlab_engine::shell::{process_word, process_words, Expanded, MAX_NESTING};
+use layerlab_engine::shell::{process_word, process_words, Expanded, Names, MAX_NESTING};
 
 fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
@@ -13,7 +13,7 @@ fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn set(names: &[&str]) -> BTreeSet<String> {
+fn set(names: &[&str]) -> Names {
     names.iter().map(|s| s.to_string()).collect()
 }
 

@@ -223,8 +223,9 @@ pub fn stage_graph(df: &Dockerfile) -> StageGraph {
         });
     }
     // Every field is in the key, so an unstable sort gives the same order as a stable one.
-    g.edges
-        .sort_unstable_by_key(|e| (e.to, e.from, e.kind, e.line));
+    layerlab_engine::order::sort_unstable_by(&mut g.edges, |a, b| {
+        (a.to, a.from, a.kind, a.line).cmp(&(b.to, b.from, b.kind, b.line))
+    });
     g.edges
         .dedup_by(|a, b| a.from == b.from && a.to == b.to && a.kind == b.kind);
     // References only point backwards, so one pass in file order computes the depths.

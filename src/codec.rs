@@ -126,7 +126,7 @@ pub fn map<T>(v: Json, value: fn(Json) -> R<T>) -> R<Map<String, T>> {
 /// writer emits sorted keys, so this only sorts what an embedder or a hand-made link sent.
 fn sort_keys(pairs: &mut [(String, Json)]) {
     if pairs.windows(2).any(|w| w[0].0 > w[1].0) {
-        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        layerlab_engine::order::sort_by(pairs, |a, b| a.0.cmp(&b.0));
     }
 }
 

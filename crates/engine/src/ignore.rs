@@ -656,7 +656,7 @@ fn try_candidates(
     if cands.is_empty() {
         return 0;
     }
-    cands.sort_unstable();
+    crate::order::sort_unstable(cands);
     cands.dedup();
     for &i in cands.iter().rev() {
         if rules[i].matches(s, scratch).unwrap_or(false) {

@@ -13,6 +13,7 @@ pub mod dump;
 pub mod export;
 pub mod ignore;
 pub mod json;
+pub mod order;
 pub mod parser;
 pub mod report;
 pub mod scenario;

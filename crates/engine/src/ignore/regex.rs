@@ -121,7 +121,7 @@ fn is_word(c: Option<u32>) -> bool {
 
 fn negate(ranges: &[(u32, u32)]) -> Vec<(u32, u32)> {
     let mut sorted = ranges.to_vec();
-    sorted.sort_unstable();
+    crate::order::sort_unstable(&mut sorted);
     let mut out = Vec::new();
     let mut next = 0u32;
     for (lo, hi) in sorted {

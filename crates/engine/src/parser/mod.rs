@@ -140,7 +140,7 @@ fn parse_impl(text: &str, cache: Option<&mut ParseCache>) -> Dockerfile {
     p.run();
     group_stages(&mut df);
     // Source order (stable: same-place diagnostics keep the order they were found in).
-    df.diagnostics.sort_by_key(|d| d.span.start);
+    crate::order::sort_by_key(&mut df.diagnostics, |d| d.span.start);
     df
 }
 

@@ -456,7 +456,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
             }
             parse_flags(&p.flags, NO_FLAGS)?;
             let mut ports = args.clone();
-            ports.sort();
+            crate::order::sort_unstable(&mut ports);
             Ok(Command::Expose { ports })
         }
         "user" => {

@@ -7,7 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serveDist, launch, appReady, repoRoot } from './harness.mjs';
+import zlib from 'node:zlib';
+import { serveDist, launch, appReady, repoRoot, distDir } from './harness.mjs';
 
 let server;
 let browser;
@@ -58,6 +59,22 @@ async function assertCleanPage({ page, requests, errors }) {
   assert.deepEqual(errors, [], 'no console errors');
   onlyOwnRequests(requests);
 }
+
+test('precompressed .gz files in dist/ are the files they sit next to', () => {
+  // scripts/build.sh writes them with zopfli (when it can); the tests below load the app
+  // through them (the test server sends FILE.gz when it exists, like nginx's gzip_static).
+  const gz = fs.readdirSync(distDir).filter((f) => f.endsWith('.gz'));
+  if (gz.length === 0) {
+    console.log('# no .gz files in dist/ (built without zopfli): nothing to check');
+    return;
+  }
+  for (const f of gz) {
+    const original = fs.readFileSync(path.join(distDir, f.slice(0, -3)));
+    const inflated = zlib.gunzipSync(fs.readFileSync(path.join(distDir, f)));
+    assert.ok(inflated.equals(original), `${f} inflates to ${f.slice(0, -3)}`);
+  }
+  assert.ok(gz.some((f) => f.endsWith('.wasm.gz')), 'the wasm is precompressed');
+});
 
 test('default example, editing, changes, cache source, share link and embed', async () => {
   const p = await openPage(server.url);

@@ -1,6 +1,7 @@
 // Benchmarks of the built playground (not a test: numbers go to docs/benchmarks/app.md).
 // Usage: node tests/e2e/bench.mjs        (after `trunk build --release --offline`)
-//  1. transfer: gzip bytes of every file the page loads (what a gzip-serving host sends);
+//  1. transfer: gzip -9 bytes of every file the page loads (what a host compressing on the fly
+//     sends), and what a host sends from dist/'s precompressed .gz files (transferPrecompressed);
 //  2. time to interactive: navigation start → first verdict row rendered (median of 7 loads);
 //  3. per keystroke (real key presses) on the default example and a stress scenario: parse +
 //     simulate (the app's own measurement), edit (the app's own measurement: the edit's
@@ -125,10 +126,14 @@ try {
   const rows = [...new Set(files)].map((p) => {
     const f = path.join(distDir, p === '/' ? 'index.html' : p.slice(1));
     const raw = fs.readFileSync(f);
-    return { file: path.basename(f), raw: raw.length, gzip: zlib.gzipSync(raw, { level: 9 }).length };
+    const gzip = zlib.gzipSync(raw, { level: 9 }).length;
+    // What a host serving dist/'s precompressed .gz files sends (the same without them).
+    const pre = fs.existsSync(f + '.gz') ? fs.statSync(f + '.gz').size : gzip;
+    return { file: path.basename(f), raw: raw.length, gzip, precompressed: pre };
   });
   out.transfer = rows;
   out.transferTotal = rows.reduce((a, r) => a + r.gzip, 0);
+  out.transferPrecompressed = rows.reduce((a, r) => a + r.precompressed, 0);
 
   // 2. Time to interactive.
   const ttis = [];

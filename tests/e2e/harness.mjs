@@ -19,7 +19,8 @@ const TYPES = {
   '.json': 'application/json',
 };
 
-/** Serves `root` (gzip when asked, like a real static host). Returns {url, close, bytes()}. */
+/** Serves `root` (gzip when asked, like a real static host; precompressed FILE.gz when there
+ *  is one). Returns {url, close, bytes()}. */
 export async function serveDist(root = distDir) {
   let sent = 0;
   const server = http.createServer((req, res) => {
@@ -34,7 +35,9 @@ export async function serveDist(root = distDir) {
     let body = fs.readFileSync(file);
     const headers = { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' };
     if (/\bgzip\b/.test(req.headers['accept-encoding'] || '')) {
-      body = zlib.gzipSync(body, { level: 9 });
+      // A precompressed FILE.gz (scripts/build.sh writes them) is sent as it is, like nginx's
+      // gzip_static; anything else is compressed on the fly.
+      body = fs.existsSync(file + '.gz') ? fs.readFileSync(file + '.gz') : zlib.gzipSync(body, { level: 9 });
       headers['content-encoding'] = 'gzip';
     }
     sent += body.length;

@@ -19,9 +19,9 @@ pub mod web;
 
 pub use components::app::App;
 
-/// Mounts the app on `<body>`.
+/// Mounts the app on `<body>`, once a link's state is decoded (see [`components::app::mount`]).
 pub fn start() {
-    yew::Renderer::<App>::new().render();
+    yew::platform::spawn_local(components::app::mount(None));
 }
 
 /// Milliseconds from a monotonic clock (the browser's `performance.now()`; 0 natively, where

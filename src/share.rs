@@ -9,6 +9,11 @@
 //! Input from a URL is untrusted: the decoder bounds every size before doing work (fragment
 //! length, inflated size via a hard limit), checks zlib's Adler-32 so a tampered link is
 //! rejected instead of half-read, and never panics (see the fuzz-style tests below).
+//!
+//! zlib itself comes from the browser (`CompressionStream` / `DecompressionStream`, see
+//! [`crate::web::zlib`]), so the bundle carries no deflate code (−12 KB gzip); that makes
+//! [`encode`] and [`decode`] asynchronous. Natively (tests, the fuzz target) miniz_oxide does
+//! the same job, and [`encode_now`] / [`decode_now`] run them to completion.
 
 use crate::codec::{self, fields, opt, or_default, required, uint, variant, R};
 use crate::costs::CostTable;
@@ -203,9 +208,9 @@ impl std::fmt::Display for DecodeError {
 }
 
 /// Encodes a state as a fragment (without the leading `#`).
-pub fn encode(state: &SharedState) -> String {
+pub async fn encode(state: &SharedState) -> String {
     let json = state.to_json();
-    let packed = miniz_oxide::deflate::compress_to_vec_zlib(json.as_bytes(), 9);
+    let packed = zlib::deflate(json.as_bytes()).await;
     let mut out = String::with_capacity(3 + packed.len() * 4 / 3 + 4);
     out.push_str("v1:");
     base64url_encode(&packed, &mut out);
@@ -214,32 +219,104 @@ pub fn encode(state: &SharedState) -> String {
 
 /// Decodes a fragment (with or without the leading `#`; an `embed` marker before it, as in
 /// `#embed&v1:...`, is the caller's business and must be stripped first).
-pub fn decode(fragment: &str) -> Result<SharedState, DecodeError> {
+pub async fn decode(fragment: &str) -> Result<SharedState, DecodeError> {
+    let json = match unpack(fragment)? {
+        Packed::Zlib(packed) => zlib::inflate(&packed, MAX_STATE_BYTES).await?,
+        Packed::Json(raw) => raw,
+    };
+    let text = std::str::from_utf8(&json)
+        .map_err(|_| DecodeError::BadState("it is not UTF-8 text".into()))?;
+    from_json(text)
+}
+
+/// A fragment's payload before inflating.
+enum Packed {
+    /// `v1:`: a zlib stream of the JSON.
+    Zlib(Vec<u8>),
+    /// `json:`: the JSON itself.
+    Json(Vec<u8>),
+}
+
+/// The prefix, length and base64 checks of [`decode`]: everything before inflating.
+fn unpack(fragment: &str) -> Result<Packed, DecodeError> {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
     if fragment.len() > MAX_FRAGMENT_CHARS {
         return Err(DecodeError::TooLong(fragment.len()));
     }
-    let json = if let Some(data) = fragment.strip_prefix("v1:") {
+    if let Some(data) = fragment.strip_prefix("v1:") {
         let packed = base64url_decode(data.trim_end_matches('=')).ok_or(DecodeError::BadBase64)?;
-        match miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&packed, MAX_STATE_BYTES) {
-            Ok(v) => v,
-            Err(e) if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
-                return Err(DecodeError::TooLarge)
-            }
-            Err(_) => return Err(DecodeError::Corrupt),
-        }
+        Ok(Packed::Zlib(packed))
     } else if let Some(data) = fragment.strip_prefix("json:") {
         let raw = base64url_decode(data.trim_end_matches('=')).ok_or(DecodeError::BadBase64)?;
         if raw.len() > MAX_STATE_BYTES {
             return Err(DecodeError::TooLarge);
         }
-        raw
+        Ok(Packed::Json(raw))
     } else {
-        return Err(DecodeError::UnknownFormat);
-    };
-    let text = std::str::from_utf8(&json)
-        .map_err(|_| DecodeError::BadState("it is not UTF-8 text".into()))?;
-    from_json(text)
+        Err(DecodeError::UnknownFormat)
+    }
+}
+
+/// zlib in the browser: its own compression streams.
+#[cfg(target_arch = "wasm32")]
+mod zlib {
+    use super::DecodeError;
+    use crate::web::{self, ZlibError};
+
+    pub async fn deflate(data: &[u8]) -> Vec<u8> {
+        // Compressing bytes we hold cannot fail short of the browser lacking the API
+        // (every browser since 2023 has it); the caller then gets an empty link payload,
+        // which decodes to an error rather than to a wrong state.
+        web::zlib(data, true, usize::MAX).await.unwrap_or_default()
+    }
+
+    pub async fn inflate(data: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
+        web::zlib(data, false, limit).await.map_err(|e| match e {
+            ZlibError::TooLarge => DecodeError::TooLarge,
+            ZlibError::Corrupt => DecodeError::Corrupt,
+        })
+    }
+}
+
+/// zlib natively (unit tests, the fuzz target): miniz_oxide, which the bundle does not link.
+#[cfg(not(target_arch = "wasm32"))]
+mod zlib {
+    use super::DecodeError;
+    use miniz_oxide::inflate::{decompress_to_vec_zlib_with_limit, TINFLStatus};
+
+    pub async fn deflate(data: &[u8]) -> Vec<u8> {
+        miniz_oxide::deflate::compress_to_vec_zlib(data, 9)
+    }
+
+    pub async fn inflate(data: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
+        decompress_to_vec_zlib_with_limit(data, limit).map_err(|e| match e.status {
+            TINFLStatus::HasMoreOutput => DecodeError::TooLarge,
+            _ => DecodeError::Corrupt,
+        })
+    }
+}
+
+/// [`encode`] run to completion (natively its zlib never waits).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn encode_now(state: &SharedState) -> String {
+    now(encode(state))
+}
+
+/// [`decode`] run to completion (natively its zlib never waits).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn decode_now(fragment: &str) -> Result<SharedState, DecodeError> {
+    now(decode(fragment))
+}
+
+/// Polls a future that never waits (native zlib) once.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn now<F: std::future::Future>(f: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut f = std::pin::pin!(f);
+    match f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => unreachable!("native zlib does not wait"),
+    }
 }
 
 /// Reads a state document of any known version (also used for `postMessage` `set-state`).
@@ -330,7 +407,8 @@ pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-#[cfg(test)]
+// Natively only: the tests compress with miniz_oxide, which the bundle does not link.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use layerlab_engine::scenario::CacheSource;
@@ -400,20 +478,20 @@ mod tests {
     #[test]
     fn round_trip() {
         let st = sample();
-        let frag = encode(&st);
+        let frag = encode_now(&st);
         assert!(frag.starts_with("v1:"));
         assert!(frag[3..]
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
-        assert_eq!(decode(&frag).unwrap(), st);
-        assert_eq!(decode(&format!("#{frag}")).unwrap(), st);
+        assert_eq!(decode_now(&frag).unwrap(), st);
+        assert_eq!(decode_now(&format!("#{frag}")).unwrap(), st);
     }
 
     #[test]
     fn compresses_repetitive_dockerfiles() {
         let mut st = sample();
         st.scenario.dockerfile = "RUN echo hello world\n".repeat(200);
-        let frag = encode(&st);
+        let frag = encode_now(&st);
         assert!(
             frag.len() < st.scenario.dockerfile.len() / 10,
             "{}",
@@ -440,7 +518,7 @@ mod tests {
         let json = r#"{"dockerfile":"FROM alpine\n","cache":{"source":"none"}}"#;
         let mut b = String::new();
         base64url_encode(json.as_bytes(), &mut b);
-        let st = decode(&format!("json:{b}")).unwrap();
+        let st = decode_now(&format!("json:{b}")).unwrap();
         assert_eq!(st.v, STATE_VERSION);
         assert_eq!(st.scenario.cache.source, CacheSource::None);
         assert_eq!(st.ui, SharedUi::default());
@@ -448,7 +526,7 @@ mod tests {
         let packed = miniz_oxide::deflate::compress_to_vec_zlib(json.as_bytes(), 6);
         let mut c = String::from("v1:");
         base64url_encode(&packed, &mut c);
-        assert_eq!(decode(&c).unwrap().scenario.dockerfile, "FROM alpine\n");
+        assert_eq!(decode_now(&c).unwrap().scenario.dockerfile, "FROM alpine\n");
     }
 
     #[test]
@@ -469,14 +547,14 @@ mod tests {
 
     #[test]
     fn unknown_prefix() {
-        assert_eq!(decode("#hello"), Err(DecodeError::UnknownFormat));
-        assert_eq!(decode(""), Err(DecodeError::UnknownFormat));
+        assert_eq!(decode_now("#hello"), Err(DecodeError::UnknownFormat));
+        assert_eq!(decode_now(""), Err(DecodeError::UnknownFormat));
     }
 
     #[test]
     fn oversized_fragment_is_refused_before_work() {
         let long = format!("v1:{}", "A".repeat(MAX_FRAGMENT_CHARS));
-        assert!(matches!(decode(&long), Err(DecodeError::TooLong(_))));
+        assert!(matches!(decode_now(&long), Err(DecodeError::TooLong(_))));
     }
 
     #[test]
@@ -487,20 +565,20 @@ mod tests {
         let mut frag = String::from("v1:");
         base64url_encode(&packed, &mut frag);
         assert!(frag.len() < MAX_FRAGMENT_CHARS);
-        assert_eq!(decode(&frag), Err(DecodeError::TooLarge));
+        assert_eq!(decode_now(&frag), Err(DecodeError::TooLarge));
     }
 
     #[test]
     fn every_single_character_edit_is_rejected_or_harmless() {
         // Flip each character of a real link: the result is an error or a valid state,
         // never a panic, and a valid state only when the edit kept the bytes meaningful.
-        let frag = encode(&sample());
+        let frag = encode_now(&sample());
         let mut rejected = 0;
         for i in 3..frag.len() {
             let mut bytes = frag.clone().into_bytes();
             bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
             let edited = String::from_utf8(bytes).unwrap();
-            if decode(&edited).is_err() {
+            if decode_now(&edited).is_err() {
                 rejected += 1;
             }
         }
@@ -514,9 +592,9 @@ mod tests {
 
     #[test]
     fn truncated_links_are_rejected() {
-        let frag = encode(&sample());
+        let frag = encode_now(&sample());
         for cut in 3..frag.len() - 1 {
-            assert!(decode(&frag[..cut]).is_err(), "cut at {cut}");
+            assert!(decode_now(&frag[..cut]).is_err(), "cut at {cut}");
         }
     }
 
@@ -548,7 +626,7 @@ mod tests {
                     s
                 }
             };
-            let _ = decode(&text);
+            let _ = decode_now(&text);
         }
     }
 

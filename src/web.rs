@@ -185,8 +185,9 @@ pub enum Command {
 }
 
 impl Incoming {
-    /// Interprets a message; `Err` carries a message to send back.
-    pub fn command(self) -> Result<Command, String> {
+    /// Interprets a message; `Err` carries a message to send back. Asynchronous: a
+    /// `fragment` is inflated by the browser.
+    pub async fn command(self) -> Result<Command, String> {
         let kind = self.kind.strip_prefix("layerlab:").unwrap_or(&self.kind);
         match kind {
             "get-state" => Ok(Command::GetState),
@@ -194,7 +195,7 @@ impl Incoming {
                 let st = if let Some(v) = self.state {
                     share::from_document(v)
                 } else if let Some(f) = self.fragment {
-                    share::decode(&f)
+                    share::decode(&f).await
                 } else {
                     return Err("set-state needs `state` or `fragment`".into());
                 };
@@ -241,14 +242,86 @@ fn current_url_without_hash() -> String {
     format!("{}{}", base_url(), location_search())
 }
 
-/// The shareable playground URL (never the embed URL) for a state.
-pub fn share_url(state: &SharedState) -> String {
-    format!("{}#{}", base_url(), share::encode(state))
+/// The shareable playground URL (never the embed URL) for a link fragment.
+pub fn share_url(fragment: &str) -> String {
+    format!("{}#{}", base_url(), fragment)
 }
 
-/// The embed URL for a state.
-pub fn embed_url(state: &SharedState) -> String {
-    format!("{}?embed=1#{}", base_url(), share::encode(state))
+/// The embed URL for a link fragment.
+pub fn embed_url(fragment: &str) -> String {
+    format!("{}?embed=1#{}", base_url(), fragment)
+}
+
+/// Why [`zlib`] gave up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZlibError {
+    /// The output would pass the caller's limit (reading stopped there).
+    TooLarge,
+    /// Not a complete zlib stream whose Adler-32 checks out, or no compression streams.
+    Corrupt,
+}
+
+/// zlib (RFC 1950) through the browser's `CompressionStream` / `DecompressionStream` (their
+/// "deflate" format is zlib, Adler-32 included): `compress` or decompress `input`, stopping
+/// with [`ZlibError::TooLarge`] once the output passes `limit` bytes (a zip bomb in a link
+/// is never inflated in full).
+#[cfg(target_arch = "wasm32")]
+pub async fn zlib(input: &[u8], compress: bool, limit: usize) -> Result<Vec<u8>, ZlibError> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{ReadableStreamDefaultReader, ReadableWritablePair};
+    let corrupt = |_| ZlibError::Corrupt;
+    // A compression stream is itself a {readable, writable} pair.
+    let pair: JsValue = if compress {
+        streams::CompressionStream::new("deflate").map(Into::into)
+    } else {
+        streams::DecompressionStream::new("deflate").map(Into::into)
+    }
+    .map_err(corrupt)?;
+    let pair: &ReadableWritablePair = pair.unchecked_ref();
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(input));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(corrupt)?;
+    let reader: ReadableStreamDefaultReader = blob
+        .stream()
+        .pipe_through(pair)
+        .get_reader()
+        .unchecked_into();
+    let mut out = Vec::new();
+    loop {
+        let step = JsFuture::from(reader.read()).await.map_err(corrupt)?;
+        let done = js_sys::Reflect::get(&step, &JsValue::from_str("done")).map_err(corrupt)?;
+        if done.is_truthy() {
+            return Ok(out);
+        }
+        let value = js_sys::Reflect::get(&step, &JsValue::from_str("value")).map_err(corrupt)?;
+        let chunk: js_sys::Uint8Array = value.dyn_into().map_err(corrupt)?;
+        let at = out.len();
+        let len = chunk.length() as usize;
+        if at + len > limit {
+            let _ = reader.cancel();
+            return Err(ZlibError::TooLarge);
+        }
+        out.resize(at + len, 0);
+        chunk.copy_to(&mut out[at..]);
+    }
+}
+
+/// The Compression Streams API (web-sys has it only behind `web_sys_unstable_apis`, a cfg
+/// flag for the whole build; these two constructors are all we use).
+#[cfg(target_arch = "wasm32")]
+mod streams {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        pub type CompressionStream;
+        #[wasm_bindgen(constructor, catch)]
+        pub fn new(format: &str) -> Result<CompressionStream, JsValue>;
+
+        pub type DecompressionStream;
+        #[wasm_bindgen(constructor, catch)]
+        pub fn new(format: &str) -> Result<DecompressionStream, JsValue>;
+    }
 }
 
 /// Copies text; returns false when the API is unavailable (the caller then selects the text).
@@ -371,21 +444,22 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(target_arch = "wasm32"))] // share::now: native zlib
     fn incoming_messages() {
         let m = Incoming::parse(r#"{"type":"layerlab:get-state"}"#).unwrap();
-        assert!(matches!(m.command(), Ok(Command::GetState)));
+        assert!(matches!(share::now(m.command()), Ok(Command::GetState)));
         let m = Incoming::parse(r#"{"type":"set-state","state":{"dockerfile":"FROM alpine\n"}}"#)
             .unwrap();
-        match m.command() {
+        match share::now(m.command()) {
             Ok(Command::SetState(st)) => assert_eq!(st.scenario.dockerfile, "FROM alpine\n"),
             _ => panic!("expected set-state"),
         }
         let m = Incoming::parse(r#"{"type":"set-state","fragment":"v1:!!"}"#).unwrap();
-        assert!(m.command().unwrap_err().contains("damaged"));
+        assert!(share::now(m.command()).unwrap_err().contains("damaged"));
         let m = Incoming::parse(r#"{"type":"reboot"}"#).unwrap();
-        assert!(m.command().is_err());
+        assert!(share::now(m.command()).is_err());
         let m = Incoming::parse(r#"{"type":"set-state","state":null,"x":1}"#).unwrap();
-        assert!(m.command().is_err());
+        assert!(share::now(m.command()).is_err());
         assert!(Incoming::parse(r#"{"state":{}}"#).is_err());
         assert!(Incoming::parse("[]").is_err());
     }

@@ -44,7 +44,7 @@ impl Mounted {
         set_url(url);
         let root = document().create_element("div").unwrap();
         document().body().unwrap().append_child(&root).unwrap();
-        yew::Renderer::<layerlab_app::App>::with_root(root.clone()).render();
+        layerlab_app::components::app::mount(Some(root.clone())).await;
         tick(50).await;
         Mounted { root }
     }
@@ -109,10 +109,52 @@ impl Drop for Mounted {
 }
 
 #[wasm_bindgen_test]
-fn share_codec_round_trips_in_the_browser() {
+async fn share_codec_round_trips_in_the_browser() {
     let st = SharedState::new(examples::default_scenario(), SharedUi::default());
-    let frag = share::encode(&st);
-    assert_eq!(share::decode(&frag).unwrap(), st);
+    let frag = share::encode(&st).await;
+    assert_eq!(share::decode(&frag).await.unwrap(), st);
+}
+
+/// A link made before the browser's compression streams replaced miniz_oxide in the bundle
+/// (miniz, level 9): links already shared must keep opening.
+const MINIZ_LINK: &str = "v1:eNqlk8Fu00AQhl9ltBdaKV6TSHCwxAFKQVVFUoUiVGGENuuJvXQ9a3bXaaMoEg_BE_IkzNpJEBcuPdm7_uebmX_GO7ERxXQigkZS3jhR7ASpFkUhLrsGW_TKwsUVqBopTiDLtNINZmvvWrAqYohiIioM2psuGkcpjhUp5Ltbge8pgCNQsPYYmhEDiiroVAgY_gW2W9V1xYiVcGFZYjRoRYywW2hVZHJsENaGuKwQGfcsQGNCdH47GbhvemOraxOBEKsAAx1ajKpSUYGhId60HAlnhqwhHDXn8PvnL3gwsXF9BI5PuvcOWlf1FqFyD2Sdqk4d4Qb9NvUokwFO36NfG5t8e7dcfIDaWUV1MZWzGbz-CKtUVUmfF8vrt1dLyIPXJV0sbu5YKDlFeoS-BZmXtPw052NKfMp60EqQp88DETIHOdebs28cq9sqvZVU0liE9tK4vGJ_vLMYQs6WRaOzCldG0XR24GaD_a9G5Ik3oi7nt8u7m8XV_Ba-lGK4E19L4qa1o4iPMW3MIXHeKkOy5iUSndL3yeN0k-pZ96SHw9k57KDzhqKls1JspqU4h_0AHK3g4IPn-KjazqLUrj22xY0nS9Orxx-98Qg1j6xfDaLaudpi3vemgs1UvpTPj1z2lrn_lUIzLaRkg8X-OFBTk_NppJIjx54bniqmltOwwxN7nx1733PKYQsTMLje65T175-RDQubChtmhP5bwNh3rBkLzSpveB-ToDeJkfZaFC_2-z-t4lHS";
+
+#[wasm_bindgen_test]
+async fn links_made_with_miniz_open_with_the_browsers_zlib() {
+    let st = share::decode(MINIZ_LINK).await.unwrap();
+    assert_eq!(
+        st.scenario,
+        examples::by_id("ci-cache-from").unwrap().scenario()
+    );
+    assert_eq!(st.ui.line, Some(5));
+}
+
+#[wasm_bindgen_test]
+async fn damaged_and_oversized_links_are_refused_by_the_browsers_zlib() {
+    use share::DecodeError;
+    // Cut short: the stream ends early, or its Adler-32 is missing.
+    for cut in [10, MINIZ_LINK.len() / 2, MINIZ_LINK.len() - 2] {
+        assert_eq!(
+            share::decode(&MINIZ_LINK[..cut]).await,
+            Err(DecodeError::Corrupt),
+            "cut at {cut}"
+        );
+    }
+    // One character changed in the middle: inflate or the checksum notices.
+    let mut edited = MINIZ_LINK.as_bytes().to_vec();
+    let mid = edited.len() / 2;
+    edited[mid] = if edited[mid] == b'A' { b'B' } else { b'A' };
+    let edited = String::from_utf8(edited).unwrap();
+    assert!(share::decode(&edited).await.is_err());
+    // A zip bomb: 2 MiB of spaces in a few KB; reading stops at the limit.
+    let bomb = vec![b' '; share::MAX_STATE_BYTES * 2];
+    let packed = layerlab_app::web::zlib(&bomb, true, usize::MAX)
+        .await
+        .unwrap();
+    assert!(packed.len() < 20_000, "{}", packed.len());
+    let mut frag = String::from("v1:");
+    share::base64url_encode(&packed, &mut frag);
+    assert_eq!(share::decode(&frag).await, Err(DecodeError::TooLarge));
 }
 
 #[wasm_bindgen_test]
@@ -248,7 +290,7 @@ async fn link_state_round_trips_and_bad_links_say_why() {
     let mut s = examples::by_id("save-load-buildkit").unwrap().scenario();
     s.dockerfile.push_str("LABEL round=trip\n");
     let st = SharedState::new(s.clone(), SharedUi::default());
-    let app = Mounted::new(&format!("#{}", share::encode(&st))).await;
+    let app = Mounted::new(&format!("#{}", share::encode(&st).await)).await;
     assert_eq!(app.textarea().value(), s.dockerfile);
     let checked: HtmlInputElement = app
         .q("input[name='cache-source']:checked")
@@ -272,7 +314,7 @@ async fn embed_view_is_compact_and_read_only() {
         examples::by_id("ci-cache-from").unwrap().scenario(),
         SharedUi::default(),
     );
-    let app = Mounted::new(&format!("?embed=1#{}", share::encode(&st))).await;
+    let app = Mounted::new(&format!("?embed=1#{}", share::encode(&st).await)).await;
     assert!(app
         .q(".app")
         .class_name()
@@ -286,7 +328,7 @@ async fn embed_view_is_compact_and_read_only() {
     let open = app.q("a.open-full").get_attribute("href").unwrap();
     assert!(!open.contains("embed=1"));
     let frag = open.split_once('#').unwrap().1;
-    assert_eq!(share::decode(frag).unwrap().scenario, st.scenario);
+    assert_eq!(share::decode(frag).await.unwrap().scenario, st.scenario);
 }
 
 // The fixes and export panels talk to the advice/export web worker, which only exists in the

@@ -22,7 +22,9 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// Initial state: the link's state when the fragment holds one, else the default example.
-pub fn initial_state(fragment: &str, opts: &PageOptions) -> AppState {
+/// Asynchronous because the browser inflates the link ([`share::decode`]); [`mount`] awaits
+/// it before the first render, so a link never flashes the default example.
+pub async fn initial_state(fragment: &str, opts: &PageOptions) -> AppState {
     let frag = fragment.trim_start_matches('#');
     let (mut st, notice) = if frag.is_empty() {
         (
@@ -30,7 +32,7 @@ pub fn initial_state(fragment: &str, opts: &PageOptions) -> AppState {
             None,
         )
     } else {
-        match share::decode(frag) {
+        match share::decode(frag).await {
             Ok(st) => (st, None),
             Err(e) => (
                 SharedState::new(examples::default_scenario(), SharedUi::default()),
@@ -46,6 +48,22 @@ pub fn initial_state(fragment: &str, opts: &PageOptions) -> AppState {
     app
 }
 
+thread_local! {
+    /// The state [`mount`] decoded for the next [`App`] to start from.
+    static BOOT: RefCell<Option<AppState>> = const { RefCell::new(None) };
+}
+
+/// Decodes the page's link state, then renders [`App`] into `root` (or `<body>`).
+pub async fn mount(root: Option<web_sys::Element>) {
+    let opts = PageOptions::from_query(&web::location_search());
+    let state = initial_state(&web::location_hash(), &opts).await;
+    BOOT.with(|b| *b.borrow_mut() = Some(state));
+    match root {
+        Some(root) => yew::Renderer::<App>::with_root(root).render(),
+        None => yew::Renderer::<App>::new().render(),
+    };
+}
+
 /// The pause (ms) after the last edit before the URL fragment follows the state.
 const URL_DEBOUNCE_MS: u32 = 700;
 
@@ -54,7 +72,16 @@ pub fn App() -> Html {
     let opts = use_memo((), |_| PageOptions::from_query(&web::location_search()));
     let store = use_reducer({
         let opts = opts.clone();
-        move || initial_state(&web::location_hash(), &opts)
+        move || {
+            // Rendered without `mount` (no link decoded): the default example.
+            BOOT.with(|b| b.borrow_mut().take()).unwrap_or_else(|| {
+                let ui = SharedUi {
+                    focus: opts.builder,
+                    ..SharedUi::default()
+                };
+                AppState::new(examples::default_scenario(), ui)
+            })
+        }
     });
     // Latest state for listeners registered once (the handle: a copy of the scenario on every
     // render took about a millisecond per keystroke on long files).
@@ -69,21 +96,36 @@ pub fn App() -> Html {
         web::set_theme(*mode);
     });
 
+    // The fragment the page shows now (as loaded, then as last written): a `hashchange` to
+    // anything else is a link pasted into the address bar.
+    let written: Rc<RefCell<String>> =
+        use_mut_ref(|| web::location_hash().trim_start_matches('#').to_string());
+
     // URL ← state, once edits pause: history.replaceState is rate-limited by browsers, and
     // with a long scenario in the fragment one call takes milliseconds of the main thread.
     {
         let timer: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
         let latest = latest.clone();
         let opts = opts.clone();
+        let written = written.clone();
         use_effect_with(store.revision, move |rev| {
             if *rev > 0 {
                 let latest = latest.clone();
+                let rev = *rev;
                 let t = Timeout::new(URL_DEBOUNCE_MS, move || {
                     let st = latest.borrow().shared();
-                    web::replace_fragment(&share::encode(&st));
-                    if opts.embed {
-                        post_state(&st, opts.origin.as_deref());
-                    }
+                    yew::platform::spawn_local(async move {
+                        let fragment = share::encode(&st).await;
+                        // An edit while compressing: its own timer writes the newer state.
+                        if latest.borrow().revision != rev {
+                            return;
+                        }
+                        web::replace_fragment(&fragment);
+                        if opts.embed {
+                            post_state(&st, fragment.clone(), opts.origin.as_deref());
+                        }
+                        *written.borrow_mut() = fragment;
+                    });
                 });
                 *timer.borrow_mut() = Some(t);
             }
@@ -93,21 +135,26 @@ pub fn App() -> Html {
     // State ← URL when the user pastes another link into the address bar.
     {
         let dispatcher = store.dispatcher();
-        let latest = latest.clone();
+        let written = written.clone();
         use_effect_with((), move |_| {
             let listener = EventListener::new(&web::window(), "hashchange", move |_| {
                 let frag = web::location_hash();
-                let frag = frag.trim_start_matches('#');
-                if frag.is_empty() || frag == share::encode(&latest.borrow().shared()) {
+                let frag = frag.trim_start_matches('#').to_string();
+                if frag.is_empty() || frag == *written.borrow() {
                     return;
                 }
-                match share::decode(frag) {
-                    Ok(st) => dispatcher.dispatch(Action::Load(Box::new(st))),
-                    Err(e) => {
-                        let msg = e.to_string();
-                        dispatcher.dispatch(Action::ui(move |_, tr| tr.notice = Some(msg.clone())))
+                *written.borrow_mut() = frag.clone();
+                let dispatcher = dispatcher.clone();
+                yew::platform::spawn_local(async move {
+                    match share::decode(&frag).await {
+                        Ok(st) => dispatcher.dispatch(Action::Load(Box::new(st))),
+                        Err(e) => {
+                            let msg = e.to_string();
+                            dispatcher
+                                .dispatch(Action::ui(move |_, tr| tr.notice = Some(msg.clone())))
+                        }
                     }
-                }
+                });
             });
             move || drop(listener)
         });
@@ -144,20 +191,28 @@ pub fn App() -> Html {
                         let Some(msg) = web::read_message(ev) else {
                             return;
                         };
-                        match msg.command() {
-                            Ok(web::Command::SetState(st)) => dispatcher.dispatch(Action::Load(st)),
-                            Ok(web::Command::GetState) => {
-                                post_state(&latest.borrow().shared(), o2.as_deref())
+                        let (dispatcher, latest, o2) =
+                            (dispatcher.clone(), latest.clone(), o2.clone());
+                        yew::platform::spawn_local(async move {
+                            match msg.command().await {
+                                Ok(web::Command::SetState(st)) => {
+                                    dispatcher.dispatch(Action::Load(st))
+                                }
+                                Ok(web::Command::GetState) => {
+                                    let st = latest.borrow().shared();
+                                    let fragment = share::encode(&st).await;
+                                    post_state(&st, fragment, o2.as_deref())
+                                }
+                                Err(message) => web::post_to_parent(
+                                    &web::Outgoing::Error {
+                                        source: "layerlab",
+                                        v: 1,
+                                        message,
+                                    },
+                                    o2.as_deref(),
+                                ),
                             }
-                            Err(message) => web::post_to_parent(
-                                &web::Outgoing::Error {
-                                    source: "layerlab",
-                                    v: 1,
-                                    message,
-                                },
-                                o2.as_deref(),
-                            ),
-                        }
+                        });
                     },
                 )));
                 keep.push(Box::new(ResizeReporter::start(origin)));
@@ -178,9 +233,9 @@ pub fn App() -> Html {
     }
 }
 
-fn post_state(st: &SharedState, origin: Option<&str>) {
-    let fragment = share::encode(st);
-    let url = format!("{}#{}", web::base_url(), fragment);
+/// Posts `state` to the embedding page (`fragment`: the state's link fragment).
+fn post_state(st: &SharedState, fragment: String, origin: Option<&str>) {
+    let url = web::share_url(&fragment);
     web::post_to_parent(
         &web::Outgoing::State {
             source: "layerlab",

@@ -4,7 +4,7 @@
 use super::app::{FocusToggle, Notice};
 use super::editor::Editor;
 use super::results::{Summary, VerdictTable, WhyPanel};
-use super::use_store;
+use super::{use_fragment, use_store};
 use crate::web;
 use yew::prelude::*;
 
@@ -16,7 +16,10 @@ pub struct EmbedProps {
 #[function_component]
 pub fn EmbedView(props: &EmbedProps) -> Html {
     let store = use_store();
-    let url = web::share_url(&store.shared());
+    // The playground link of this state (empty until the browser has compressed it).
+    let url = use_fragment(&store, true)
+        .map(|f| web::share_url(&f))
+        .unwrap_or_default();
     let name = store
         .scenario
         .name

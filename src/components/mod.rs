@@ -42,6 +42,33 @@ pub fn use_store() -> Store {
     use_context::<Store>().expect("components render inside the app's ContextProvider<Store>")
 }
 
+/// The state's share-link fragment while `active`: `None` until the browser has compressed
+/// it ([`crate::share::encode`] is asynchronous), then the latest one, following the state's
+/// revision (every shareable change bumps it).
+#[hook]
+pub fn use_fragment(store: &Store, active: bool) -> Option<String> {
+    let fragment = use_state_eq(|| None::<String>);
+    let wanted = use_mut_ref(|| 0u64);
+    {
+        let fragment = fragment.clone();
+        let store = store.clone();
+        use_effect_with((store.revision, active), move |&(rev, active)| {
+            *wanted.borrow_mut() = rev;
+            if active {
+                let st = store.shared();
+                yew::platform::spawn_local(async move {
+                    let f = crate::share::encode(&st).await;
+                    // A newer revision asked meanwhile: its own encoding will land.
+                    if *wanted.borrow() == rev {
+                        fragment.set(Some(f));
+                    }
+                });
+            }
+        });
+    }
+    (*fragment).clone()
+}
+
 type ValueEdit = std::rc::Rc<dyn Fn(&mut Scenario, String)>;
 type CheckEdit = std::rc::Rc<dyn Fn(&mut Scenario, bool)>;
 

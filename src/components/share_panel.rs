@@ -1,7 +1,7 @@
 //! The share popover: link (with its length), Markdown, iframe snippet and scenario JSON, each
 //! with a copy button and "Copied!" feedback.
 
-use super::use_store;
+use super::{use_fragment, use_store};
 use crate::share::LONG_LINK_CHARS;
 use crate::web;
 use wasm_bindgen::JsCast;
@@ -35,10 +35,10 @@ pub fn SharePanel() -> Html {
             copied.set(None);
         })
     };
-    let body = if *open {
-        let state = store.shared();
-        let url = web::share_url(&state);
-        let embed = web::embed_url(&state);
+    let fragment = use_fragment(&store, *open);
+    let body = if let (true, Some(fragment)) = (*open, &fragment) {
+        let url = web::share_url(fragment);
+        let embed = web::embed_url(fragment);
         let title = store
             .scenario
             .name

@@ -158,7 +158,7 @@ fn keep_last_sorted<T>(v: &mut Vec<T>, cmp: impl Fn(&T, &T) -> std::cmp::Orderin
         return;
     }
     let mut idx: Vec<(usize, T)> = std::mem::take(v).into_iter().enumerate().collect();
-    idx.sort_unstable_by(|a, b| cmp(&a.1, &b.1).then(a.0.cmp(&b.0)));
+    crate::order::sort_unstable_by(&mut idx, |a, b| cmp(&a.1, &b.1).then(a.0.cmp(&b.0)));
     // Of a run of equal keys, keep the last (the highest position).
     let mut out: Vec<T> = Vec::with_capacity(idx.len());
     let mut it = idx.into_iter().peekable();
@@ -587,7 +587,7 @@ fn select_from(files: &Files, source: &str) -> Result<Selection, String> {
                 dirs.push(cur);
             }
         }
-        dirs.sort_unstable();
+        crate::order::sort_unstable(&mut dirs);
         dirs.dedup();
         for d in dirs {
             if ignore::filepath_match(&src, d).unwrap_or(false) {

@@ -1584,7 +1584,7 @@ impl<'a> Executor<'a> {
                 .filter(|(a, _)| st.env.get(&a.name).is_none())
                 .collect();
             if pairs.len() > 1 {
-                pairs.sort_unstable_by(|x, y| x.0.name.cmp(&y.0.name));
+                crate::order::sort_unstable_by(&mut pairs, |x, y| x.0.name.cmp(&y.0.name));
             }
             for (a, v) in pairs {
                 step.draft.fields.push(Field {

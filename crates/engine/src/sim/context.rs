@@ -260,45 +260,83 @@ impl Context {
         // Collected in the scenario's (sorted) order, then built in bulk; every path is
         // appended to one string of names.
         let mut names = String::with_capacity(files.keys().map(|p| p.len()).sum::<usize>() + 24);
-        let (mut visible, mut ignored) = (Vec::new(), Vec::new());
-        let mut put = |names: &mut String, p: &str, entry: FileEntry| {
-            let excluded = batch
-                .as_mut()
-                .is_some_and(|m| m.matches_or_parent_matches(p));
+        let (mut visible, mut ignored) = (Vec::with_capacity(files.len() + 2), Vec::new());
+        let push = |names: &mut String, p: &str, entry: FileEntry| {
             let start = names.len() as u32;
             names.push_str(p);
-            let slot = Slot {
+            Slot {
                 start,
                 end: names.len() as u32,
                 entry,
-            };
-            (slot, excluded)
-        };
-        for (p, spec) in files {
-            let p = if is_clean(p) {
-                std::borrow::Cow::Borrowed(p.as_str())
-            } else {
-                std::borrow::Cow::Owned(clean(p))
-            };
-            if p.is_empty() {
-                continue;
             }
-            match put(&mut names, &p, Context::entry(spec)) {
-                (slot, true) => ignored.push(slot),
-                (slot, false) => visible.push(slot),
+        };
+        // Every path so far was clean as given: the names are the map's keys, sorted and
+        // distinct, and need no sorting.
+        let mut all_clean = true;
+        // The parent of the previous clean path: a path that starts with it and a `/`, and
+        // whose name is a plain name, is clean and a sibling (paths come sorted, so most
+        // are), without reading its directories again.
+        let mut prev_parent: Option<&str> = None;
+        let file_hasher = KeyHasher::new("file");
+        for (p, spec) in files {
+            let sibling = prev_parent.and_then(|d| {
+                let name = p.strip_prefix(d)?.strip_prefix('/')?;
+                (!matches!(name, "" | "." | "..") && !name.as_bytes().contains(&b'/'))
+                    .then_some(d.len())
+            });
+            let clean_parent = match sibling {
+                Some(i) => Some(Some(i)),
+                None => ignore::clean_relative_parent(p),
+            };
+            let entry = FileEntry {
+                content: file_hasher.clone().str(spec.content()).finish(),
+                mode: spec.mode(),
+            };
+            let (slot, excluded) = match clean_parent {
+                Some(parent) => {
+                    prev_parent = parent.map(|i| &p[..i]);
+                    let excluded = batch
+                        .as_mut()
+                        .is_some_and(|m| m.matches_clean(p, parent, sibling.is_some()));
+                    (push(&mut names, p, entry), excluded)
+                }
+                None => {
+                    prev_parent = None;
+                    all_clean = false;
+                    let p = clean(p);
+                    if p.is_empty() {
+                        continue;
+                    }
+                    let excluded = batch
+                        .as_mut()
+                        .is_some_and(|m| m.matches_or_parent_matches(&p));
+                    (push(&mut names, &p, entry), excluded)
+                }
+            };
+            if excluded {
+                ignored.push(slot);
+            } else {
+                visible.push(slot);
             }
         }
         let by_name = |a: &Slot, b: &Slot| slot_name(&names, a).cmp(slot_name(&names, b));
-        keep_last_sorted(&mut visible, by_name);
-        keep_last_sorted(&mut ignored, by_name);
+        if !all_clean {
+            keep_last_sorted(&mut visible, by_name);
+            keep_last_sorted(&mut ignored, by_name);
+        }
         // The generated files come last (they replace context files of the same name) and
         // are inserted where they belong.
         let mut generated = vec![("Dockerfile", dockerfile)];
         generated.extend(dockerignore.map(|t| (".dockerignore", t)));
         for (p, text) in generated {
-            match put(&mut names, p, Context::text_entry(text)) {
-                (slot, true) => insert_slot(&mut ignored, &names, slot),
-                (slot, false) => insert_slot(&mut visible, &names, slot),
+            let excluded = batch
+                .as_mut()
+                .is_some_and(|m| m.matches_or_parent_matches(p));
+            let slot = push(&mut names, p, Context::text_entry(text));
+            if excluded {
+                insert_slot(&mut ignored, &names, slot);
+            } else {
+                insert_slot(&mut visible, &names, slot);
             }
         }
         drop(batch);

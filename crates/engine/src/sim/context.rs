@@ -372,23 +372,35 @@ impl Context {
             (None, _) => None,
         };
         let mut changed = Vec::with_capacity(changes.len());
-        // The new names: the old ones (the ignored files' too when they are kept apart),
-        // then the changed paths.
-        let mut names = String::with_capacity(
-            self.files.names.len() + self.ignored.names.len() + changes.len() * 16,
-        );
-        names.push_str(&self.files.names);
-        let ignored_at = if Rc::ptr_eq(&self.files.names, &self.ignored.names) {
-            0
-        } else {
-            let at = names.len() as u32;
-            names.push_str(&self.ignored.names);
-            at
+        let cleaned: Vec<String> = changes.iter().map(|(p, _)| clean(p)).collect();
+        // Where a path already is in the names (a changed file that existed before).
+        let existing = |p: &str| -> Option<(u32, u32)> {
+            [&self.files, &self.ignored].into_iter().find_map(|f| {
+                let i = f.slots.binary_search_by(|s| f.name(s).cmp(p)).ok()?;
+                Some((f.slots[i].start, f.slots[i].end))
+            })
         };
+        // When every changed path was in the context already (build B's changed file, an
+        // edited Dockerfile), the new context shares the original's names; otherwise the new
+        // names are the old ones (the ignored files' too when they are kept apart), then the
+        // changed paths.
+        let reuse = Rc::ptr_eq(&self.files.names, &self.ignored.names)
+            && cleaned
+                .iter()
+                .all(|p| p.is_empty() || existing(p).is_some());
+        let mut own = String::new();
+        let mut ignored_at = 0;
+        if !reuse {
+            own.reserve(self.files.names.len() + self.ignored.names.len() + changes.len() * 16);
+            own.push_str(&self.files.names);
+            if !Rc::ptr_eq(&self.files.names, &self.ignored.names) {
+                ignored_at = own.len() as u32;
+                own.push_str(&self.ignored.names);
+            }
+        }
         // The last change of each path, with its verdict: (slot of the path, entry, excluded).
         let mut last: Vec<(Slot, Option<FileEntry>, bool)> = Vec::with_capacity(changes.len());
-        for (p, e) in changes {
-            let p = clean(p);
+        for (p, (_, e)) in cleaned.into_iter().zip(changes) {
             if p.is_empty() {
                 continue;
             }
@@ -396,11 +408,17 @@ impl Context {
                 && matcher
                     .as_ref()
                     .is_some_and(|m| m.1.matches_or_parent_matches(&p).unwrap_or(false));
-            let start = names.len() as u32;
-            names.push_str(&p);
+            let (start, end) = match reuse {
+                true => existing(&p).expect("checked above"),
+                false => {
+                    let start = own.len() as u32;
+                    own.push_str(&p);
+                    (start, own.len() as u32)
+                }
+            };
             let slot = Slot {
                 start,
-                end: names.len() as u32,
+                end,
                 entry: e.unwrap_or(FileEntry {
                     content: Id::default(),
                     mode: 0,
@@ -409,8 +427,9 @@ impl Context {
             last.push((slot, *e, excluded));
             changed.push(p);
         }
+        let names: &str = if reuse { &self.files.names } else { &own };
         keep_last_sorted(&mut last, |a, b| {
-            slot_name(&names, &a.0).cmp(slot_name(&names, &b.0))
+            slot_name(names, &a.0).cmp(slot_name(names, &b.0))
         });
         // One merge per list: the unchanged entries in order, each changed path where it
         // belongs (or nowhere when removed).
@@ -423,7 +442,7 @@ impl Context {
             let mut out = Vec::with_capacity(old.len() + last.len());
             let mut rest = &old.slots[..];
             for (slot, e, excluded) in &last {
-                let p = slot_name(&names, slot);
+                let p = slot_name(names, slot);
                 let at = rest.partition_point(|k| old.name(k) < p);
                 out.extend(rest[..at].iter().map(moved));
                 rest = &rest[at..];
@@ -439,7 +458,11 @@ impl Context {
         };
         let files = merge(&self.files, 0, false);
         let ignored = merge(&self.ignored, ignored_at, true);
-        let names: Rc<str> = names.into();
+        let names: Rc<str> = if reuse {
+            Rc::clone(&self.files.names)
+        } else {
+            own.into()
+        };
         let mut ctx = Context {
             files: Files {
                 names: Rc::clone(&names),

@@ -96,6 +96,8 @@ struct Ctx<'a> {
     var_reasons: std::cell::RefCell<FxHashMap<VarChange<'a>, Reason>>,
     /// [`Ctx::not_run_reasons`] by stage.
     not_run: std::cell::RefCell<FxHashMap<usize, Vec<Reason>>>,
+    /// Whether build B ran any ONBUILD trigger (each FROM would otherwise scan every step).
+    triggers: bool,
 }
 
 /// A changed environment or build-arg field: (name, value, origin, old value).
@@ -121,6 +123,7 @@ pub fn explain(
         first_miss: Default::default(),
         var_reasons: Default::default(),
         not_run: Default::default(),
+        triggers: eb.steps.iter().any(|t| t.trigger),
     };
     let mut steps = Vec::with_capacity(b.df.instructions.len());
     // Stage names and keywords repeat in every verdict: one shared string each.
@@ -165,6 +168,8 @@ pub fn explain(
 }
 
 fn summarize(builder: Builder, steps: &[StepVerdict], eb: &Exec) -> String {
+    // ONBUILD triggers are rare: look for one once, not once per FROM.
+    let triggers = eb.steps.iter().any(|t| t.trigger);
     let counted: Vec<&StepVerdict> = steps
         .iter()
         .filter(|v| {
@@ -172,6 +177,7 @@ fn summarize(builder: Builder, steps: &[StepVerdict], eb: &Exec) -> String {
                 && eb.step_of(v.instruction).is_some_and(|s| {
                     s.kind == Kind::Step
                         || (s.kind == Kind::From
+                            && triggers
                             && eb.steps.iter().any(|t| t.trigger && t.stage == s.stage))
                 })
         })
@@ -259,10 +265,13 @@ impl<'a> Ctx<'a> {
                     reasons = self.miss_reasons(s);
                 }
                 // ONBUILD triggers inherited from a parent stage run right after FROM.
-                for t in
-                    self.eb.steps.iter().filter(|t| {
-                        t.trigger && t.stage == s.stage && t.kind == Kind::Step && !t.hit
-                    })
+                let triggers = match self.triggers {
+                    true => &self.eb.steps[..],
+                    false => &[],
+                };
+                for t in triggers
+                    .iter()
+                    .filter(|t| t.trigger && t.stage == s.stage && t.kind == Kind::Step && !t.hit)
                 {
                     for r in self.miss_reasons(t) {
                         reasons.push(Reason {

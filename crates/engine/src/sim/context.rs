@@ -233,6 +233,23 @@ pub fn clean_cow(path: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(parts.join("/"))
 }
 
+/// Whether `b` contains a `/`, eight bytes at a time: names are short, and `memchr`'s
+/// setup costs more than their search.
+fn has_slash(b: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        // A byte of `x` is zero where `c` has a `/` (the classic has-zero-byte test).
+        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
+            ^ (LO * u64::from(b'/'));
+        if x.wrapping_sub(LO) & !x & HI != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&c| c == b'/')
+}
+
 fn file_id(content: &str) -> Id {
     KeyHasher::new("file").str(content).finish()
 }
@@ -281,8 +298,7 @@ impl Context {
         for (p, spec) in files {
             let sibling = prev_parent.and_then(|d| {
                 let name = p.strip_prefix(d)?.strip_prefix('/')?;
-                (!matches!(name, "" | "." | "..") && !name.as_bytes().contains(&b'/'))
-                    .then_some(d.len())
+                (!matches!(name, "" | "." | "..") && !has_slash(name.as_bytes())).then_some(d.len())
             });
             let clean_parent = match sibling {
                 Some(i) => Some(Some(i)),
@@ -813,6 +829,22 @@ pub fn diff(a: &Selection, b: &Selection) -> Vec<FileChange> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn has_slash_finds_every_slash() {
+        let base = "abcdefghijklmnopqrstu.txt";
+        for len in 0..base.len() {
+            let name = &base[..len];
+            assert!(!has_slash(name.as_bytes()), "{name:?}");
+            for at in 0..len {
+                let mut with = name.as_bytes().to_vec();
+                with[at] = b'/';
+                assert!(has_slash(&with), "{with:?}");
+            }
+        }
+        // Bytes next to `/` in value (`.` is 0x2e, `0` is 0x30) and high bytes.
+        assert!(!has_slash("..00\u{e9}..00..".as_bytes()));
+    }
 
     #[test]
     fn clean_fast_path_matches_the_segment_walk() {

@@ -667,6 +667,26 @@ impl<'a> Executor<'a> {
         if used.is_empty() {
             return Args::default();
         }
+        // One name (`$VERSION`) whose args come from one place: that origin's list, shared
+        // (origins are sorted and distinct, as the set below makes them).
+        if let [u] = used {
+            let env = st.env.var(u).map(|e| &e.origin.args);
+            let arg = st
+                .args
+                .iter()
+                .find(|a| a.name == *u)
+                .map(|a| &a.origin.args);
+            let only = match (env, arg) {
+                (None, None) => return Args::default(),
+                (Some(x), None) | (None, Some(x)) => Some(x),
+                (Some(x), Some(y)) if y.is_empty() || x == y => Some(x),
+                (Some(x), Some(y)) if x.is_empty() => Some(y),
+                _ => None,
+            };
+            if let Some(x) = only.filter(|x| x.windows(2).all(|w| w[0] < w[1])) {
+                return x.clone();
+            }
+        }
         let mut out = BTreeSet::new();
         for u in used {
             if let Some(e) = st.env.var(u) {

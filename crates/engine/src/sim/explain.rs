@@ -96,6 +96,8 @@ struct Ctx<'a> {
     var_reasons: std::cell::RefCell<FxHashMap<VarChange<'a>, Reason>>,
     /// [`Ctx::not_run_reasons`] by stage.
     not_run: std::cell::RefCell<FxHashMap<usize, Vec<Reason>>>,
+    /// [`Ctx::content_reasons`] of copies from a stage, by (stage, path).
+    stage_reasons: std::cell::RefCell<FxHashMap<(usize, &'a str), Vec<Reason>>>,
     /// Whether build B ran any ONBUILD trigger (each FROM would otherwise scan every step).
     triggers: bool,
 }
@@ -123,6 +125,7 @@ pub fn explain(
         first_miss: Default::default(),
         var_reasons: Default::default(),
         not_run: Default::default(),
+        stage_reasons: Default::default(),
         triggers: eb.steps.iter().any(|t| t.trigger),
     };
     let mut steps = Vec::with_capacity(b.df.instructions.len());
@@ -878,7 +881,12 @@ impl<'a> Ctx<'a> {
         )
     }
 
-    fn content_reasons(&self, c: &ContentInput, old: Option<&ContentInput>, out: &mut Vec<Reason>) {
+    fn content_reasons(
+        &self,
+        c: &'a ContentInput,
+        old: Option<&ContentInput>,
+        out: &mut Vec<Reason>,
+    ) {
         if let (Some((src, ex)), Some((osrc, oex))) = (
             &c.context_source,
             old.and_then(|o| o.context_source.as_ref()),
@@ -921,45 +929,17 @@ impl<'a> Ctx<'a> {
             return;
         }
         if let Some((stage, path)) = &c.stage_path {
-            let rebuilt = self.first_rebuilt_in_stage(*stage);
-            let msg = match rebuilt {
-                Some(l) => cat!(
-                    "the files from ",
-                    self.stage_label(*stage),
-                    " at ",
-                    path.as_str(),
-                    " changed: line ",
-                    l,
-                    " in it was rebuilt"
-                ),
-                None => cat!(
-                    "the files from ",
-                    self.stage_label(*stage),
-                    " at ",
-                    path.as_str(),
-                    " changed"
-                ),
-            };
-            out.push(reason("source-stage-changed", msg, rebuilt));
-            // Say when that depends on an assumption about a re-run RUN's output.
-            if let Some(chain) = self.eb.chains.get(*stage) {
-                for &i in chain {
-                    let st = &self.eb.steps[i];
-                    if st.assumed_different {
-                        out.push(reason(
-                            "assumed-different-output",
-                            cat!(
-                                "assumed: the re-run RUN at line ",
-                                st.line,
-                                " writes different bytes; if its output is byte-identical, set rerun_output {\"",
-                                st.line,
-                                "\": \"identical\"} and the copy stays cached"
-                            ),
-                            Some(st.line),
-                        ));
-                    }
-                }
+            // The same for every copy from that stage and path (a stage copied eight times
+            // repeats its list of re-run RUNs eight times): built once.
+            let key = (*stage, path.as_str());
+            if let Some(rs) = self.stage_reasons.borrow().get(&key) {
+                out.extend_from_slice(rs);
+                return;
             }
+            let from = out.len();
+            self.stage_content_reasons(*stage, path, out);
+            let rs = out[from..].to_vec();
+            self.stage_reasons.borrow_mut().insert(key, rs);
             return;
         }
         if let Some(rest) = c.label.strip_prefix("image ") {
@@ -982,6 +962,49 @@ impl<'a> Ctx<'a> {
             None,
         ));
         let _ = Side::B;
+    }
+
+    /// [`Ctx::content_reasons`] of a copy from `stage` at `path`.
+    fn stage_content_reasons(&self, stage: usize, path: &str, out: &mut Vec<Reason>) {
+        let rebuilt = self.first_rebuilt_in_stage(stage);
+        let msg = match rebuilt {
+            Some(l) => cat!(
+                "the files from ",
+                self.stage_label(stage),
+                " at ",
+                path,
+                " changed: line ",
+                l,
+                " in it was rebuilt"
+            ),
+            None => cat!(
+                "the files from ",
+                self.stage_label(stage),
+                " at ",
+                path,
+                " changed"
+            ),
+        };
+        out.push(reason("source-stage-changed", msg, rebuilt));
+        // Say when that depends on an assumption about a re-run RUN's output.
+        if let Some(chain) = self.eb.chains.get(stage) {
+            for &i in chain {
+                let st = &self.eb.steps[i];
+                if st.assumed_different {
+                    out.push(reason(
+                        "assumed-different-output",
+                        cat!(
+                            "assumed: the re-run RUN at line ",
+                            st.line,
+                            " writes different bytes; if its output is byte-identical, set rerun_output {\"",
+                            st.line,
+                            "\": \"identical\"} and the copy stays cached"
+                        ),
+                        Some(st.line),
+                    ));
+                }
+            }
+        }
     }
 }
 

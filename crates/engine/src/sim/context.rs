@@ -220,6 +220,11 @@ pub fn clean_cow(path: &str) -> std::borrow::Cow<'_, str> {
     if is_clean(trimmed) {
         return std::borrow::Cow::Borrowed(trimmed);
     }
+    // Or an absolute one (`/src` of `COPY --from`): leading `/`s only go away.
+    let relative = trimmed.trim_start_matches('/');
+    if relative.len() < trimmed.len() && is_clean(relative) {
+        return std::borrow::Cow::Borrowed(relative);
+    }
     let mut parts: Vec<&str> = Vec::new();
     for seg in path.split('/') {
         match seg {
@@ -251,7 +256,9 @@ fn has_slash(b: &[u8]) -> bool {
 }
 
 fn file_id(content: &str) -> Id {
-    KeyHasher::new("file").str(content).finish()
+    const FILE: KeyHasher = KeyHasher::new("file");
+    let mut h = FILE;
+    h.str(content).finish()
 }
 
 impl Context {
@@ -294,7 +301,6 @@ impl Context {
         // whose name is a plain name, is clean and a sibling (paths come sorted, so most
         // are), without reading its directories again.
         let mut prev_parent: Option<&str> = None;
-        let file_hasher = KeyHasher::new("file");
         for (p, spec) in files {
             let sibling = prev_parent.and_then(|d| {
                 let name = p.strip_prefix(d)?.strip_prefix('/')?;
@@ -305,7 +311,7 @@ impl Context {
                 None => ignore::clean_relative_parent(p),
             };
             let entry = FileEntry {
-                content: file_hasher.clone().str(spec.content()).finish(),
+                content: file_id(spec.content()),
                 mode: spec.mode(),
             };
             let (slot, excluded) = match clean_parent {
@@ -884,6 +890,14 @@ mod tests {
             "src/",
             "pkg1//",
             "...",
+            "/src",
+            "//src/a/",
+            "/src/",
+            "/src//",
+            "//",
+            "/./a",
+            "/../a",
+            "/a/../b",
         ] {
             assert_eq!(clean(p), reference(p), "{p:?}");
         }

@@ -976,7 +976,8 @@ impl<'a> Executor<'a> {
     /// Content of a stage's filesystem at an absolute path: a hash of the outputs of every
     /// step in its chain that may have written there.
     fn stage_content(&self, exec: &Exec, stage: usize, path: &str) -> Id {
-        let mut h = KeyHasher::new("stage-content");
+        const STAGE_CONTENT: KeyHasher = KeyHasher::new("stage-content");
+        let mut h = STAGE_CONTENT;
         h.str(path);
         if let Some(chain) = exec.chains.get(stage) {
             // What a base image holds at `path` counts only when no later step may have
@@ -1076,7 +1077,10 @@ impl<'a> Executor<'a> {
 
     fn finish_key(&self, step: &mut Step, exec: &Exec) {
         // The step's own inputs are hashed once: the key and a deterministic output share it.
-        let mut h = KeyHasher::new("step-inputs");
+        const STEP_INPUTS: KeyHasher = KeyHasher::new("step-inputs");
+        const CLASSIC: KeyHasher = KeyHasher::new("classic");
+        const BUILDKIT: KeyHasher = KeyHasher::new("buildkit");
+        let mut h = STEP_INPUTS;
         h.str(&step.keyword);
         for f in &step.draft.fields {
             h.str(&f.name).str(&f.value);
@@ -1085,10 +1089,10 @@ impl<'a> Executor<'a> {
             h.id(c.digest);
         }
         step.inputs = h.finish();
-        let mut h = KeyHasher::new(match self.builder {
-            Builder::Classic => "classic",
-            Builder::Buildkit => "buildkit",
-        });
+        let mut h = match self.builder {
+            Builder::Classic => CLASSIC,
+            Builder::Buildkit => BUILDKIT,
+        };
         h.id(step.inputs);
         match step.parent {
             Some(p) => h.id(exec.steps[p].key),
@@ -1120,13 +1124,15 @@ impl<'a> Executor<'a> {
                 Side::A => "A",
                 Side::B => "B",
             };
-            return KeyHasher::new("run-output").str(side).id(step.key).finish();
+            const RUN_OUTPUT: KeyHasher = KeyHasher::new("run-output");
+            let mut h = RUN_OUTPUT;
+            return h.str(side).id(step.key).finish();
         }
         // COPY/ADD/WORKDIR write the same bytes whenever their own inputs are the same.
         let _ = exec;
-        KeyHasher::new("deterministic-output")
-            .id(step.inputs)
-            .finish()
+        const DETERMINISTIC: KeyHasher = KeyHasher::new("deterministic-output");
+        let mut h = DETERMINISTIC;
+        h.id(step.inputs).finish()
     }
 
     fn push_step(&self, mut step: Step, exec: &mut Exec, st: &mut StageState, failed: &mut bool) {
@@ -1334,7 +1340,7 @@ impl<'a> Executor<'a> {
                 if classic {
                     step.draft.fields.push(Field {
                         name: "instruction".into(),
-                        value: format!("WORKDIR {}", st.cwd).into(),
+                        value: cat!("WORKDIR ", &*st.cwd).into(),
                         origin: Origin {
                             line: Some(line),
                             args,
@@ -1483,18 +1489,24 @@ impl<'a> Executor<'a> {
             }
             Command::Label { pairs } => {
                 if classic {
-                    let mut parts = Vec::new();
+                    // `LABEL k=v k2=v2`, built in one string.
+                    let mut text = String::from("LABEL ");
                     let mut used_all = Vec::new();
-                    for kv in pairs {
+                    for (i, kv) in pairs.iter().enumerate() {
                         let (k, u1) = self.expand(&kv.key, st, meta);
                         let (v, u2) = self.expand(&kv.value, st, meta);
                         used_all.extend(u1);
                         used_all.extend(u2);
-                        parts.push(format!("{k}={v}"));
+                        if i > 0 {
+                            text.push(' ');
+                        }
+                        text.push_str(&k);
+                        text.push('=');
+                        text.push_str(&v);
                     }
                     step.draft.fields.push(Field {
                         name: "instruction".into(),
-                        value: format!("LABEL {}", parts.join(" ")).into(),
+                        value: text.into(),
                         origin: Origin {
                             line: Some(line),
                             args: self.args_behind(&used_all, st),

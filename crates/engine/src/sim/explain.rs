@@ -742,8 +742,8 @@ impl<'a> Ctx<'a> {
         let classic = self.builder == Builder::Classic;
         let change = match old.map(|o| (show(&o.value), show(&f.value))) {
             Some((o, f)) if o == f => "only the hidden credentials in it differ".to_string(),
-            Some((o, f)) => format!("{o} → {f}"),
-            None => format!("now set to {}", show(&f.value)),
+            Some((o, f)) => cat!(o, " → ", f),
+            None => cat!("now set to ", show(&f.value)),
         };
         let name = f.name.as_str();
         if let Some(k) = name
@@ -756,21 +756,30 @@ impl<'a> Ctx<'a> {
                 change
             };
             if f.origin.from_build_arg || name.starts_with("arg:") {
-                let decl = f
-                    .origin
-                    .line
-                    .map(|l| format!(" after ARG {k} (line {l})"))
-                    .unwrap_or_default();
                 let how = if classic {
                     "the classic builder prefixes every RUN"
                 } else {
                     "BuildKit puts it in the environment of every RUN"
                 };
-                return reason(
-                    "arg-changed",
-                    format!("build arg {k} changed ({change}); {how}{decl}, even if the command never uses it"),
-                    f.origin.line,
-                );
+                const UNUSED: &str = ", even if the command never uses it";
+                let msg = match f.origin.line {
+                    Some(l) => cat!(
+                        "build arg ",
+                        k,
+                        " changed (",
+                        change,
+                        "); ",
+                        how,
+                        " after ARG ",
+                        k,
+                        " (line ",
+                        l,
+                        ")",
+                        UNUSED
+                    ),
+                    None => cat!("build arg ", k, " changed (", change, "); ", how, UNUSED),
+                };
+                return reason("arg-changed", msg, f.origin.line);
             }
             let via = if f.origin.args.is_empty() {
                 String::new()
@@ -779,7 +788,7 @@ impl<'a> Ctx<'a> {
             };
             return reason(
                 "env-changed",
-                format!("environment variable {k} changed ({change}){via}"),
+                cat!("environment variable ", k, " changed (", change, ")", via),
                 f.origin.line,
             );
         }

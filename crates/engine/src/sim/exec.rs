@@ -304,11 +304,16 @@ impl Exec {
 /// every variable in every RUN's key, so the field's name and value are shared, not built).
 #[derive(Clone, Debug)]
 struct EnvVar {
-    name: String,
-    /// `env:NAME`, the key field's name.
+    /// `env:NAME`, the key field's name (the name is the rest: [`EnvVar::name`]).
     field: Rc<str>,
     value: Rc<str>,
     origin: Origin,
+}
+
+impl EnvVar {
+    fn name(&self) -> &str {
+        &self.field["env:".len()..]
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -318,12 +323,11 @@ struct Env {
 
 impl Env {
     fn set(&mut self, k: &str, v: String, origin: Origin) {
-        if let Some(e) = self.vars.iter_mut().find(|e| e.name == k) {
+        if let Some(e) = self.vars.iter_mut().find(|e| e.name() == k) {
             e.value = v.into();
             e.origin = origin;
         } else {
             self.vars.push(EnvVar {
-                name: k.to_string(),
                 field: cat!("env:", k).into(),
                 value: v.into(),
                 origin,
@@ -331,7 +335,7 @@ impl Env {
         }
     }
     fn var(&self, k: &str) -> Option<&EnvVar> {
-        self.vars.iter().find(|e| e.name == k)
+        self.vars.iter().find(|e| e.name() == k)
     }
     fn get(&self, k: &str) -> Option<&str> {
         self.var(k).map(|e| &*e.value)
@@ -404,7 +408,7 @@ impl EnvLookup for Lookup<'_> {
         self.first
             .iter()
             .rev()
-            .find(|e| e.name == name)
+            .find(|e| e.name() == name)
             .map(|e| &*e.value)
             .or_else(|| {
                 self.second

@@ -469,7 +469,7 @@ pub struct BatchMatcher<'a> {
     /// Rules with no required literal: always candidates.
     always: Vec<usize>,
     /// Last rule matching a directory or one of its parents, plus one (0: none).
-    dirs: std::collections::HashMap<String, usize>,
+    dirs: crate::sim::hash::FxHashMap<String, usize>,
     /// The last directory asked for and its answer.
     recent: (String, usize),
     /// The parent of the last clean relative path with one: sibling files (paths usually
@@ -495,7 +495,7 @@ impl<'a> BatchMatcher<'a> {
     fn new(m: &'a PatternMatcher) -> BatchMatcher<'a> {
         let valid = m.rules.iter().all(|r| r.kind.is_some());
         let mut lits: Vec<&str> = Vec::new();
-        let mut ids: std::collections::HashMap<&str, usize> = Default::default();
+        let mut ids: crate::sim::hash::FxHashMap<&str, usize> = Default::default();
         let mut by_literal: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
         for (i, r) in m.rules.iter().enumerate() {

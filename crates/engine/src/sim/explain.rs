@@ -94,6 +94,9 @@ struct Ctx<'a> {
     /// [`Ctx::field_reason`] of environment and build-arg fields, which does not depend on
     /// the step: every RUN of a stage carries the same changed variables.
     var_reasons: std::cell::RefCell<FxHashMap<VarChange<'a>, Reason>>,
+    /// The same by place: most lookups are the same shared field again, found without
+    /// hashing or comparing its text.
+    var_reasons_at: std::cell::RefCell<FxHashMap<VarAt<'a>, Reason>>,
     /// [`Ctx::not_run_reasons`] by stage.
     not_run: std::cell::RefCell<FxHashMap<usize, Vec<Reason>>>,
     /// [`Ctx::content_reasons`] of copies from a stage, by (stage, path).
@@ -104,6 +107,39 @@ struct Ctx<'a> {
 
 /// A changed environment or build-arg field: (name, value, origin, old value).
 type VarChange<'a> = (&'a str, &'a str, &'a super::exec::Origin, Option<&'a str>);
+
+/// A text of build A's or B's steps, compared and hashed by where it is: the steps' fields
+/// share their environment's names and values, so the same variable in the next RUN is the
+/// same text at the same place. Both builds are borrowed for the whole explanation, so equal
+/// places mean equal text (a different place with equal text is only a memo miss).
+#[derive(Clone, Copy)]
+struct At<'a>(&'a str);
+
+impl PartialEq for At<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_ptr() == other.0.as_ptr() && self.0.len() == other.0.len()
+    }
+}
+
+impl Eq for At<'_> {}
+
+impl std::hash::Hash for At<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (self.0.as_ptr() as usize).hash(h);
+        self.0.len().hash(h);
+    }
+}
+
+/// [`VarChange`] by place: (name, value, origin line, origin args (place, count), from a
+/// build arg, old value).
+type VarAt<'a> = (
+    At<'a>,
+    At<'a>,
+    Option<u32>,
+    (usize, usize),
+    bool,
+    Option<At<'a>>,
+);
 
 pub fn explain(
     builder: Builder,
@@ -124,6 +160,7 @@ pub fn explain(
         align,
         first_miss: Default::default(),
         var_reasons: Default::default(),
+        var_reasons_at: Default::default(),
         not_run: Default::default(),
         stage_reasons: Default::default(),
         triggers: eb.steps.iter().any(|t| t.trigger),
@@ -724,17 +761,31 @@ impl<'a> Ctx<'a> {
         if !(name.starts_with("env:") || name.starts_with("arg:")) {
             return self.field_reason(s, f, old);
         }
+        let args: &[String] = &f.origin.args;
+        let at = (
+            At(name),
+            At(f.value.as_str()),
+            f.origin.line,
+            (args.as_ptr() as usize, args.len()),
+            f.origin.from_build_arg,
+            old.map(|o| At(o.value.as_str())),
+        );
+        if let Some(r) = self.var_reasons_at.borrow().get(&at) {
+            return r.clone();
+        }
         let key = (
             name,
             f.value.as_str(),
             &f.origin,
             old.map(|o| o.value.as_str()),
         );
-        if let Some(r) = self.var_reasons.borrow().get(&key) {
-            return r.clone();
-        }
-        let r = self.field_reason(s, f, old);
-        self.var_reasons.borrow_mut().insert(key, r.clone());
+        let known = self.var_reasons.borrow().get(&key).cloned();
+        let r = known.unwrap_or_else(|| {
+            let r = self.field_reason(s, f, old);
+            self.var_reasons.borrow_mut().insert(key, r.clone());
+            r
+        });
+        self.var_reasons_at.borrow_mut().insert(at, r.clone());
         r
     }
 

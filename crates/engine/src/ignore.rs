@@ -91,7 +91,7 @@ pub(crate) fn is_clean_relative(path: &str) -> bool {
 
 /// For a relative, clean `path`, where its parent ends: `Some(Some(i))` for `path[..i]`,
 /// `Some(None)` when it has no `/`; `None` when the path is not clean. One pass.
-fn clean_relative_parent(path: &str) -> Option<Option<usize>> {
+pub(crate) fn clean_relative_parent(path: &str) -> Option<Option<usize>> {
     // Segments are only looked at where they end: a byte is one comparison with `/`.
     let b = path.as_bytes();
     let (mut start, mut last) = (0usize, None);
@@ -469,7 +469,7 @@ pub struct BatchMatcher<'a> {
     /// Rules with no required literal: always candidates.
     always: Vec<usize>,
     /// Last rule matching a directory or one of its parents, plus one (0: none).
-    dirs: std::collections::HashMap<String, usize>,
+    dirs: crate::sim::hash::FxHashMap<String, usize>,
     /// The last directory asked for and its answer.
     recent: (String, usize),
     /// The parent of the last clean relative path with one: sibling files (paths usually
@@ -495,7 +495,7 @@ impl<'a> BatchMatcher<'a> {
     fn new(m: &'a PatternMatcher) -> BatchMatcher<'a> {
         let valid = m.rules.iter().all(|r| r.kind.is_some());
         let mut lits: Vec<&str> = Vec::new();
-        let mut ids: std::collections::HashMap<&str, usize> = Default::default();
+        let mut ids: crate::sim::hash::FxHashMap<&str, usize> = Default::default();
         let mut by_literal: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
         for (i, r) in m.rules.iter().enumerate() {
@@ -558,6 +558,27 @@ impl<'a> BatchMatcher<'a> {
             }
         };
         self.verdict(last.max(floor))
+    }
+
+    /// [`Self::matches_or_parent_matches`] for a path the caller knows to be clean and
+    /// relative, whose parent ends at `parent` (`None`: no `/`). `sibling` says the previous
+    /// query was a path with the same parent (then the parent is not compared again).
+    pub fn matches_clean(&mut self, path: &str, parent: Option<usize>, sibling: bool) -> bool {
+        if self.literals.is_none() {
+            return self.m.matches_or_parent_matches(path).unwrap_or(false);
+        }
+        let Some(i) = parent else {
+            let last = self.last_match(path, 0);
+            return self.verdict(last);
+        };
+        let p = &self.parent;
+        let known = p.valid && p.dir.len() == i && (sibling || p.dir == path[..i]);
+        if !known {
+            let floor = self.dir_last(&path[..i]);
+            self.set_parent(&path[..i], floor);
+        }
+        let last = self.last_in_parent(path, i + 1);
+        self.verdict(last)
     }
 
     /// Whether rule `last - 1` (if any) excludes.
@@ -731,6 +752,26 @@ mod tests {
             for p in paths {
                 let want = m.matches_or_parent_matches(p).unwrap_or(false);
                 assert_eq!(batch.matches_or_parent_matches(p), want, "{list:?} {p:?}");
+            }
+            // The same through `matches_clean`, as `Context::new` asks it: clean paths
+            // only, `sibling` when the previous clean path had the same parent.
+            let mut batch = m.batch();
+            let mut prev: Option<Option<usize>> = None;
+            let mut prev_path = "";
+            for p in paths {
+                let Some(parent) = clean_relative_parent(p) else {
+                    continue;
+                };
+                let sibling = parent.is_some()
+                    && prev == Some(parent)
+                    && prev_path[..parent.unwrap()] == p[..parent.unwrap()];
+                let want = m.matches_or_parent_matches(p).unwrap_or(false);
+                assert_eq!(
+                    batch.matches_clean(p, parent, sibling),
+                    want,
+                    "{list:?} {p:?}"
+                );
+                (prev, prev_path) = (Some(parent), p);
             }
         }
     }

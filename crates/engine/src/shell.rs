@@ -188,10 +188,36 @@ pub fn process_word(word: &str, env: &dyn EnvLookup, escape: char) -> Result<Exp
             unset: Names::default(),
         });
     }
+    if let Some(v) = quoted_literal(word, escape) {
+        return Ok(Expanded {
+            value: v.to_string(),
+            used: Names::default(),
+            unset: Names::default(),
+        });
+    }
     if let Some(e) = expand_simple(word, env, escape) {
         return Ok(e);
     }
     lex_word(word, env, escape)
+}
+
+/// A word that is one quoted string with nothing to expand or escape inside (`"1.0"`,
+/// `'a b'`, such as LABEL values): the lexer's value is the text between the quotes (it
+/// copies a single-quoted string as is, and a double-quoted one but for `$`, `"` and the
+/// escape character), within its budget (two units per character).
+fn quoted_literal(word: &str, escape: char) -> Option<&str> {
+    let b = word.as_bytes();
+    let q = *b.first()?;
+    if b.len() < 2 || !matches!(q, b'"' | b'\'') || b[b.len() - 1] != q {
+        return None;
+    }
+    let inner = &word[1..word.len() - 1];
+    let literal = if q == b'\'' {
+        !inner.contains('\'')
+    } else {
+        !inner.contains(['"', '$', escape])
+    };
+    literal.then_some(inner)
 }
 
 fn lex_word(word: &str, env: &dyn EnvLookup, escape: char) -> Result<Expanded, ShellError> {
@@ -794,6 +820,40 @@ mod tests {
             }
         }
         assert!(simple > 1000, "only {simple} words took the simple path");
+    }
+
+    #[test]
+    fn quoted_literals_match_the_lexer() {
+        use super::{lex_word, quoted_literal};
+        let env: Vec<(String, String)> = vec![("V".into(), "1".into())];
+        let parts = [
+            "\"", "'", "a", " ", "$V", "\\", "`", "é", "${V}", "\\\"", "`\"", "$", "x y",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut quoted = 0;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let q = if seed & 1 == 0 { "\"" } else { "'" };
+            let n = (seed >> 1) % 4;
+            let mut w = String::from(q);
+            for k in 0..n {
+                w.push_str(parts[((seed >> (8 * k + 5)) % parts.len() as u64) as usize]);
+            }
+            if (seed >> 60) != 0 {
+                w.push_str(q);
+            }
+            for escape in ['\\', '`'] {
+                if let Some(v) = quoted_literal(&w, escape) {
+                    quoted += 1;
+                    let lexed = lex_word(&w, &env, escape).expect("a quoted literal lexes");
+                    assert_eq!(v, lexed.value, "{w:?} {escape:?}");
+                    assert!(lexed.used.is_empty() && lexed.unset.is_empty(), "{w:?}");
+                }
+            }
+        }
+        assert!(quoted > 1000, "only {quoted} words were quoted literals");
     }
 
     use super::*;

@@ -345,7 +345,9 @@ impl LineParser<'_, '_> {
 
             // Unchanged instruction text parses the same (its positions move with it);
             // heredocs read lines beyond it, so those are always parsed again.
-            let chunk = (!joined.contains("<<")).then(|| &text[l.start..last_end]);
+            // `<<` (a possible heredoc), looked for once per line.
+            let marker = joined.contains("<<");
+            let chunk = (!marker).then(|| &text[l.start..last_end]);
             if let (Some(cache), Some(chunk)) = (self.cache.as_deref_mut(), chunk) {
                 // In the last text (moved to this round's map: one hash for the usual
                 // case), or seen earlier in this one (a repeated instruction).
@@ -367,7 +369,7 @@ impl LineParser<'_, '_> {
             let parsed = node::parse_line(joined, esc, 0);
             let mut heredocs = Vec::new();
             let mut end = last_end;
-            if parsed.can_contain_heredoc() && joined.contains("<<") {
+            if parsed.can_contain_heredoc() && marker {
                 match heredoc::heredocs_from_line(joined) {
                     Ok(words) => {
                         for w in words {

@@ -220,6 +220,11 @@ pub fn clean_cow(path: &str) -> std::borrow::Cow<'_, str> {
     if is_clean(trimmed) {
         return std::borrow::Cow::Borrowed(trimmed);
     }
+    // Or an absolute one (`/src` of `COPY --from`): leading `/`s only go away.
+    let relative = trimmed.trim_start_matches('/');
+    if relative.len() < trimmed.len() && is_clean(relative) {
+        return std::borrow::Cow::Borrowed(relative);
+    }
     let mut parts: Vec<&str> = Vec::new();
     for seg in path.split('/') {
         match seg {
@@ -233,8 +238,33 @@ pub fn clean_cow(path: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(parts.join("/"))
 }
 
+/// Whether `b` contains a `/`, eight bytes at a time: names are short, and `memchr`'s
+/// setup costs more than their search.
+fn has_slash(b: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        // A byte of `x` is zero where `c` has a `/` (the classic has-zero-byte test).
+        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
+            ^ (LO * u64::from(b'/'));
+        if x.wrapping_sub(LO) & !x & HI != 0 {
+            return true;
+        }
+    }
+    // (A loop, not `contains`: that is the `memchr` call this avoids.)
+    for &c in chunks.remainder() {
+        if c == b'/' {
+            return true;
+        }
+    }
+    false
+}
+
 fn file_id(content: &str) -> Id {
-    KeyHasher::new("file").str(content).finish()
+    const FILE: KeyHasher = KeyHasher::new("file");
+    let mut h = FILE;
+    h.str(content).finish()
 }
 
 impl Context {
@@ -260,45 +290,81 @@ impl Context {
         // Collected in the scenario's (sorted) order, then built in bulk; every path is
         // appended to one string of names.
         let mut names = String::with_capacity(files.keys().map(|p| p.len()).sum::<usize>() + 24);
-        let (mut visible, mut ignored) = (Vec::new(), Vec::new());
-        let mut put = |names: &mut String, p: &str, entry: FileEntry| {
-            let excluded = batch
-                .as_mut()
-                .is_some_and(|m| m.matches_or_parent_matches(p));
+        let (mut visible, mut ignored) = (Vec::with_capacity(files.len() + 2), Vec::new());
+        let push = |names: &mut String, p: &str, entry: FileEntry| {
             let start = names.len() as u32;
             names.push_str(p);
-            let slot = Slot {
+            Slot {
                 start,
                 end: names.len() as u32,
                 entry,
-            };
-            (slot, excluded)
-        };
-        for (p, spec) in files {
-            let p = if is_clean(p) {
-                std::borrow::Cow::Borrowed(p.as_str())
-            } else {
-                std::borrow::Cow::Owned(clean(p))
-            };
-            if p.is_empty() {
-                continue;
             }
-            match put(&mut names, &p, Context::entry(spec)) {
-                (slot, true) => ignored.push(slot),
-                (slot, false) => visible.push(slot),
+        };
+        // Every path so far was clean as given: the names are the map's keys, sorted and
+        // distinct, and need no sorting.
+        let mut all_clean = true;
+        // The parent of the previous clean path: a path that starts with it and a `/`, and
+        // whose name is a plain name, is clean and a sibling (paths come sorted, so most
+        // are), without reading its directories again.
+        let mut prev_parent: Option<&str> = None;
+        for (p, spec) in files {
+            let sibling = prev_parent.and_then(|d| {
+                let name = p.strip_prefix(d)?.strip_prefix('/')?;
+                (!matches!(name, "" | "." | "..") && !has_slash(name.as_bytes())).then_some(d.len())
+            });
+            let clean_parent = match sibling {
+                Some(i) => Some(Some(i)),
+                None => ignore::clean_relative_parent(p),
+            };
+            let entry = FileEntry {
+                content: file_id(spec.content()),
+                mode: spec.mode(),
+            };
+            let (slot, excluded) = match clean_parent {
+                Some(parent) => {
+                    prev_parent = parent.map(|i| &p[..i]);
+                    let excluded = batch
+                        .as_mut()
+                        .is_some_and(|m| m.matches_clean(p, parent, sibling.is_some()));
+                    (push(&mut names, p, entry), excluded)
+                }
+                None => {
+                    prev_parent = None;
+                    all_clean = false;
+                    let p = clean(p);
+                    if p.is_empty() {
+                        continue;
+                    }
+                    let excluded = batch
+                        .as_mut()
+                        .is_some_and(|m| m.matches_or_parent_matches(&p));
+                    (push(&mut names, &p, entry), excluded)
+                }
+            };
+            if excluded {
+                ignored.push(slot);
+            } else {
+                visible.push(slot);
             }
         }
         let by_name = |a: &Slot, b: &Slot| slot_name(&names, a).cmp(slot_name(&names, b));
-        keep_last_sorted(&mut visible, by_name);
-        keep_last_sorted(&mut ignored, by_name);
+        if !all_clean {
+            keep_last_sorted(&mut visible, by_name);
+            keep_last_sorted(&mut ignored, by_name);
+        }
         // The generated files come last (they replace context files of the same name) and
         // are inserted where they belong.
         let mut generated = vec![("Dockerfile", dockerfile)];
         generated.extend(dockerignore.map(|t| (".dockerignore", t)));
         for (p, text) in generated {
-            match put(&mut names, p, Context::text_entry(text)) {
-                (slot, true) => insert_slot(&mut ignored, &names, slot),
-                (slot, false) => insert_slot(&mut visible, &names, slot),
+            let excluded = batch
+                .as_mut()
+                .is_some_and(|m| m.matches_or_parent_matches(p));
+            let slot = push(&mut names, p, Context::text_entry(text));
+            if excluded {
+                insert_slot(&mut ignored, &names, slot);
+            } else {
+                insert_slot(&mut visible, &names, slot);
             }
         }
         drop(batch);
@@ -334,23 +400,35 @@ impl Context {
             (None, _) => None,
         };
         let mut changed = Vec::with_capacity(changes.len());
-        // The new names: the old ones (the ignored files' too when they are kept apart),
-        // then the changed paths.
-        let mut names = String::with_capacity(
-            self.files.names.len() + self.ignored.names.len() + changes.len() * 16,
-        );
-        names.push_str(&self.files.names);
-        let ignored_at = if Rc::ptr_eq(&self.files.names, &self.ignored.names) {
-            0
-        } else {
-            let at = names.len() as u32;
-            names.push_str(&self.ignored.names);
-            at
+        let cleaned: Vec<String> = changes.iter().map(|(p, _)| clean(p)).collect();
+        // Where a path already is in the names (a changed file that existed before).
+        let existing = |p: &str| -> Option<(u32, u32)> {
+            [&self.files, &self.ignored].into_iter().find_map(|f| {
+                let i = f.slots.binary_search_by(|s| f.name(s).cmp(p)).ok()?;
+                Some((f.slots[i].start, f.slots[i].end))
+            })
         };
+        // When every changed path was in the context already (build B's changed file, an
+        // edited Dockerfile), the new context shares the original's names; otherwise the new
+        // names are the old ones (the ignored files' too when they are kept apart), then the
+        // changed paths.
+        let reuse = Rc::ptr_eq(&self.files.names, &self.ignored.names)
+            && cleaned
+                .iter()
+                .all(|p| p.is_empty() || existing(p).is_some());
+        let mut own = String::new();
+        let mut ignored_at = 0;
+        if !reuse {
+            own.reserve(self.files.names.len() + self.ignored.names.len() + changes.len() * 16);
+            own.push_str(&self.files.names);
+            if !Rc::ptr_eq(&self.files.names, &self.ignored.names) {
+                ignored_at = own.len() as u32;
+                own.push_str(&self.ignored.names);
+            }
+        }
         // The last change of each path, with its verdict: (slot of the path, entry, excluded).
         let mut last: Vec<(Slot, Option<FileEntry>, bool)> = Vec::with_capacity(changes.len());
-        for (p, e) in changes {
-            let p = clean(p);
+        for (p, (_, e)) in cleaned.into_iter().zip(changes) {
             if p.is_empty() {
                 continue;
             }
@@ -358,11 +436,17 @@ impl Context {
                 && matcher
                     .as_ref()
                     .is_some_and(|m| m.1.matches_or_parent_matches(&p).unwrap_or(false));
-            let start = names.len() as u32;
-            names.push_str(&p);
+            let (start, end) = match reuse {
+                true => existing(&p).expect("checked above"),
+                false => {
+                    let start = own.len() as u32;
+                    own.push_str(&p);
+                    (start, own.len() as u32)
+                }
+            };
             let slot = Slot {
                 start,
-                end: names.len() as u32,
+                end,
                 entry: e.unwrap_or(FileEntry {
                     content: Id::default(),
                     mode: 0,
@@ -371,8 +455,9 @@ impl Context {
             last.push((slot, *e, excluded));
             changed.push(p);
         }
+        let names: &str = if reuse { &self.files.names } else { &own };
         keep_last_sorted(&mut last, |a, b| {
-            slot_name(&names, &a.0).cmp(slot_name(&names, &b.0))
+            slot_name(names, &a.0).cmp(slot_name(names, &b.0))
         });
         // One merge per list: the unchanged entries in order, each changed path where it
         // belongs (or nowhere when removed).
@@ -385,7 +470,7 @@ impl Context {
             let mut out = Vec::with_capacity(old.len() + last.len());
             let mut rest = &old.slots[..];
             for (slot, e, excluded) in &last {
-                let p = slot_name(&names, slot);
+                let p = slot_name(names, slot);
                 let at = rest.partition_point(|k| old.name(k) < p);
                 out.extend(rest[..at].iter().map(moved));
                 rest = &rest[at..];
@@ -401,7 +486,11 @@ impl Context {
         };
         let files = merge(&self.files, 0, false);
         let ignored = merge(&self.ignored, ignored_at, true);
-        let names: Rc<str> = names.into();
+        let names: Rc<str> = if reuse {
+            Rc::clone(&self.files.names)
+        } else {
+            own.into()
+        };
         let mut ctx = Context {
             files: Files {
                 names: Rc::clone(&names),
@@ -754,6 +843,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn has_slash_finds_every_slash() {
+        let base = "abcdefghijklmnopqrstu.txt";
+        for len in 0..base.len() {
+            let name = &base[..len];
+            assert!(!has_slash(name.as_bytes()), "{name:?}");
+            for at in 0..len {
+                let mut with = name.as_bytes().to_vec();
+                with[at] = b'/';
+                assert!(has_slash(&with), "{with:?}");
+            }
+        }
+        // Bytes next to `/` in value (`.` is 0x2e, `0` is 0x30) and high bytes.
+        assert!(!has_slash("..00\u{e9}..00..".as_bytes()));
+    }
+
+    #[test]
     fn clean_fast_path_matches_the_segment_walk() {
         let reference = |path: &str| {
             let mut parts: Vec<&str> = Vec::new();
@@ -791,6 +896,14 @@ mod tests {
             "src/",
             "pkg1//",
             "...",
+            "/src",
+            "//src/a/",
+            "/src/",
+            "/src//",
+            "//",
+            "/./a",
+            "/../a",
+            "/a/../b",
         ] {
             assert_eq!(clean(p), reference(p), "{p:?}");
         }

@@ -305,11 +305,16 @@ impl Exec {
 /// every variable in every RUN's key, so the field's name and value are shared, not built).
 #[derive(Clone, Debug)]
 struct EnvVar {
-    name: String,
-    /// `env:NAME`, the key field's name.
+    /// `env:NAME`, the key field's name (the name is the rest: [`EnvVar::name`]).
     field: Rc<str>,
     value: Rc<str>,
     origin: Origin,
+}
+
+impl EnvVar {
+    fn name(&self) -> &str {
+        &self.field["env:".len()..]
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -319,12 +324,11 @@ struct Env {
 
 impl Env {
     fn set(&mut self, k: &str, v: String, origin: Origin) {
-        if let Some(e) = self.vars.iter_mut().find(|e| e.name == k) {
+        if let Some(e) = self.vars.iter_mut().find(|e| e.name() == k) {
             e.value = v.into();
             e.origin = origin;
         } else {
             self.vars.push(EnvVar {
-                name: k.to_string(),
                 field: cat!("env:", k).into(),
                 value: v.into(),
                 origin,
@@ -332,7 +336,7 @@ impl Env {
         }
     }
     fn var(&self, k: &str) -> Option<&EnvVar> {
-        self.vars.iter().find(|e| e.name == k)
+        self.vars.iter().find(|e| e.name() == k)
     }
     fn get(&self, k: &str) -> Option<&str> {
         self.var(k).map(|e| &*e.value)
@@ -405,7 +409,7 @@ impl EnvLookup for Lookup<'_> {
         self.first
             .iter()
             .rev()
-            .find(|e| e.name == name)
+            .find(|e| e.name() == name)
             .map(|e| &*e.value)
             .or_else(|| {
                 self.second
@@ -667,6 +671,26 @@ impl<'a> Executor<'a> {
     fn args_behind(&self, used: &[String], st: &StageState) -> Args {
         if used.is_empty() {
             return Args::default();
+        }
+        // One name (`$VERSION`) whose args come from one place: that origin's list, shared
+        // (origins are sorted and distinct, as the set below makes them).
+        if let [u] = used {
+            let env = st.env.var(u).map(|e| &e.origin.args);
+            let arg = st
+                .args
+                .iter()
+                .find(|a| a.name == *u)
+                .map(|a| &a.origin.args);
+            let only = match (env, arg) {
+                (None, None) => return Args::default(),
+                (Some(x), None) | (None, Some(x)) => Some(x),
+                (Some(x), Some(y)) if y.is_empty() || x == y => Some(x),
+                (Some(x), Some(y)) if x.is_empty() => Some(y),
+                _ => None,
+            };
+            if let Some(x) = only.filter(|x| x.windows(2).all(|w| w[0] < w[1])) {
+                return x.clone();
+            }
         }
         let mut out = BTreeSet::new();
         for u in used {
@@ -957,7 +981,8 @@ impl<'a> Executor<'a> {
     /// Content of a stage's filesystem at an absolute path: a hash of the outputs of every
     /// step in its chain that may have written there.
     fn stage_content(&self, exec: &Exec, stage: usize, path: &str) -> Id {
-        let mut h = KeyHasher::new("stage-content");
+        const STAGE_CONTENT: KeyHasher = KeyHasher::new("stage-content");
+        let mut h = STAGE_CONTENT;
         h.str(path);
         if let Some(chain) = exec.chains.get(stage) {
             // What a base image holds at `path` counts only when no later step may have
@@ -1057,7 +1082,10 @@ impl<'a> Executor<'a> {
 
     fn finish_key(&self, step: &mut Step, exec: &Exec) {
         // The step's own inputs are hashed once: the key and a deterministic output share it.
-        let mut h = KeyHasher::new("step-inputs");
+        const STEP_INPUTS: KeyHasher = KeyHasher::new("step-inputs");
+        const CLASSIC: KeyHasher = KeyHasher::new("classic");
+        const BUILDKIT: KeyHasher = KeyHasher::new("buildkit");
+        let mut h = STEP_INPUTS;
         h.str(&step.keyword);
         for f in &step.draft.fields {
             h.str(&f.name).str(&f.value);
@@ -1066,10 +1094,10 @@ impl<'a> Executor<'a> {
             h.id(c.digest);
         }
         step.inputs = h.finish();
-        let mut h = KeyHasher::new(match self.builder {
-            Builder::Classic => "classic",
-            Builder::Buildkit => "buildkit",
-        });
+        let mut h = match self.builder {
+            Builder::Classic => CLASSIC,
+            Builder::Buildkit => BUILDKIT,
+        };
         h.id(step.inputs);
         match step.parent {
             Some(p) => h.id(exec.steps[p].key),
@@ -1101,13 +1129,15 @@ impl<'a> Executor<'a> {
                 Side::A => "A",
                 Side::B => "B",
             };
-            return KeyHasher::new("run-output").str(side).id(step.key).finish();
+            const RUN_OUTPUT: KeyHasher = KeyHasher::new("run-output");
+            let mut h = RUN_OUTPUT;
+            return h.str(side).id(step.key).finish();
         }
         // COPY/ADD/WORKDIR write the same bytes whenever their own inputs are the same.
         let _ = exec;
-        KeyHasher::new("deterministic-output")
-            .id(step.inputs)
-            .finish()
+        const DETERMINISTIC: KeyHasher = KeyHasher::new("deterministic-output");
+        let mut h = DETERMINISTIC;
+        h.id(step.inputs).finish()
     }
 
     fn push_step(&self, mut step: Step, exec: &mut Exec, st: &mut StageState, failed: &mut bool) {
@@ -1315,7 +1345,7 @@ impl<'a> Executor<'a> {
                 if classic {
                     step.draft.fields.push(Field {
                         name: "instruction".into(),
-                        value: format!("WORKDIR {}", st.cwd).into(),
+                        value: cat!("WORKDIR ", &*st.cwd).into(),
                         origin: Origin {
                             line: Some(line),
                             args,
@@ -1464,18 +1494,24 @@ impl<'a> Executor<'a> {
             }
             Command::Label { pairs } => {
                 if classic {
-                    let mut parts = Vec::new();
+                    // `LABEL k=v k2=v2`, built in one string.
+                    let mut text = String::from("LABEL ");
                     let mut used_all = Vec::new();
-                    for kv in pairs {
+                    for (i, kv) in pairs.iter().enumerate() {
                         let (k, u1) = self.expand(&kv.key, st, meta);
                         let (v, u2) = self.expand(&kv.value, st, meta);
                         used_all.extend(u1);
                         used_all.extend(u2);
-                        parts.push(format!("{k}={v}"));
+                        if i > 0 {
+                            text.push(' ');
+                        }
+                        text.push_str(&k);
+                        text.push('=');
+                        text.push_str(&v);
                     }
                     step.draft.fields.push(Field {
                         name: "instruction".into(),
-                        value: format!("LABEL {}", parts.join(" ")).into(),
+                        value: text.into(),
                         origin: Origin {
                             line: Some(line),
                             args: self.args_behind(&used_all, st),

@@ -94,12 +94,52 @@ struct Ctx<'a> {
     /// [`Ctx::field_reason`] of environment and build-arg fields, which does not depend on
     /// the step: every RUN of a stage carries the same changed variables.
     var_reasons: std::cell::RefCell<FxHashMap<VarChange<'a>, Reason>>,
+    /// The same by place: most lookups are the same shared field again, found without
+    /// hashing or comparing its text.
+    var_reasons_at: std::cell::RefCell<FxHashMap<VarAt<'a>, Reason>>,
     /// [`Ctx::not_run_reasons`] by stage.
     not_run: std::cell::RefCell<FxHashMap<usize, Vec<Reason>>>,
+    /// [`Ctx::content_reasons`] of copies from a stage, by (stage, path).
+    stage_reasons: std::cell::RefCell<FxHashMap<(usize, &'a str), Vec<Reason>>>,
+    /// Whether build B ran any ONBUILD trigger (each FROM would otherwise scan every step).
+    triggers: bool,
 }
 
 /// A changed environment or build-arg field: (name, value, origin, old value).
 type VarChange<'a> = (&'a str, &'a str, &'a super::exec::Origin, Option<&'a str>);
+
+/// A text of build A's or B's steps, compared and hashed by where it is: the steps' fields
+/// share their environment's names and values, so the same variable in the next RUN is the
+/// same text at the same place. Both builds are borrowed for the whole explanation, so equal
+/// places mean equal text (a different place with equal text is only a memo miss).
+#[derive(Clone, Copy)]
+struct At<'a>(&'a str);
+
+impl PartialEq for At<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_ptr() == other.0.as_ptr() && self.0.len() == other.0.len()
+    }
+}
+
+impl Eq for At<'_> {}
+
+impl std::hash::Hash for At<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (self.0.as_ptr() as usize).hash(h);
+        self.0.len().hash(h);
+    }
+}
+
+/// [`VarChange`] by place: (name, value, origin line, origin args (place, count), from a
+/// build arg, old value).
+type VarAt<'a> = (
+    At<'a>,
+    At<'a>,
+    Option<u32>,
+    (usize, usize),
+    bool,
+    Option<At<'a>>,
+);
 
 pub fn explain(
     builder: Builder,
@@ -120,7 +160,10 @@ pub fn explain(
         align,
         first_miss: Default::default(),
         var_reasons: Default::default(),
+        var_reasons_at: Default::default(),
         not_run: Default::default(),
+        stage_reasons: Default::default(),
+        triggers: eb.steps.iter().any(|t| t.trigger),
     };
     let mut steps = Vec::with_capacity(b.df.instructions.len());
     // Stage names and keywords repeat in every verdict: one shared string each.
@@ -165,6 +208,8 @@ pub fn explain(
 }
 
 fn summarize(builder: Builder, steps: &[StepVerdict], eb: &Exec) -> String {
+    // ONBUILD triggers are rare: look for one once, not once per FROM.
+    let triggers = eb.steps.iter().any(|t| t.trigger);
     let counted: Vec<&StepVerdict> = steps
         .iter()
         .filter(|v| {
@@ -172,6 +217,7 @@ fn summarize(builder: Builder, steps: &[StepVerdict], eb: &Exec) -> String {
                 && eb.step_of(v.instruction).is_some_and(|s| {
                     s.kind == Kind::Step
                         || (s.kind == Kind::From
+                            && triggers
                             && eb.steps.iter().any(|t| t.trigger && t.stage == s.stage))
                 })
         })
@@ -259,10 +305,13 @@ impl<'a> Ctx<'a> {
                     reasons = self.miss_reasons(s);
                 }
                 // ONBUILD triggers inherited from a parent stage run right after FROM.
-                for t in
-                    self.eb.steps.iter().filter(|t| {
-                        t.trigger && t.stage == s.stage && t.kind == Kind::Step && !t.hit
-                    })
+                let triggers = match self.triggers {
+                    true => &self.eb.steps[..],
+                    false => &[],
+                };
+                for t in triggers
+                    .iter()
+                    .filter(|t| t.trigger && t.stage == s.stage && t.kind == Kind::Step && !t.hit)
                 {
                     for r in self.miss_reasons(t) {
                         reasons.push(Reason {
@@ -712,17 +761,31 @@ impl<'a> Ctx<'a> {
         if !(name.starts_with("env:") || name.starts_with("arg:")) {
             return self.field_reason(s, f, old);
         }
+        let args: &[String] = &f.origin.args;
+        let at = (
+            At(name),
+            At(f.value.as_str()),
+            f.origin.line,
+            (args.as_ptr() as usize, args.len()),
+            f.origin.from_build_arg,
+            old.map(|o| At(o.value.as_str())),
+        );
+        if let Some(r) = self.var_reasons_at.borrow().get(&at) {
+            return r.clone();
+        }
         let key = (
             name,
             f.value.as_str(),
             &f.origin,
             old.map(|o| o.value.as_str()),
         );
-        if let Some(r) = self.var_reasons.borrow().get(&key) {
-            return r.clone();
-        }
-        let r = self.field_reason(s, f, old);
-        self.var_reasons.borrow_mut().insert(key, r.clone());
+        let known = self.var_reasons.borrow().get(&key).cloned();
+        let r = known.unwrap_or_else(|| {
+            let r = self.field_reason(s, f, old);
+            self.var_reasons.borrow_mut().insert(key, r.clone());
+            r
+        });
+        self.var_reasons_at.borrow_mut().insert(at, r.clone());
         r
     }
 
@@ -730,8 +793,8 @@ impl<'a> Ctx<'a> {
         let classic = self.builder == Builder::Classic;
         let change = match old.map(|o| (show(&o.value), show(&f.value))) {
             Some((o, f)) if o == f => "only the hidden credentials in it differ".to_string(),
-            Some((o, f)) => format!("{o} → {f}"),
-            None => format!("now set to {}", show(&f.value)),
+            Some((o, f)) => cat!(o, " → ", f),
+            None => cat!("now set to ", show(&f.value)),
         };
         let name = f.name.as_str();
         if let Some(k) = name
@@ -744,21 +807,30 @@ impl<'a> Ctx<'a> {
                 change
             };
             if f.origin.from_build_arg || name.starts_with("arg:") {
-                let decl = f
-                    .origin
-                    .line
-                    .map(|l| format!(" after ARG {k} (line {l})"))
-                    .unwrap_or_default();
                 let how = if classic {
                     "the classic builder prefixes every RUN"
                 } else {
                     "BuildKit puts it in the environment of every RUN"
                 };
-                return reason(
-                    "arg-changed",
-                    format!("build arg {k} changed ({change}); {how}{decl}, even if the command never uses it"),
-                    f.origin.line,
-                );
+                const UNUSED: &str = ", even if the command never uses it";
+                let msg = match f.origin.line {
+                    Some(l) => cat!(
+                        "build arg ",
+                        k,
+                        " changed (",
+                        change,
+                        "); ",
+                        how,
+                        " after ARG ",
+                        k,
+                        " (line ",
+                        l,
+                        ")",
+                        UNUSED
+                    ),
+                    None => cat!("build arg ", k, " changed (", change, "); ", how, UNUSED),
+                };
+                return reason("arg-changed", msg, f.origin.line);
             }
             let via = if f.origin.args.is_empty() {
                 String::new()
@@ -767,7 +839,7 @@ impl<'a> Ctx<'a> {
             };
             return reason(
                 "env-changed",
-                format!("environment variable {k} changed ({change}){via}"),
+                cat!("environment variable ", k, " changed (", change, ")", via),
                 f.origin.line,
             );
         }
@@ -869,7 +941,12 @@ impl<'a> Ctx<'a> {
         )
     }
 
-    fn content_reasons(&self, c: &ContentInput, old: Option<&ContentInput>, out: &mut Vec<Reason>) {
+    fn content_reasons(
+        &self,
+        c: &'a ContentInput,
+        old: Option<&ContentInput>,
+        out: &mut Vec<Reason>,
+    ) {
         if let (Some((src, ex)), Some((osrc, oex))) = (
             &c.context_source,
             old.and_then(|o| o.context_source.as_ref()),
@@ -912,45 +989,17 @@ impl<'a> Ctx<'a> {
             return;
         }
         if let Some((stage, path)) = &c.stage_path {
-            let rebuilt = self.first_rebuilt_in_stage(*stage);
-            let msg = match rebuilt {
-                Some(l) => cat!(
-                    "the files from ",
-                    self.stage_label(*stage),
-                    " at ",
-                    path.as_str(),
-                    " changed: line ",
-                    l,
-                    " in it was rebuilt"
-                ),
-                None => cat!(
-                    "the files from ",
-                    self.stage_label(*stage),
-                    " at ",
-                    path.as_str(),
-                    " changed"
-                ),
-            };
-            out.push(reason("source-stage-changed", msg, rebuilt));
-            // Say when that depends on an assumption about a re-run RUN's output.
-            if let Some(chain) = self.eb.chains.get(*stage) {
-                for &i in chain {
-                    let st = &self.eb.steps[i];
-                    if st.assumed_different {
-                        out.push(reason(
-                            "assumed-different-output",
-                            cat!(
-                                "assumed: the re-run RUN at line ",
-                                st.line,
-                                " writes different bytes; if its output is byte-identical, set rerun_output {\"",
-                                st.line,
-                                "\": \"identical\"} and the copy stays cached"
-                            ),
-                            Some(st.line),
-                        ));
-                    }
-                }
+            // The same for every copy from that stage and path (a stage copied eight times
+            // repeats its list of re-run RUNs eight times): built once.
+            let key = (*stage, path.as_str());
+            if let Some(rs) = self.stage_reasons.borrow().get(&key) {
+                out.extend_from_slice(rs);
+                return;
             }
+            let from = out.len();
+            self.stage_content_reasons(*stage, path, out);
+            let rs = out[from..].to_vec();
+            self.stage_reasons.borrow_mut().insert(key, rs);
             return;
         }
         if let Some(rest) = c.label.strip_prefix("image ") {
@@ -973,6 +1022,49 @@ impl<'a> Ctx<'a> {
             None,
         ));
         let _ = Side::B;
+    }
+
+    /// [`Ctx::content_reasons`] of a copy from `stage` at `path`.
+    fn stage_content_reasons(&self, stage: usize, path: &str, out: &mut Vec<Reason>) {
+        let rebuilt = self.first_rebuilt_in_stage(stage);
+        let msg = match rebuilt {
+            Some(l) => cat!(
+                "the files from ",
+                self.stage_label(stage),
+                " at ",
+                path,
+                " changed: line ",
+                l,
+                " in it was rebuilt"
+            ),
+            None => cat!(
+                "the files from ",
+                self.stage_label(stage),
+                " at ",
+                path,
+                " changed"
+            ),
+        };
+        out.push(reason("source-stage-changed", msg, rebuilt));
+        // Say when that depends on an assumption about a re-run RUN's output.
+        if let Some(chain) = self.eb.chains.get(stage) {
+            for &i in chain {
+                let st = &self.eb.steps[i];
+                if st.assumed_different {
+                    out.push(reason(
+                        "assumed-different-output",
+                        cat!(
+                            "assumed: the re-run RUN at line ",
+                            st.line,
+                            " writes different bytes; if its output is byte-identical, set rerun_output {\"",
+                            st.line,
+                            "\": \"identical\"} and the copy stays cached"
+                        ),
+                        Some(st.line),
+                    ));
+                }
+            }
+        }
     }
 }
 

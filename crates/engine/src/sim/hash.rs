@@ -34,20 +34,48 @@ impl Default for KeyHasher {
     }
 }
 
+/// One word into the two lanes (shared by the runtime and the `const` path).
+#[inline]
+const fn mix(a: u64, b: u64, w: u64) -> (u64, u64) {
+    let a = (a ^ w).wrapping_mul(K1).rotate_left(29);
+    let b = (b ^ w.rotate_left(32)).wrapping_mul(K2).rotate_left(31) ^ a;
+    (a, b)
+}
+
 impl KeyHasher {
-    pub fn new(domain: &str) -> Self {
-        let mut h = KeyHasher::default();
-        h.str(domain);
-        h
+    /// A hasher that has read `domain` (as [`KeyHasher::str`] reads it). A `const fn`, so
+    /// that hot paths can hash their fixed domain at compile time:
+    /// `const H: KeyHasher = KeyHasher::new("step-inputs");`.
+    pub const fn new(domain: &str) -> Self {
+        let d = domain.as_bytes();
+        let (mut a, mut b) = (0xcbf2_9ce4_8422_2325, 0x8422_2325_cbf2_9ce4);
+        (a, b) = mix(a, b, d.len() as u64);
+        let mut i = 0;
+        while i + 8 <= d.len() {
+            let mut w = 0u64;
+            let mut k = 0;
+            while k < 8 {
+                w |= (d[i + k] as u64) << (8 * k);
+                k += 1;
+            }
+            (a, b) = mix(a, b, w);
+            i += 8;
+        }
+        if i < d.len() {
+            let mut w = 0u64;
+            let mut k = 0;
+            while i + k < d.len() {
+                w |= (d[i + k] as u64) << (8 * k);
+                k += 1;
+            }
+            (a, b) = mix(a, b, w ^ 0xff);
+        }
+        KeyHasher { a, b }
     }
 
     #[inline]
     fn word(&mut self, w: u64) {
-        self.a = (self.a ^ w).wrapping_mul(K1).rotate_left(29);
-        self.b = (self.b ^ w.rotate_left(32))
-            .wrapping_mul(K2)
-            .rotate_left(31)
-            ^ self.a;
+        (self.a, self.b) = mix(self.a, self.b, w);
     }
 
     pub fn bytes(&mut self, data: &[u8]) -> &mut Self {
@@ -153,6 +181,24 @@ pub fn id_of(domain: &str, s: &str) -> Id {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn const_domain_is_the_runtime_hash() {
+        let text = "step-inputs and more text, \u{e9}";
+        for end in (0..=text.len()).filter(|&e| text.is_char_boundary(e)) {
+            let d = &text[..end];
+            let mut rt = KeyHasher::default();
+            rt.str(d);
+            assert_eq!(KeyHasher::new(d).finish(), rt.finish(), "{d:?}");
+            assert_eq!(
+                KeyHasher::new(d).str("x").finish(),
+                rt.str("x").finish(),
+                "{d:?}"
+            );
+        }
+        const H: KeyHasher = KeyHasher::new("step-inputs");
+        assert_eq!(H.finish(), KeyHasher::default().str("step-inputs").finish());
+    }
 
     #[test]
     fn fields_are_length_prefixed() {

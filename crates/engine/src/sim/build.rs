@@ -29,41 +29,10 @@ pub struct BuildInput {
     pub rebuilt_bases: Vec<String>,
 }
 
-/// A Dockerfile of at least this many bytes and a context of at least this many files are
-/// worth a thread: each takes well over the tens of microseconds a thread costs.
-#[cfg(not(target_arch = "wasm32"))]
-const PARALLEL_MIN: (usize, usize) = (4096, 512);
-
-/// Build A's context and its parsed Dockerfile. They do not depend on each other, and for a
-/// large scenario both take milliseconds, so a native build does them at once: the parse on
-/// a scoped thread (a `Dockerfile` holds no `Rc`), the context on this one (it shares its
-/// names through `Rc`). The results are the same either way; wasm (no threads) and small
-/// scenarios do one after the other.
-fn context_and_parse(s: &Scenario) -> (Context, Dockerfile) {
-    let context = || Context::new(&s.context, &s.dockerfile, s.dockerignore.as_deref());
-    #[cfg(not(target_arch = "wasm32"))]
-    if s.dockerfile.len() >= PARALLEL_MIN.0 && s.context.len() >= PARALLEL_MIN.1 {
-        return std::thread::scope(|scope| {
-            // The main thread's stack size: the parser's recursion is bounded for it.
-            let parse = std::thread::Builder::new()
-                .stack_size(8 << 20)
-                .spawn_scoped(scope, || crate::parse(&s.dockerfile));
-            let context = context();
-            let df = match parse {
-                Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                // No thread to be had: parse here.
-                Err(_) => crate::parse(&s.dockerfile),
-            };
-            (context, df)
-        });
-    }
-    (context(), crate::parse(&s.dockerfile))
-}
-
 impl BuildInput {
     pub fn a(s: &Scenario) -> BuildInput {
-        let (context, df) = context_and_parse(s);
-        BuildInput::a_with_parsed(s, Rc::new(context), Rc::new(df))
+        let context = Context::new(&s.context, &s.dockerfile, s.dockerignore.as_deref());
+        BuildInput::a_with_context(s, Rc::new(context))
     }
 
     /// Build A around an already resolved context (it must be what [`Context::new`] gives

@@ -325,7 +325,16 @@ async fn embed_view_is_compact_and_read_only() {
         app.all(".changes").is_empty(),
         "no changes panel in the embed"
     );
-    let open = app.q("a.open-full").get_attribute("href").unwrap();
+    // The link's fragment is compressed asynchronously (the browser's CompressionStream).
+    let mut href = None;
+    for _ in 0..100 {
+        href = app.q("a.open-full").get_attribute("href");
+        if href.is_some() {
+            break;
+        }
+        tick(20).await;
+    }
+    let open = href.expect("the open-in-playground link gets its URL");
     assert!(!open.contains("embed=1"));
     let frag = open.split_once('#').unwrap().1;
     assert_eq!(share::decode(frag).await.unwrap().scenario, st.scenario);

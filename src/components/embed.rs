@@ -16,10 +16,9 @@ pub struct EmbedProps {
 #[function_component]
 pub fn EmbedView(props: &EmbedProps) -> Html {
     let store = use_store();
-    // The playground link of this state (empty until the browser has compressed it).
-    let url = use_fragment(&store, true)
-        .map(|f| web::share_url(&f))
-        .unwrap_or_default();
+    // The playground link of this state: no `href` (not a link yet) until the browser has
+    // compressed the state, a moment after it changes.
+    let url = use_fragment(&store, true).map(|f| web::share_url(&f));
     let name = store
         .scenario
         .name

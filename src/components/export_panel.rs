@@ -11,7 +11,6 @@ use crate::model::Action;
 use crate::web;
 use layerlab_engine::export::{Backend, Ci};
 use layerlab_engine::scenario::ExportParams;
-use std::str::FromStr;
 use yew::prelude::*;
 
 /// Pause (ms) after the last edit before the export is regenerated.
@@ -36,8 +35,7 @@ pub fn ci_label(ci: Ci) -> &'static str {
 
 /// The CI the UI state names (unknown or absent: GitHub Actions).
 pub fn ci_of(name: Option<&str>) -> Ci {
-    name.and_then(|n| Ci::from_str(n).ok())
-        .unwrap_or(Ci::Github)
+    name.and_then(Ci::parse).unwrap_or(Ci::Github)
 }
 
 /// Splits a list typed by the user: commas and/or whitespace separate items.

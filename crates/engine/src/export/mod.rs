@@ -102,9 +102,11 @@ impl fmt::Display for Ci {
     }
 }
 
-impl FromStr for Ci {
-    type Err = ExportError;
-    fn from_str(s: &str) -> Result<Ci, ExportError> {
+impl Ci {
+    /// The CI a name or alias stands for (case-insensitive), without building an error
+    /// message (the playground only needs the answer: the message's `escape_debug` links
+    /// Unicode's printable tables into the bundle).
+    pub fn parse(s: &str) -> Option<Ci> {
         let lower = s.to_ascii_lowercase();
         let alias = match lower.as_str() {
             "github-actions" | "gha" | "actions" => "github",
@@ -118,20 +120,23 @@ impl FromStr for Ci {
             "buildx-bake" | "hcl" => "bake",
             other => other,
         };
-        Ci::ALL
-            .iter()
-            .copied()
-            .find(|c| c.name() == alias)
-            .ok_or_else(|| {
-                ExportError::new(
-                    "ci",
-                    format!(
-                        "unknown CI '{}'; expected one of: {}",
-                        s.escape_debug(),
-                        Ci::ALL.map(Ci::name).join(", ")
-                    ),
-                )
-            })
+        Ci::ALL.iter().copied().find(|c| c.name() == alias)
+    }
+}
+
+impl FromStr for Ci {
+    type Err = ExportError;
+    fn from_str(s: &str) -> Result<Ci, ExportError> {
+        Ci::parse(s).ok_or_else(|| {
+            ExportError::new(
+                "ci",
+                format!(
+                    "unknown CI '{}'; expected one of: {}",
+                    s.escape_debug(),
+                    Ci::ALL.map(Ci::name).join(", ")
+                ),
+            )
+        })
     }
 }
 

@@ -26,7 +26,6 @@ use crate::scenario::RerunOutput;
 use crate::shell::{self, EnvLookup};
 use crate::syntax::Diagnostic;
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 /// Build args that are available without an ARG declaration and never enter BuildKit keys.
@@ -692,7 +691,9 @@ impl<'a> Executor<'a> {
                 return x.clone();
             }
         }
-        let mut out = BTreeSet::new();
+        // Sorted and distinct (a vector, not a BTreeSet: B-tree code for one type costs the
+        // bundle more than these few names ever take to sort).
+        let mut out: Vec<String> = Vec::new();
         for u in used {
             if let Some(e) = st.env.var(u) {
                 out.extend(e.origin.args.iter().cloned());
@@ -701,7 +702,9 @@ impl<'a> Executor<'a> {
                 out.extend(a.origin.args.iter().cloned());
             }
         }
-        out.into_iter().collect::<Vec<_>>().into()
+        crate::order::sort_unstable(&mut out);
+        out.dedup();
+        out.into()
     }
 
     fn meta_args(&self) -> Vec<(String, String)> {

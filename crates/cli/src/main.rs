@@ -12,6 +12,10 @@ mod simulate_cmd;
 
 use std::process::ExitCode;
 
+/// The CLI's allocator (see Cargo.toml); the engine itself does not choose one.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: layerlab <command> [options]
 
 commands:

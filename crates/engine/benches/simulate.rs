@@ -8,6 +8,10 @@
 use layerlab_engine::stress::{stress_scenario, STRESS};
 use layerlab_engine::{simulate, Scenario};
 use std::hint::black_box;
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 
 fn measure(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {

@@ -5,6 +5,10 @@
 //! (`tests/e2e/bench.mjs`' `stressScenario(300)`) through `simulate_cached`, as the editor does.
 use layerlab_engine::sim::build::BuildInput;
 use layerlab_engine::stress::{stress_scenario, StressSize, STRESS};
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::Instant;
 fn main() {
     let pats: usize = std::env::args()

@@ -11,6 +11,8 @@ export PATH="$REPO_ROOT/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 TRUNK_REQ="^0.21"
 BINARYEN_VERSION="132"
+# terser minifies the main wasm-bindgen glue in release builds (scripts/shrink-glue.mjs).
+TERSER_VERSION="5.51.4"
 
 say() { printf '[layerlab] %s\n' "$*" >&2; }
 
@@ -47,19 +49,23 @@ ensure_wasm_bindgen() {
   cargo install wasm-bindgen-cli --version "=$want" --force >&2
 }
 
+# npm packages the build uses, in .tools/: binaryen (wasm-opt) and terser. Installed in one
+# command: `npm install --no-save` removes the packages it was not given.
 ensure_wasm_opt() {
-  if [ -x "$REPO_ROOT/.tools/node_modules/.bin/wasm-opt" ] &&
-     "$REPO_ROOT/.tools/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION"; then
+  local bin="$REPO_ROOT/.tools/node_modules"
+  if [ -x "$bin/.bin/wasm-opt" ] &&
+     "$bin/.bin/wasm-opt" --version 2>/dev/null | grep -q "version $BINARYEN_VERSION" &&
+     grep -q "\"version\": \"$TERSER_VERSION\"" "$bin/terser/package.json" 2>/dev/null; then
     return 0
   fi
   if ! command -v npm >/dev/null; then
     say "npm is missing: install Node.js (apt-get install nodejs npm)"; return 1
   fi
   # Debian's binaryen is too old to read current rustc output; npm's build of it works.
-  say "installing binaryen $BINARYEN_VERSION (wasm-opt) into .tools/"
+  say "installing binaryen $BINARYEN_VERSION (wasm-opt) and terser $TERSER_VERSION into .tools/"
   mkdir -p "$REPO_ROOT/.tools"
   npm install --prefix "$REPO_ROOT/.tools" --no-save --no-audit --no-fund --silent \
-    "binaryen@$BINARYEN_VERSION" >&2
+    "binaryen@$BINARYEN_VERSION" "terser@$TERSER_VERSION" >&2
 }
 
 ensure_app_tools() {
@@ -85,7 +91,13 @@ ensure_rust_src() {
 # installed or that build fails (another toolchain), it says so and builds with the prebuilt
 # std: same app, bigger bundle.
 release_build() {
-  trunk_release "$@" && precompress_dist dist
+  trunk_release "$@" && shrink_glue dist && precompress_dist dist
+}
+
+# Short import names in the wasm and its glue, and the main glue minified (-5.9 KB gzip on
+# first load; see scripts/shrink-glue.mjs). Needs node, which the build has (binaryen).
+shrink_glue() {
+  node "$REPO_ROOT/scripts/shrink-glue.mjs" "$1"
 }
 
 trunk_release() {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import crypto from 'node:crypto';
 import { serveDist, launch, appReady, repoRoot, distDir } from './harness.mjs';
 
 let server;
@@ -74,6 +75,18 @@ test('precompressed .gz files in dist/ are the files they sit next to', () => {
     assert.ok(inflated.equals(original), `${f} inflates to ${f.slice(0, -3)}`);
   }
   assert.ok(gz.some((f) => f.endsWith('.wasm.gz')), 'the wasm is precompressed');
+});
+
+test('integrity attributes in index.html match the files (after scripts/shrink-glue.mjs)', () => {
+  // The release build rewrites the wasm and its glue after Trunk wrote their sha384 into
+  // index.html; a stale one makes the browser drop the preload (and log an error).
+  const html = fs.readFileSync(path.join(distDir, 'index.html'), 'utf8');
+  const refs = [...html.matchAll(/href=["']?\.\/([^"' >]+)["']?[^>]*?integrity=["']?(sha384-[A-Za-z0-9+/=]+)/g)];
+  assert.ok(refs.length >= 2, 'index.html names the glue and the wasm with their integrity');
+  for (const [, file, want] of refs) {
+    const got = `sha384-${crypto.createHash('sha384').update(fs.readFileSync(path.join(distDir, file))).digest('base64')}`;
+    assert.equal(got, want, file);
+  }
 });
 
 test('default example, editing, changes, cache source, share link and embed', async () => {

@@ -9,7 +9,7 @@ use super::fixes::FixesPanel;
 use super::graph::StageGraphView;
 use super::results::{Summary, TimeEstimate, VerdictTable, WhyPanel};
 use super::share_panel::SharePanel;
-use super::{use_store, Store};
+use super::{use_store, with_class, Store};
 use crate::examples::{self, Group, EXAMPLES};
 use crate::model::{Action, AppState};
 use crate::share::{self, EngineChoice, SharedState, SharedUi};
@@ -304,9 +304,13 @@ pub fn FocusToggle() -> Html {
         let onclick = Callback::from(move |_: MouseEvent| {
             store.dispatch(Action::ui(move |ui, _| ui.focus = Some(b)))
         });
-        html! {
-            <button type="button" class={classes!("seg", (focus == b).then_some("on"))} aria-pressed={(focus == b).to_string()} {onclick}>{ label }</button>
-        }
+        let on = focus == b;
+        with_class(
+            html! {
+                <button type="button" aria-pressed={on.to_string()} {onclick}>{ label }</button>
+            },
+            if on { "seg on" } else { "seg" },
+        )
     };
     html! {
         <div class="focus" role="group" aria-label="Builder shown in the editor gutter">
@@ -330,9 +334,13 @@ pub fn EngineToggle() -> Html {
                 ui.engine = (e != EngineChoice::Current).then_some(e)
             }))
         });
-        html! {
-            <button type="button" class={classes!("seg", (cur == e).then_some("on"))} aria-pressed={(cur == e).to_string()} {title} {onclick}>{ label }</button>
-        }
+        let on = cur == e;
+        with_class(
+            html! {
+                <button type="button" aria-pressed={on.to_string()} {title} {onclick}>{ label }</button>
+            },
+            if on { "seg on" } else { "seg" },
+        )
     };
     html! {
         <div class="focus engine" role="group" aria-label="Docker engine simulated">

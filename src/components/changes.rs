@@ -2,7 +2,7 @@
 //! digests, target, .dockerignore, the Dockerfile) and where B's cache comes from. Every
 //! control edits the [`Scenario`] directly.
 
-use super::{event_value, on_check, on_value, use_store, Store};
+use super::{event_value, on_check, on_value, use_store, with_class, Store};
 use crate::analysis::{
     base_images, context_suggestions, covered_by, declared_args, secret_ids, stage_names,
 };
@@ -160,8 +160,8 @@ fn FileRow(p: &FileRowProps) -> Html {
             </>
         }
     };
-    html! {
-        <li class={classes!("file", format!("fc-{}", p.cur.id()))}>
+    let li = html! {
+        <li>
             <div class="file-row">
                 <code class="path" title={path.clone()}>{ path }</code>
                 <select aria-label={format!("{path} in build B")} {onchange}>{ options }</select>
@@ -179,7 +179,8 @@ fn FileRow(p: &FileRowProps) -> Html {
                 }
             </details>
         </li>
-    }
+    };
+    with_class(li, format!("file fc-{}", p.cur.id()))
 }
 
 #[function_component]
@@ -262,8 +263,8 @@ fn args_section(store: &Store) -> Html {
             });
             let changes = !matches!(b, ArgB::Same);
             let placeholder_a = default.clone().map(|d| format!("default: {d}")).unwrap_or_else(|| "(not set)".into());
-            html! {
-                <tr class={classes!(changes.then_some("changed"))}>
+            let row = html! {
+                <tr>
                     <th scope="row"><code>{ name }</code></th>
                     <td data-label="A"><input type="text" aria-label={format!("{name} in build A")} placeholder={placeholder_a}
                                value={a.unwrap_or_default()} oninput={set_a} /></td>
@@ -272,7 +273,8 @@ fn args_section(store: &Store) -> Html {
                                value={match &b { ArgB::Value(v) => v.clone(), _ => String::new() }} oninput={set_b} /></td>
                     <td>{ check(changes, every_run, html! { "changes every run" }) }</td>
                 </tr>
-            }
+            };
+            if changes { with_class(row, "changed") } else { row }
         })
         .collect();
     html! {
@@ -314,14 +316,15 @@ fn secrets_section(store: &Store) -> Html {
                 }
             });
             let changed = s.change.secrets.contains_key(id);
-            html! {
-                <tr class={classes!(changed.then_some("changed"))}>
+            let row = html! {
+                <tr>
                     <th scope="row"><code>{ id }</code></th>
                     <td><input type="text" aria-label={format!("secret {id} in build A")}
                                value={s.secrets.get(id).cloned().unwrap_or_default()} oninput={set_a} /></td>
                     <td>{ check(changed, toggle, html! { "value changes in B" }) }</td>
                 </tr>
-            }
+            };
+            if changed { with_class(row, "changed") } else { row }
         })
         .collect();
     html! {

@@ -2,7 +2,7 @@
 //! size, transparent text), a gutter with each instruction's verdict for the builder in
 //! focus, and diagnostics underlined and listed with line and column.
 
-use super::{status_class, status_mark, status_text, use_store};
+use super::{class_list, status_class, status_mark, status_text, use_store, with_class};
 use crate::highlight::{highlight, split_marks, Tok, Token};
 use crate::model::{Action, AppState, EditorTab};
 use gloo::timers::callback::Timeout;
@@ -417,10 +417,13 @@ pub fn Editor(props: &EditorProps) -> Html {
             let onclick = Callback::from(move |_: MouseEvent| {
                 store.dispatch(Action::ui(move |_, tr| tr.tab = tab))
             });
-            html! {
-                <button type="button" role="tab" class={classes!("tab", (st.tr.tab == tab).then_some("on"))}
-                        aria-selected={(st.tr.tab == tab).to_string()} {onclick}>{ label }</button>
-            }
+            let on = st.tr.tab == tab;
+            with_class(
+                html! {
+                    <button type="button" role="tab" aria-selected={on.to_string()} {onclick}>{ label }</button>
+                },
+                if on { "tab on" } else { "tab" },
+            )
         };
         html! {
             <div class="tabs" role="tablist" aria-label="Which Dockerfile">
@@ -451,14 +454,21 @@ pub fn Editor(props: &EditorProps) -> Html {
                 })
             };
             let who = b.map(|b| format!("{}: ", b.label())).unwrap_or_default();
-            html! {
-                <li class={match d.severity { Severity::Error => "d-err-item", Severity::Warning => "d-warn-item" }}>
-                    <button type="button" class="linkish" onclick={goto}>
-                        { format!("line {}, col {}", d.span.line, d.span.col) }
-                    </button>
-                    { format!(" {who}{}", d.message) }
-                </li>
-            }
+            let class = match d.severity {
+                Severity::Error => "d-err-item",
+                Severity::Warning => "d-warn-item",
+            };
+            with_class(
+                html! {
+                    <li>
+                        <button type="button" class="linkish" onclick={goto}>
+                            { format!("line {}, col {}", d.span.line, d.span.col) }
+                        </button>
+                        { format!(" {who}{}", d.message) }
+                    </li>
+                },
+                class,
+            )
         })
         .collect();
 
@@ -567,19 +577,6 @@ struct GutterProps {
     dispatcher: UseReducerDispatcher<AppState>,
 }
 
-/// `base` followed by the words that are set, space-separated (what `classes!` renders,
-/// without building a set of strings for every line on every render).
-fn class_list(base: &str, words: &[Option<&str>]) -> String {
-    let mut c = String::from(base);
-    for w in words.iter().flatten() {
-        if !c.is_empty() {
-            c.push(' ');
-        }
-        c.push_str(w);
-    }
-    c
-}
-
 /// One gutter line. A component so that unchanged lines skip re-rendering while typing; its
 /// props are plain values, cheap to build and compare for every line on every render.
 #[function_component]
@@ -601,12 +598,15 @@ fn GutterLine(p: &GutterProps) -> Html {
         .title
         .map(|(verdict, builder)| format!("line {}: {verdict} ({builder})", p.line))
         .unwrap_or_default();
-    html! {
-        <div {class} {title} {onclick}>
-            <span class="g-num">{ p.line }</span>
-            <span class="g-mark">{ p.mark }</span>
-        </div>
-    }
+    with_class(
+        html! {
+            <div {title} {onclick}>
+                <span class="g-num">{ p.line }</span>
+                <span class="g-mark">{ p.mark }</span>
+            </div>
+        },
+        class,
+    )
 }
 
 /// The editor text split into highlighted lines, and its longest line (the width sizer of
@@ -670,10 +670,10 @@ fn CodeLine(p: &CodeLineProps) -> Html {
             match (tok, mark) {
                 (None, None) => html! { { piece.text } },
                 (Some(c), None) | (None, Some(c)) => {
-                    html! { <span class={c}>{ piece.text }</span> }
+                    with_class(html! { <span>{ piece.text }</span> }, c)
                 }
                 (Some(t), Some(m)) => {
-                    html! { <span class={format!("{t} {m}")}>{ piece.text }</span> }
+                    with_class(html! { <span>{ piece.text }</span> }, format!("{t} {m}"))
                 }
             }
         })
@@ -691,12 +691,16 @@ fn CodeLine(p: &CodeLineProps) -> Html {
             p.cause.then_some("cause"),
         ],
     );
-    html! {
-        <div {class}>
-            { body }
-            if let Some(c) = eol { <span class={format!("eol {c}")}>{ " " }</span> }
-        </div>
-    }
+    let eol = eol.map(|c| with_class(html! { <span>{ " " }</span> }, format!("eol {c}")));
+    with_class(
+        html! {
+            <div>
+                { body }
+                { eol.unwrap_or_default() }
+            </div>
+        },
+        class,
+    )
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! scenario's `export` section, so a share link and `layerlab export` see the same values; the
 //! chosen CI travels in the link's UI state.
 
-use super::{event_value, use_store, Store};
+use super::{event_value, use_store, with_class, Store};
 use crate::extras::{self, Job, Reply};
 use crate::model::Action;
 use crate::web;
@@ -203,6 +203,7 @@ fn export_body(
         },
         Some(Reply::Advice(_)) => Html::default(),
         Some(Reply::Export(x)) => {
+            // `class`: the <pre>'s classes.
             let block = |key: String, title: String, text: String, class: &'static str| {
                 let onclick = {
                     let copied = copied.clone();
@@ -221,19 +222,21 @@ fn export_body(
                             <button type="button" {onclick} aria-label={format!("Copy {key}")}>{ "Copy" }</button>
                             if done { <span class="copied" role="status">{ "Copied!" }</span> }
                         </div>
-                        <pre class={classes!("mono", class)} tabindex="0">{ text }</pre>
+                        { with_class(html! { <pre tabindex="0">{ text }</pre> }, class) }
                     </div>
                 }
             };
             let files: Html = x
                 .files
                 .iter()
-                .map(|(path, text)| block(path.clone(), path.clone(), text.clone(), "export-file"))
+                .map(|(path, text)| {
+                    block(path.clone(), path.clone(), text.clone(), "mono export-file")
+                })
                 .collect();
             let notes: Html = x.notes.iter().map(|n| html! { <li>{ n }</li> }).collect();
             html! {
                 <>
-                    { block("command".into(), "docker buildx build".into(), x.buildx_command.clone(), "export-cmd") }
+                    { block("command".into(), "docker buildx build".into(), x.buildx_command.clone(), "mono export-cmd") }
                     { files }
                     if !x.notes.is_empty() {
                         <h3>{ "Set up and why" }</h3>

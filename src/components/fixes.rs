@@ -3,7 +3,7 @@
 //! scenario several times. A mechanical fix can be applied in one click: the rewritten scenario
 //! replaces the current one, so the verdicts show what the fix keeps cached.
 
-use super::use_store;
+use super::{use_store, with_class};
 use crate::extras::{self, AdviceItem, Job, Reply};
 use crate::model::Action;
 use crate::share::SharedState;
@@ -67,10 +67,10 @@ pub fn FixesPanel() -> Html {
             let items: Html = advice
                 .iter()
                 .map(|a| {
-                    let sev = match a.severity.as_str() {
-                        "high" => "sev-high",
-                        "medium" => "sev-medium",
-                        _ => "sev-low",
+                    let (item_class, badge_class) = match a.severity.as_str() {
+                        "high" => ("fix sev-high", "badge sev-high"),
+                        "medium" => ("fix sev-medium", "badge sev-medium"),
+                        _ => ("fix sev-low", "badge sev-low"),
                     };
                     let goto = a.line.map(|l| {
                         let store = store.clone();
@@ -94,10 +94,10 @@ pub fn FixesPanel() -> Html {
                             if a.cost_buildkit.is_empty() { "none".into() } else { format!("lines {}", lines_text(&a.cost_buildkit)) },
                         )
                     };
-                    html! {
-                        <li class={classes!("fix", sev)} data-rule={a.rule.clone()}>
+                    let item = html! {
+                        <li data-rule={a.rule.clone()}>
                             <div class="fix-head">
-                                <span class={classes!("badge", sev)}>{ a.severity.clone() }</span>
+                                { with_class(html! { <span>{ a.severity.clone() }</span> }, badge_class) }
                                 <strong>{ &a.title }</strong>
                                 { goto.unwrap_or_default() }
                             </div>
@@ -107,7 +107,8 @@ pub fn FixesPanel() -> Html {
                             if let Some(eq) = &a.equivalent { <p class="muted">{ format!("Also reported by: {eq}") }</p> }
                             { apply.unwrap_or_default() }
                         </li>
-                    }
+                    };
+                    with_class(item, item_class)
                 })
                 .collect();
             html! { <ol class="plain fix-list">{ items }</ol> }
@@ -120,12 +121,17 @@ pub fn FixesPanel() -> Html {
         _ if fresh => "Find fixes again",
         _ => "Scenario changed: find fixes again",
     };
+    let button =
+        html! { <button type="button" onclick={run} disabled={running}>{ label }</button> };
+    let button = if fresh {
+        button
+    } else {
+        with_class(button, "primary")
+    };
     html! {
         <section class="fixes" aria-live="polite" aria-label="Suggested fixes" aria-busy={running.to_string()}>
             <h2>{ "What do I change?" }</h2>
-            <button type="button" onclick={run} disabled={running} class={classes!((!fresh).then_some("primary"))}>
-                { label }
-            </button>
+            { button }
             if stale { <p class="muted">{ "These results are for an earlier version of the scenario." }</p> }
             { list }
         </section>

@@ -2,7 +2,7 @@
 //! `COPY --from` and `RUN --mount from=`, and for each stage whether the classic builder and
 //! BuildKit build it.
 
-use super::use_store;
+use super::{use_store, with_class};
 use crate::analysis::{stage_graph, EdgeKind, StageGraph};
 use crate::model::{Action, AppState};
 use layerlab_engine::report::Builder;
@@ -112,13 +112,14 @@ fn StageGraphSvg(p: &SvgProps) -> Html {
                 EdgeKind::CopyFrom => "edge e-copy",
                 EdgeKind::MountFrom => "edge e-mount",
             };
-            Some(html! {
-                <g class={cls}>
+            let edge = html! {
+                <g>
                     <title>{ format!("{} (line {})", e.kind.label(), e.line) }</title>
                     <path d={d} fill="none" />
                     <polygon points={head} />
                 </g>
-            })
+            };
+            Some(with_class(edge, cls))
         })
         .collect();
 
@@ -136,12 +137,13 @@ fn StageGraphSvg(p: &SvgProps) -> Html {
                 } else {
                     ("pill p-skip", "skipped")
                 };
-                html! {
-                    <g class={cls}>
+                let pill = html! {
+                    <g>
                         <rect x={(x + dx).to_string()} y={(y + H - 22).to_string()} width="76" height="16" rx="8" />
                         <text x={(x + dx + 38).to_string()} y={(y + H - 10).to_string()} text-anchor="middle">{ format!("{short} {word}") }</text>
                     </g>
-                }
+                };
+                with_class(pill, cls)
             };
             let line = n.line;
             let select = {
@@ -164,8 +166,8 @@ fn StageGraphSvg(p: &SvgProps) -> Html {
                 if !have_report { "unknown" } else if built(Builder::Classic) { "builds it" } else { "skips it" },
                 if !have_report { "unknown" } else if built(Builder::Buildkit) { "builds it" } else { "skips it" },
             );
-            html! {
-                <g class={classes!("node", (selected_stage == Some(n.index)).then_some("sel"))} tabindex="0" role="button"
+            let node = html! {
+                <g tabindex="0" role="button"
                    aria-label={label.clone()} onclick={select} {onkeydown}>
                     <title>{ label }</title>
                     <rect x={x.to_string()} y={y.to_string()} width={W.to_string()} height={H.to_string()} rx="6" />
@@ -174,7 +176,9 @@ fn StageGraphSvg(p: &SvgProps) -> Html {
                     { pill(Builder::Classic, "C", 6) }
                     { pill(Builder::Buildkit, "BK", 86) }
                 </g>
-            }
+            };
+            let sel = selected_stage == Some(n.index);
+            with_class(node, if sel { "node sel" } else { "node" })
         })
         .collect();
 

@@ -163,5 +163,32 @@ pub fn status_mark(s: Option<Status>) -> &'static str {
 }
 
 pub fn badge(s: Option<Status>) -> Html {
-    html! { <span class={classes!("badge", status_class(s))}>{ status_text(s) }</span> }
+    with_class(
+        html! { <span>{ status_text(s) }</span> },
+        class_list("badge", &[Some(status_class(s))]),
+    )
+}
+
+/// `node` (one element made by `html!`) with its `class` attribute set to `class`.
+///
+/// Yew turns a computed `class={..}` into `Classes`, a set of the words built on every
+/// render; every such site also linked that set's code into the bundle. Here a class is one
+/// string, and the same helper works for SVG elements (whose `className` is read-only).
+pub fn with_class(mut node: Html, class: impl Into<AttrValue>) -> Html {
+    if let Html::VTag(tag) = &mut node {
+        tag.add_attribute("class", class);
+    }
+    node
+}
+
+/// `base` followed by the words that are set, space-separated (what `classes!` renders).
+pub fn class_list(base: &str, words: &[Option<&str>]) -> String {
+    let mut c = String::from(base);
+    for w in words.iter().flatten() {
+        if !c.is_empty() {
+            c.push(' ');
+        }
+        c.push_str(w);
+    }
+    c
 }

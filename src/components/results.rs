@@ -1,7 +1,7 @@
 //! Results: one-line summaries, the verdict table (classic and BuildKit side by side), the
 //! causal chain of the selected instruction, and the time-lost estimate.
 
-use super::{badge, event_value, use_store};
+use super::{badge, class_list, event_value, use_store, with_class};
 use crate::analysis::Analysis;
 use crate::costs::{format_secs, KINDS};
 use crate::model::{Action, AppState};
@@ -100,9 +100,16 @@ fn VerdictRow(p: &RowProps) -> Html {
         let d = d.clone();
         Callback::from(move |_: MouseEvent| d.dispatch(Action::ui(move |_, tr| tr.hover = None)))
     };
-    html! {
-        <tr class={classes!(p.selected.then_some("sel"), p.hovered.then_some("hov"), p.cause.then_some("cause"))}
-            onmouseenter={enter} onmouseleave={leave} onclick={select} data-line={line.to_string()}>
+    let class = class_list(
+        "",
+        &[
+            p.selected.then_some("sel"),
+            p.hovered.then_some("hov"),
+            p.cause.then_some("cause"),
+        ],
+    );
+    let row = html! {
+        <tr onmouseenter={enter} onmouseleave={leave} onclick={select} data-line={line.to_string()}>
             <td class="num">
                 <button type="button" class="linkish" aria-pressed={p.selected.to_string()}
                         aria-label={format!("line {line}: why?")}>{ line }</button>
@@ -112,6 +119,11 @@ fn VerdictRow(p: &RowProps) -> Html {
             <td class="buildkit">{ badge(p.buildkit) }</td>
             if let Some(cost) = p.cost { <td class="num cost">{ if cost > 0 { format_secs(cost) } else { String::new() } }</td> }
         </tr>
+    };
+    if class.is_empty() {
+        row
+    } else {
+        with_class(row, class)
     }
 }
 
@@ -141,12 +153,13 @@ pub fn Summary() -> Html {
         } else {
             format!("{}: ", b.label())
         };
-        html! {
-            <li class={classes!("summary-line", format!("sum-{}", builder_id(b)))}>
+        let line = html! {
+            <li>
                 <span class="summary-text">{ prefix }{ text }</span>
                 if lost > 0 { <span class="lost">{ format!(" ≈ {} lost", format_secs(lost)) }</span> }
             </li>
-        }
+        };
+        with_class(line, format!("summary-line sum-{}", builder_id(b)))
     };
     let errors: Html = [Builder::Classic, Builder::Buildkit]
         .into_iter()

@@ -1,7 +1,7 @@
 //! The share popover: link (with its length), Markdown, iframe snippet and scenario JSON, each
 //! with a copy button and "Copied!" feedback.
 
-use super::{use_fragment, use_store};
+use super::{use_fragment, use_store, with_class};
 use crate::share::LONG_LINK_CHARS;
 use crate::web;
 use wasm_bindgen::JsCast;
@@ -89,11 +89,19 @@ pub fn SharePanel() -> Html {
         };
         let len = url.len();
         let length_note = html! {
-            <p class={classes!("link-len", (len > LONG_LINK_CHARS).then_some("warn"))}>
+            <p>
                 { format!("{len} characters") }
                 if len > LONG_LINK_CHARS { { format!(" — longer than {LONG_LINK_CHARS}; some chat tools cut such links") } }
             </p>
         };
+        let length_note = with_class(
+            length_note,
+            if len > LONG_LINK_CHARS {
+                "link-len warn"
+            } else {
+                "link-len"
+            },
+        );
         html! {
             <div class="share-pop" role="dialog" aria-label="Share">
                 <p class="muted">{ "The whole scenario is in the link itself (nothing is uploaded)." }</p>

@@ -201,6 +201,7 @@ fn name_of<T: Copy + PartialEq>(names: &[(&'static str, T)], t: T) -> &'static s
     names.iter().find(|(_, x)| *x == t).map_or("", |(n, _)| n)
 }
 
+#[allow(clippy::field_reassign_with_default)] // see below
 pub fn scenario(v: Json) -> R<Scenario> {
     const F: &[&str] = &[
         "name",
@@ -220,23 +221,25 @@ pub fn scenario(v: Json) -> R<Scenario> {
         "observed",
     ];
     let mut f = fields(v, "struct Scenario", F, true)?;
-    Ok(Scenario {
-        name: opt(f.take("name"), string)?,
-        description: opt(f.take("description"), string)?,
-        dockerfile: required(f.take("dockerfile"), "dockerfile", string)?,
-        context: or_default(f.take("context"), |v| map(v, file_spec))?,
-        dockerignore: opt(f.take("dockerignore"), string)?,
-        args: or_default(f.take("args"), |v| map(v, string))?,
-        secrets: or_default(f.take("secrets"), |v| map(v, string))?,
-        target: opt(f.take("target"), string)?,
-        change: or_default(f.take("change"), change)?,
-        cache: or_default(f.take("cache"), cache)?,
-        builder_setup: or_default(f.take("builder_setup"), |v| variant(v, SETUPS))?,
-        rerun_output: or_default(f.take("rerun_output"), |v| map(v, |v| variant(v, RERUN)))?,
-        network: opt(f.take("network"), string)?,
-        export: opt(f.take("export"), export_params)?,
-        observed: or_default(f.take("observed"), |v| map(v, observation))?,
-    })
+    // Filled in field by field: with a struct literal, each `?` would drop the fields read
+    // before it one by one, and that drop code was most of this function in the bundle.
+    let mut s = Scenario::default();
+    s.name = opt(f.take("name"), string)?;
+    s.description = opt(f.take("description"), string)?;
+    s.dockerfile = required(f.take("dockerfile"), "dockerfile", string)?;
+    s.context = or_default(f.take("context"), |v| map(v, file_spec))?;
+    s.dockerignore = opt(f.take("dockerignore"), string)?;
+    s.args = or_default(f.take("args"), |v| map(v, string))?;
+    s.secrets = or_default(f.take("secrets"), |v| map(v, string))?;
+    s.target = opt(f.take("target"), string)?;
+    s.change = or_default(f.take("change"), change)?;
+    s.cache = or_default(f.take("cache"), cache)?;
+    s.builder_setup = or_default(f.take("builder_setup"), |v| variant(v, SETUPS))?;
+    s.rerun_output = or_default(f.take("rerun_output"), |v| map(v, |v| variant(v, RERUN)))?;
+    s.network = opt(f.take("network"), string)?;
+    s.export = opt(f.take("export"), export_params)?;
+    s.observed = or_default(f.take("observed"), |v| map(v, observation))?;
+    Ok(s)
 }
 
 fn file_spec(v: Json) -> R<FileSpec> {
@@ -256,6 +259,7 @@ fn strings(v: Json) -> R<Vec<String>> {
     list(v, string)
 }
 
+#[allow(clippy::field_reassign_with_default)] // see `scenario`
 fn change(v: Json) -> R<Change> {
     const F: &[&str] = &[
         "files",
@@ -270,18 +274,19 @@ fn change(v: Json) -> R<Change> {
         "dockerfile",
     ];
     let mut f = fields(v, "struct Change", F, true)?;
-    Ok(Change {
-        files: or_default(f.take("files"), |v| map(v, file_spec))?,
-        removed: or_default(f.take("removed"), strings)?,
-        touched: or_default(f.take("touched"), strings)?,
-        chmod: or_default(f.take("chmod"), |v| map(v, string))?,
-        args: or_default(f.take("args"), |v| map(v, opt_string))?,
-        secrets: or_default(f.take("secrets"), |v| map(v, opt_string))?,
-        base_rebuilt: or_default(f.take("base_rebuilt"), strings)?,
-        dockerignore: opt(f.take("dockerignore"), string)?,
-        target: opt(f.take("target"), string)?,
-        dockerfile: opt(f.take("dockerfile"), string)?,
-    })
+    // Field by field, as in `scenario`.
+    let mut c = Change::default();
+    c.files = or_default(f.take("files"), |v| map(v, file_spec))?;
+    c.removed = or_default(f.take("removed"), strings)?;
+    c.touched = or_default(f.take("touched"), strings)?;
+    c.chmod = or_default(f.take("chmod"), |v| map(v, string))?;
+    c.args = or_default(f.take("args"), |v| map(v, opt_string))?;
+    c.secrets = or_default(f.take("secrets"), |v| map(v, opt_string))?;
+    c.base_rebuilt = or_default(f.take("base_rebuilt"), strings)?;
+    c.dockerignore = opt(f.take("dockerignore"), string)?;
+    c.target = opt(f.take("target"), string)?;
+    c.dockerfile = opt(f.take("dockerfile"), string)?;
+    Ok(c)
 }
 
 fn cache(v: Json) -> R<Cache> {

@@ -11,6 +11,8 @@
 //! Parsing never fails and never panics: every problem is a [`Diagnostic`] with a span, and
 //! parsing continues with the next instruction.
 
+#[cfg(test)]
+mod fast_path_tests;
 mod heredoc;
 mod node;
 mod source;
@@ -244,6 +246,32 @@ pub(crate) fn trim_start_ws(s: &str) -> &str {
     }
 }
 
+/// `s.contains("<<")` by a byte search (no searcher setup for short lines).
+fn has_heredoc_marker(s: &str) -> bool {
+    let mut b = s.as_bytes();
+    while let Some(i) = b.iter().position(|&c| c == b'<') {
+        if b.get(i + 1) == Some(&b'<') {
+            return true;
+        }
+        b = &b[i + 1..];
+    }
+    false
+}
+
+/// `str::trim` with [`trim_start_ws`]'s ASCII fast path at both ends.
+pub(crate) fn trim_ws(s: &str) -> &str {
+    let s = trim_start_ws(s);
+    let b = s.as_bytes();
+    let mut end = b.len();
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+        end -= 1;
+    }
+    match end.checked_sub(1).map(|i| b[i]) {
+        Some(last) if last >= 0x80 => s[..end].trim_end(),
+        _ => &s[..end],
+    }
+}
+
 impl LineParser<'_, '_> {
     fn next_line(&mut self) -> Option<source::Line> {
         let l = self.src.line(self.next)?;
@@ -346,7 +374,7 @@ impl LineParser<'_, '_> {
             // Unchanged instruction text parses the same (its positions move with it);
             // heredocs read lines beyond it, so those are always parsed again.
             // `<<` (a possible heredoc), looked for once per line.
-            let marker = joined.contains("<<");
+            let marker = has_heredoc_marker(joined);
             let chunk = (!marker).then(|| &text[l.start..last_end]);
             if let (Some(cache), Some(chunk)) = (self.cache.as_deref_mut(), chunk) {
                 // In the last text (moved to this round's map: one hash for the usual

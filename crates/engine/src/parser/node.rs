@@ -6,11 +6,98 @@
 /// rejects any chained ONBUILD later; the limit only keeps recursion bounded).
 pub(crate) const MAX_NESTING: usize = 8;
 
+/// A known instruction keyword (matched ASCII case-insensitively), or `Other`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Kw {
+    Add,
+    Arg,
+    Cmd,
+    Copy,
+    Entrypoint,
+    Env,
+    Expose,
+    From,
+    Healthcheck,
+    Label,
+    Maintainer,
+    Onbuild,
+    Run,
+    Shell,
+    Stopsignal,
+    User,
+    Volume,
+    Workdir,
+    #[default]
+    Other,
+}
+
+impl Kw {
+    /// The keyword `word` names (any ASCII case), matched without allocating.
+    pub fn of(word: &str) -> Kw {
+        let b = word.as_bytes();
+        if !(3..=11).contains(&b.len()) {
+            return Kw::Other;
+        }
+        let mut l = [0u8; 11];
+        for (d, s) in l.iter_mut().zip(b) {
+            *d = s.to_ascii_lowercase();
+        }
+        match &l[..b.len()] {
+            b"add" => Kw::Add,
+            b"arg" => Kw::Arg,
+            b"cmd" => Kw::Cmd,
+            b"copy" => Kw::Copy,
+            b"entrypoint" => Kw::Entrypoint,
+            b"env" => Kw::Env,
+            b"expose" => Kw::Expose,
+            b"from" => Kw::From,
+            b"healthcheck" => Kw::Healthcheck,
+            b"label" => Kw::Label,
+            b"maintainer" => Kw::Maintainer,
+            b"onbuild" => Kw::Onbuild,
+            b"run" => Kw::Run,
+            b"shell" => Kw::Shell,
+            b"stopsignal" => Kw::Stopsignal,
+            b"user" => Kw::User,
+            b"volume" => Kw::Volume,
+            b"workdir" => Kw::Workdir,
+            _ => Kw::Other,
+        }
+    }
+
+    /// Upper case name; `None` for [`Kw::Other`].
+    pub fn upper(self) -> Option<&'static str> {
+        Some(match self {
+            Kw::Add => "ADD",
+            Kw::Arg => "ARG",
+            Kw::Cmd => "CMD",
+            Kw::Copy => "COPY",
+            Kw::Entrypoint => "ENTRYPOINT",
+            Kw::Env => "ENV",
+            Kw::Expose => "EXPOSE",
+            Kw::From => "FROM",
+            Kw::Healthcheck => "HEALTHCHECK",
+            Kw::Label => "LABEL",
+            Kw::Maintainer => "MAINTAINER",
+            Kw::Onbuild => "ONBUILD",
+            Kw::Run => "RUN",
+            Kw::Shell => "SHELL",
+            Kw::Stopsignal => "STOPSIGNAL",
+            Kw::User => "USER",
+            Kw::Volume => "VOLUME",
+            Kw::Workdir => "WORKDIR",
+            Kw::Other => return None,
+        })
+    }
+}
+
 /// A raw node before positions and heredocs are attached.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Parsed<'a> {
     /// The keyword exactly as written (`Run`, `FROM`, `foo`).
     pub keyword_raw: &'a str,
+    /// The keyword, classified.
+    pub kw: Kw,
     /// Lower-cased keyword.
     pub keyword: String,
     pub flags: Vec<String>,
@@ -25,12 +112,12 @@ impl Parsed<'_> {
     /// BuildKit `Node.canContainHeredoc`: RUN/COPY/ADD (also as ONBUILD trigger), not JSON.
     pub fn can_contain_heredoc(&self) -> bool {
         let mut n = self;
-        if n.keyword == "onbuild" {
+        if n.kw == Kw::Onbuild {
             if let Some(inner) = &n.inner {
                 n = inner;
             }
         }
-        matches!(n.keyword.as_str(), "run" | "copy" | "add") && !n.json
+        matches!(n.kw, Kw::Run | Kw::Copy | Kw::Add) && !n.json
     }
 }
 
@@ -65,7 +152,12 @@ fn split_ws_all(s: &str) -> Vec<String> {
     if s.is_empty() {
         return Vec::new();
     }
-    let mut out = Vec::new();
+    // Sized once: the words are the whitespace runs plus one.
+    let b = s.as_bytes();
+    let runs = (1..b.len())
+        .filter(|&i| is_re_ws_byte(b[i]) && !is_re_ws_byte(b[i - 1]))
+        .count();
+    let mut out = Vec::with_capacity(runs + 1);
     let mut cur = s;
     loop {
         match find_re_ws(cur) {
@@ -82,17 +174,14 @@ fn split_ws_all(s: &str) -> Vec<String> {
     out
 }
 
-#[inline]
-fn char_at(s: &str, pos: usize) -> Option<char> {
-    s.get(pos..).and_then(|r| r.chars().next())
-}
-
 /// BuildKit `splitCommand` + dispatch. `depth` counts ONBUILD nesting.
 pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
-    let trimmed = line.trim();
+    let trimmed = super::trim_ws(line);
     let (cmd, after) = split_ws2(trimmed);
+    let kw = Kw::of(cmd);
     let mut p = Parsed {
         keyword_raw: cmd,
+        kw,
         keyword: cmd.to_ascii_lowercase(),
         ..Parsed::default()
     };
@@ -100,17 +189,17 @@ pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
     if let Some(after) = after {
         let (r, flags) = extract_builder_flags(after, esc);
         p.flags = flags;
-        rest = r.trim();
+        rest = super::trim_ws(r);
     }
-    let result = match p.keyword.as_str() {
-        "add" | "copy" | "volume" => parse_maybe_json_to_list(rest),
-        "arg" => Ok((parse_words(rest, esc), false)),
-        "cmd" | "entrypoint" | "run" | "shell" => parse_maybe_json(rest),
-        "env" => parse_name_val(rest, "ENV", esc).map(|a| (a, false)),
-        "label" => parse_name_val(rest, "LABEL", esc).map(|a| (a, false)),
-        "expose" | "from" => Ok((split_ws_all(rest), false)),
-        "healthcheck" => parse_health_config(rest),
-        "maintainer" | "stopsignal" | "user" | "workdir" => Ok((
+    let result = match kw {
+        Kw::Add | Kw::Copy | Kw::Volume => parse_maybe_json_to_list(rest),
+        Kw::Arg => Ok((parse_words(rest, esc), false)),
+        Kw::Cmd | Kw::Entrypoint | Kw::Run | Kw::Shell => parse_maybe_json(rest),
+        Kw::Env => parse_name_val(rest, "ENV", esc).map(|a| (a, false)),
+        Kw::Label => parse_name_val(rest, "LABEL", esc).map(|a| (a, false)),
+        Kw::Expose | Kw::From => Ok((split_ws_all(rest), false)),
+        Kw::Healthcheck => parse_health_config(rest),
+        Kw::Maintainer | Kw::Stopsignal | Kw::User | Kw::Workdir => Ok((
             if rest.is_empty() {
                 Vec::new()
             } else {
@@ -118,7 +207,7 @@ pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
             },
             false,
         )),
-        "onbuild" => {
+        Kw::Onbuild => {
             if !rest.is_empty() {
                 if depth >= MAX_NESTING {
                     p.error = Some(format!(
@@ -135,7 +224,7 @@ pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
             Ok((Vec::new(), false))
         }
         // Unknown instructions keep no arguments (BuildKit `parseIgnore`).
-        _ => Ok((Vec::new(), false)),
+        Kw::Other => Ok((Vec::new(), false)),
     };
     match result {
         Ok((args, json)) => {
@@ -156,204 +245,217 @@ pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
 /// the first word that does not start with `--`, or a bare `--`. Returns the remaining text.
 ///
 /// Unlike BuildKit (which walks bytes and so mangles non-ASCII flag values), this walks
-/// characters.
+/// characters. A word without quotes or escapes is copied once, as a slice.
 pub(crate) fn extract_builder_flags(line: &str, esc: char) -> (&str, Vec<String>) {
-    #[derive(PartialEq)]
-    enum Ph {
-        Spaces,
-        Word,
-        Quote,
-    }
     let mut words = Vec::new();
-    let mut phase = Ph::Spaces;
-    let mut buf = String::new();
-    let mut quote = '\0';
-    let mut blank_ok = false;
-    let mut pos = 0;
-    let n = line.len();
+    let mut it = line.char_indices();
     loop {
-        let cur = char_at(line, pos);
-        let w = cur.map_or(0, char::len_utf8);
-        if phase == Ph::Spaces {
-            let Some(ch) = cur else { break };
-            if ch.is_whitespace() {
-                pos += w;
-                continue;
+        // Blanks between words.
+        let start = loop {
+            match it.next() {
+                None => return ("", words),
+                Some((_, c)) if c.is_whitespace() => {}
+                Some((pos, c)) => {
+                    if c != '-' || line.as_bytes().get(pos + 1) != Some(&b'-') {
+                        return (&line[pos..], words);
+                    }
+                    break pos;
+                }
             }
-            if ch != '-' || char_at(line, pos + 1) != Some('-') {
-                return (&line[pos..], words);
-            }
-            phase = Ph::Word;
-        }
-        let Some(ch) = cur else {
-            if buf != "--" && (blank_ok || !buf.is_empty()) {
-                words.push(buf);
-            }
-            break;
         };
-        if phase == Ph::Word {
-            if ch.is_whitespace() {
-                phase = Ph::Spaces;
-                if buf == "--" {
+        // One word from `start` (it begins with `--`, so it is never empty). `buf` holds
+        // it once a quote or an escape made it differ from the source text.
+        let mut buf: Option<String> = None;
+        let mut quote: Option<char> = None;
+        // The word's first character was consumed above: resume at it.
+        let mut cur = Some((start, '-'));
+        let end = loop {
+            let Some((pos, ch)) = cur else {
+                break None;
+            };
+            match quote {
+                None if ch.is_whitespace() => break Some(pos),
+                None if ch == '\'' || ch == '"' => {
+                    buf.get_or_insert_with(|| line[start..pos].to_string());
+                    quote = Some(ch);
+                }
+                Some(q) if ch == q => quote = None,
+                _ if ch == esc => {
+                    let b = buf.get_or_insert_with(|| line[start..pos].to_string());
+                    match it.next() {
+                        Some((_, c)) => b.push(c),
+                        // A trailing escape token is dropped (and ends a quote).
+                        None => quote = None,
+                    }
+                }
+                _ => {
+                    if let Some(b) = &mut buf {
+                        b.push(ch);
+                    }
+                }
+            }
+            cur = it.next();
+        };
+        let word = match buf {
+            Some(b) => b,
+            None => line[start..end.unwrap_or(line.len())].to_string(),
+        };
+        match end {
+            Some(pos) => {
+                if word == "--" {
                     return (&line[pos..], words);
                 }
-                if blank_ok || !buf.is_empty() {
-                    words.push(std::mem::take(&mut buf));
+                push_sized(&mut words, word);
+            }
+            None => {
+                if word != "--" {
+                    push_sized(&mut words, word);
                 }
-                buf.clear();
-                blank_ok = false;
-                pos += w;
-                continue;
+                return ("", words);
             }
-            if ch == '\'' || ch == '"' {
-                quote = ch;
-                blank_ok = true;
-                phase = Ph::Quote;
-                pos += w;
-                continue;
-            }
-            let mut c = ch;
-            if ch == esc {
-                if pos + w >= n {
-                    pos += w;
-                    continue;
-                }
-                pos += w;
-                c = char_at(line, pos).unwrap_or(ch);
-            }
-            buf.push(c);
-            pos += c.len_utf8();
-            continue;
         }
-        // Quote
-        if ch == quote {
-            phase = Ph::Word;
-            pos += w;
-            continue;
-        }
-        let mut c = ch;
-        if ch == esc {
-            if pos + w >= n {
-                phase = Ph::Word;
-                pos += w;
-                continue;
-            }
-            pos += w;
-            c = char_at(line, pos).unwrap_or(ch);
-        }
-        buf.push(c);
-        pos += c.len_utf8();
     }
-    ("", words)
+}
+
+/// `v.push(x)`, allocating room for two at the first push (cheaper than growing from empty).
+fn push_sized<T>(v: &mut Vec<T>, x: T) {
+    if v.capacity() == 0 {
+        *v = Vec::with_capacity(2);
+    }
+    v.push(x);
 }
 
 /// BuildKit `parseWords`: whitespace-separated words, quotes and escapes kept verbatim.
-///
-/// Since nothing inside a word is dropped except an escape token that ends the input, every
-/// word is a slice of `rest`.
 pub(crate) fn parse_words(rest: &str, esc: char) -> Vec<String> {
-    #[derive(PartialEq)]
-    enum Ph {
-        Spaces,
-        Word,
-        Quote,
+    Words::new(rest, esc).map(str::to_string).collect()
+}
+
+/// Length of the UTF-8 sequence starting with byte `lead`.
+#[inline]
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
     }
-    let mut words = Vec::new();
-    let mut phase = Ph::Spaces;
-    let mut quote = '\0';
-    let mut blank_ok = false;
-    let mut start = 0;
-    let n = rest.len();
-    let mut it = rest.char_indices();
-    while let Some((pos, ch)) = it.next() {
-        let w = ch.len_utf8();
-        match phase {
-            Ph::Spaces => {
-                if ch.is_whitespace() {
-                    continue;
-                }
-                phase = Ph::Word;
-                start = pos;
-                if ch == '\'' || ch == '"' {
-                    quote = ch;
-                    blank_ok = true;
-                    phase = Ph::Quote;
-                } else if ch == esc {
-                    if pos + w >= n {
-                        // A lone escape token at the very end is dropped.
-                        return words;
-                    }
-                    it.next();
-                }
-            }
-            Ph::Word => {
-                if ch.is_whitespace() {
-                    phase = Ph::Spaces;
-                    if blank_ok || pos > start {
-                        words.push(rest[start..pos].to_string());
-                    }
-                    blank_ok = false;
-                    continue;
-                }
-                if ch == '\'' || ch == '"' {
-                    quote = ch;
-                    blank_ok = true;
-                    phase = Ph::Quote;
-                } else if ch == esc {
-                    if pos + w >= n {
-                        if blank_ok || pos > start {
-                            words.push(rest[start..pos].to_string());
-                        }
-                        return words;
-                    }
-                    it.next();
-                }
-            }
-            Ph::Quote => {
-                if ch == quote {
-                    phase = Ph::Word;
-                } else if ch == esc && quote != '\'' {
-                    if pos + w >= n {
-                        words.push(rest[start..pos].to_string());
-                        return words;
-                    }
-                    it.next();
-                }
-            }
+}
+
+/// Whether the character at byte `i` (a boundary) is white space (`char::is_whitespace`),
+/// and its length.
+#[inline]
+fn ws_at(s: &str, i: usize) -> (bool, usize) {
+    let b = s.as_bytes()[i];
+    if b < 0x80 {
+        return (matches!(b, b' ' | b'\t'..=b'\r'), 1);
+    }
+    let c = s[i..].chars().next().unwrap_or(' ');
+    (c.is_whitespace(), c.len_utf8())
+}
+
+/// [`parse_words`] as slices, one at a time: nothing inside a word is dropped except an
+/// escape token that ends the input, so every word is a slice of the text. Walks bytes
+/// (quotes and the escape token are ASCII), decoding only non-ASCII characters.
+pub(crate) struct Words<'a> {
+    s: &'a str,
+    pos: usize,
+    esc: u8,
+}
+
+impl<'a> Words<'a> {
+    pub fn new(s: &'a str, esc: char) -> Self {
+        debug_assert!(esc.is_ascii());
+        Words {
+            s,
+            pos: 0,
+            esc: esc as u8,
         }
     }
-    if phase != Ph::Spaces && (blank_ok || n > start) {
-        words.push(rest[start..].to_string());
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let (s, b, n) = (self.s, self.s.as_bytes(), self.s.len());
+        let start = loop {
+            if self.pos >= n {
+                return None;
+            }
+            let (ws, w) = ws_at(s, self.pos);
+            if !ws {
+                break self.pos;
+            }
+            self.pos += w;
+        };
+        // 0: outside quotes, else the open quote.
+        let mut quote = 0u8;
+        let mut i = start;
+        while i < n {
+            let c = b[i];
+            if quote == 0 {
+                let (ws, w) = ws_at(s, i);
+                if ws {
+                    self.pos = i;
+                    return Some(&s[start..i]);
+                }
+                if c == b'\'' || c == b'"' {
+                    quote = c;
+                } else if c == self.esc {
+                    if i + 1 >= n {
+                        // A trailing escape token is dropped (a word of only it is none).
+                        self.pos = n;
+                        return (i > start).then(|| &s[start..i]);
+                    }
+                    i += 1 + utf8_len(b[i + 1]);
+                    continue;
+                }
+                i += w;
+            } else {
+                if c == quote {
+                    quote = 0;
+                } else if c == self.esc && quote != b'\'' {
+                    if i + 1 >= n {
+                        self.pos = n;
+                        return Some(&s[start..i]);
+                    }
+                    i += 1 + utf8_len(b[i + 1]);
+                    continue;
+                }
+                i += utf8_len(c);
+            }
+        }
+        self.pos = n;
+        Some(&s[start..])
     }
-    words
 }
 
 /// BuildKit `parseNameVal` (ENV, LABEL): triples `key value sep`; `sep` is `=` for the
 /// `k=v` form and empty for the legacy `k v` form. Values stay raw.
 fn parse_name_val(rest: &str, key: &str, esc: char) -> Result<Vec<String>, String> {
-    let words = parse_words(rest, esc);
-    if words.is_empty() {
+    let mut words = Words::new(rest, esc);
+    let Some(first) = words.next() else {
         return Ok(Vec::new());
-    }
-    if !words[0].contains('=') {
+    };
+    if !first.as_bytes().contains(&b'=') {
         let (k, v) = split_ws2(rest);
         return match v {
             Some(v) => Ok(vec![k.to_string(), v.to_string(), String::new()]),
             None => Err(format!("{key} must have two arguments")),
         };
     }
-    let mut out = Vec::with_capacity(words.len() * 3);
-    for word in words {
-        match word.split_once('=') {
-            Some((k, v)) => {
-                out.push(k.to_string());
-                out.push(v.to_string());
+    let mut out = Vec::with_capacity(3);
+    for word in std::iter::once(first).chain(words) {
+        match word.bytes().position(|b| b == b'=') {
+            Some(i) => {
+                out.push(word[..i].to_string());
+                out.push(word[i + 1..].to_string());
                 out.push("=".to_string());
             }
             None => {
                 return Err(format!(
                     "Syntax error - can't find = in {}. Must be of the form: name=value",
-                    crate::dump::go_quote(&word)
+                    crate::dump::go_quote(word)
                 ))
             }
         }

@@ -6,7 +6,7 @@
 //! options) are run on the raw value unless it contains a `$`.
 
 use super::heredoc::{chomp_heredoc_content, parse_heredoc_word};
-use super::node::Parsed;
+use super::node::{Kw, Parsed};
 use super::source::Source;
 use super::suggest;
 use crate::ast::{
@@ -15,6 +15,7 @@ use crate::ast::{
 };
 use crate::dump::go_quote;
 use crate::syntax::{Diagnostic, Span};
+use std::borrow::Cow;
 
 /// Every instruction BuildKit knows, upper case (suggestion candidates, in a fixed order).
 pub(crate) const INSTRUCTIONS: &[&str] = &[
@@ -37,31 +38,6 @@ pub(crate) const INSTRUCTIONS: &[&str] = &[
     "VOLUME",
     "WORKDIR",
 ];
-
-/// The upper-case name of a known (lower-case) keyword.
-pub(crate) fn known_upper(lower: &str) -> Option<&'static str> {
-    Some(match lower {
-        "add" => "ADD",
-        "arg" => "ARG",
-        "cmd" => "CMD",
-        "copy" => "COPY",
-        "entrypoint" => "ENTRYPOINT",
-        "env" => "ENV",
-        "expose" => "EXPOSE",
-        "from" => "FROM",
-        "healthcheck" => "HEALTHCHECK",
-        "label" => "LABEL",
-        "maintainer" => "MAINTAINER",
-        "onbuild" => "ONBUILD",
-        "run" => "RUN",
-        "shell" => "SHELL",
-        "stopsignal" => "STOPSIGNAL",
-        "user" => "USER",
-        "volume" => "VOLUME",
-        "workdir" => "WORKDIR",
-        _ => return None,
-    })
-}
 
 /// Where an instruction sits in the source, for diagnostics.
 pub(crate) struct Ctx<'s, 'a> {
@@ -181,30 +157,38 @@ enum Val {
     Strs(Vec<String>),
 }
 
+/// Most flags any instruction has (ADD).
+const MAX_FLAGS: usize = 7;
+
 struct Flags {
     specs: &'static [(&'static str, Kind)],
-    vals: Vec<Option<Val>>,
+    vals: [Option<Val>; MAX_FLAGS],
 }
 
 impl Flags {
     fn idx(&self, name: &str) -> Option<usize> {
         self.specs.iter().position(|(n, _)| *n == name)
     }
-    fn str(&self, name: &str) -> Option<String> {
-        match self.idx(name).and_then(|i| self.vals[i].as_ref()) {
-            Some(Val::Str(s)) => Some(s.clone()),
+    /// The value of the flag `specs[i]`, moved out.
+    fn str(&mut self, i: usize) -> Option<String> {
+        match self.vals[i].take() {
+            Some(Val::Str(s)) => Some(s),
             _ => None,
         }
     }
-    fn bool(&self, name: &str) -> Option<bool> {
-        match self.idx(name).and_then(|i| self.vals[i].as_ref()) {
+    /// [`Flags::str`] by name.
+    fn named(&mut self, name: &str) -> Option<String> {
+        self.idx(name).and_then(|i| self.str(i))
+    }
+    fn bool(&self, i: usize) -> Option<bool> {
+        match &self.vals[i] {
             Some(Val::Bool(b)) => Some(*b),
             _ => None,
         }
     }
-    fn strs(&self, name: &str) -> Vec<String> {
-        match self.idx(name).and_then(|i| self.vals[i].as_ref()) {
-            Some(Val::Strs(v)) => v.clone(),
+    fn strs(&mut self, i: usize) -> Vec<String> {
+        match self.vals[i].take() {
+            Some(Val::Strs(v)) => v,
             _ => Vec::new(),
         }
     }
@@ -214,7 +198,7 @@ impl Flags {
 fn parse_flags(raw: &[String], specs: &'static [(&'static str, Kind)]) -> R<Flags> {
     let mut f = Flags {
         specs,
-        vals: specs.iter().map(|_| None).collect(),
+        vals: Default::default(),
     };
     for a in raw {
         if a == "--" {
@@ -226,7 +210,7 @@ fn parse_flags(raw: &[String], specs: &'static [(&'static str, Kind)]) -> R<Flag
                 format!("arg should start with -- : {a}"),
             ));
         }
-        let (flag_name, value, has_value) = match a.split_once('=') {
+        let (flag_name, value, has_value) = match split_eq(a) {
             Some((n, v)) => (n, v, true),
             None => (a.as_str(), "", false),
         };
@@ -289,6 +273,13 @@ fn parse_flags(raw: &[String], specs: &'static [(&'static str, Kind)]) -> R<Flag
     Ok(f)
 }
 
+/// Index `i` of `specs`, which names the flag `name` (checked in debug builds).
+fn slot(specs: &[(&str, Kind)], i: usize, name: &str) -> usize {
+    debug_assert_eq!(specs[i].0, name);
+    let _ = name;
+    i
+}
+
 const NO_FLAGS: &[(&str, Kind)] = &[];
 const FROM_FLAGS: &[(&str, Kind)] = &[("platform", Kind::Str)];
 const COPY_FLAGS: &[(&str, Kind)] = &[
@@ -322,10 +313,16 @@ const HEALTH_FLAGS: &[(&str, Kind)] = &[
     ("retries", Kind::Str),
 ];
 
+/// `s.split_once('=')` by a byte search (short strings: no searcher setup).
+fn split_eq(s: &str) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == b'=')?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
 /// `--name[=value]` as written → [`Flag`].
 pub(crate) fn to_flag(raw: &str) -> Flag {
     let body = raw.strip_prefix("--").unwrap_or(raw);
-    match body.split_once('=') {
+    match split_eq(body) {
         Some((n, v)) => Flag {
             name: n.to_string(),
             value: Some(v.to_string()),
@@ -348,10 +345,7 @@ pub(crate) fn build_instruction(
     span: Span,
     ctx: &mut Ctx,
 ) -> Instruction {
-    let keyword = match known_upper(&p.keyword) {
-        Some(k) => k.to_string(),
-        None => p.keyword_raw.to_string(),
-    };
+    let keyword = p.kw.upper().unwrap_or(p.keyword_raw).to_string();
     let flags = p
         .flags
         .iter()
@@ -397,25 +391,32 @@ fn command_line(p: &Parsed) -> CommandLine {
     if p.json {
         CommandLine::Exec(p.args.clone())
     } else {
-        CommandLine::Shell(p.args.join(" "))
+        CommandLine::Shell(shell_text(&p.args))
+    }
+}
+
+/// The words joined by spaces (one word, the usual shell form, is copied without a join).
+fn shell_text(args: &[String]) -> String {
+    match args {
+        [one] => one.clone(),
+        _ => args.join(" "),
     }
 }
 
 fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
     let args = &p.args;
-    let kw = p.keyword.as_str();
-    match kw {
-        "env" | "label" => {
-            let name = kw.to_ascii_uppercase();
+    match p.kw {
+        Kw::Env | Kw::Label => {
+            let name = if p.kw == Kw::Env { "ENV" } else { "LABEL" };
             parse_flags(&p.flags, NO_FLAGS)?;
-            let pairs = parse_kvps(args, &name)?;
-            Ok(if kw == "env" {
+            let pairs = parse_kvps(args, name)?;
+            Ok(if p.kw == Kw::Env {
                 Command::Env { pairs }
             } else {
                 Command::Label { pairs }
             })
         }
-        "maintainer" => {
+        Kw::Maintainer => {
             if args.len() != 1 {
                 return Err(exactly_one("MAINTAINER"));
             }
@@ -424,10 +425,10 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
                 name: args[0].clone(),
             })
         }
-        "add" | "copy" => parse_copy(p, heredocs, kw == "add"),
-        "from" => parse_from(p),
-        "onbuild" => parse_onbuild(p, heredocs, ctx),
-        "workdir" => {
+        Kw::Add | Kw::Copy => parse_copy(p, heredocs, p.kw == Kw::Add),
+        Kw::From => parse_from(p),
+        Kw::Onbuild => parse_onbuild(p, heredocs, ctx),
+        Kw::Workdir => {
             if args.len() != 1 {
                 return Err(exactly_one("WORKDIR"));
             }
@@ -436,21 +437,21 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
                 path: args[0].clone(),
             })
         }
-        "run" => parse_run(p, heredocs),
-        "cmd" => {
+        Kw::Run => parse_run(p, heredocs),
+        Kw::Cmd => {
             parse_flags(&p.flags, NO_FLAGS)?;
             Ok(Command::Cmd {
                 command: command_line(p),
             })
         }
-        "entrypoint" => {
+        Kw::Entrypoint => {
             parse_flags(&p.flags, NO_FLAGS)?;
             Ok(Command::Entrypoint {
                 command: command_line(p),
             })
         }
-        "healthcheck" => parse_healthcheck(p),
-        "expose" => {
+        Kw::Healthcheck => parse_healthcheck(p),
+        Kw::Expose => {
             if args.is_empty() {
                 return Err(at_least_one("EXPOSE"));
             }
@@ -459,7 +460,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
             crate::order::sort_unstable(&mut ports);
             Ok(Command::Expose { ports })
         }
-        "user" => {
+        Kw::User => {
             if args.len() != 1 {
                 return Err(exactly_one("USER"));
             }
@@ -468,7 +469,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
                 user: args[0].clone(),
             })
         }
-        "volume" => {
+        Kw::Volume => {
             if args.is_empty() {
                 return Err(at_least_one("VOLUME"));
             }
@@ -486,7 +487,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
             }
             Ok(Command::Volume { paths })
         }
-        "stopsignal" => {
+        Kw::Stopsignal => {
             // BuildKit does not check STOPSIGNAL flags.
             if args.len() != 1 {
                 return Err(exactly_one("STOPSIGNAL"));
@@ -495,14 +496,14 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
                 signal: args[0].clone(),
             })
         }
-        "arg" => {
+        Kw::Arg => {
             // BuildKit does not check ARG flags.
             if args.is_empty() {
                 return Err(at_least_one("ARG"));
             }
             let mut out = Vec::with_capacity(args.len());
             for a in args {
-                match a.split_once('=') {
+                match split_eq(a) {
                     Some((k, v)) => {
                         if k.is_empty() {
                             return Err(fail("invalid-arguments", "ARG names can not be blank"));
@@ -520,7 +521,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
             }
             Ok(Command::Arg { args: out })
         }
-        "shell" => {
+        Kw::Shell => {
             parse_flags(&p.flags, NO_FLAGS)?;
             if args.is_empty() {
                 return Err(at_least_one("SHELL"));
@@ -533,7 +534,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
             }
             Ok(Command::Shell { argv: args.clone() })
         }
-        _ => {
+        Kw::Other => {
             let msg = suggest::wrap(
                 format!("unknown instruction: {}", p.keyword_raw),
                 p.keyword_raw,
@@ -609,11 +610,11 @@ fn parse_from(p: &Parsed) -> R<Command> {
     } else {
         None
     };
-    let flags = parse_flags(&p.flags, FROM_FLAGS)?;
+    let mut flags = parse_flags(&p.flags, FROM_FLAGS)?;
     Ok(Command::From(FromCmd {
         image: args[0].clone(),
         name,
-        platform: flags.str("platform"),
+        platform: flags.str(slot(FROM_FLAGS, 0, "platform")),
     }))
 }
 
@@ -628,7 +629,7 @@ fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
             ),
         ));
     }
-    let flags = parse_flags(&p.flags, if is_add { ADD_FLAGS } else { COPY_FLAGS })?;
+    let mut flags = parse_flags(&p.flags, if is_add { ADD_FLAGS } else { COPY_FLAGS })?;
     let dest = &args[args.len() - 1];
     if matches!(parse_heredoc_word(dest), Ok(Some(_))) {
         return Err(fail(
@@ -641,13 +642,16 @@ fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
     // used twice as a source is kept once so repeated sources cannot multiply the body.
     // (Built lazily: most COPYs have no heredoc source.)
     let mut by_name: Option<std::collections::HashMap<&str, &Heredoc>> = None;
-    let mut seen = std::collections::HashSet::new();
-    let mut sources = Vec::new();
+    let mut seen: Option<std::collections::HashSet<String>> = None;
+    let mut sources = Vec::with_capacity(args.len() - 1);
     let mut docs = Vec::new();
     for src in &args[..args.len() - 1] {
         match parse_heredoc_word(src) {
             Ok(Some(w)) => {
-                if !seen.insert(w.name.clone()) {
+                if !seen
+                    .get_or_insert_with(Default::default)
+                    .insert(w.name.clone())
+                {
                     continue;
                 }
                 let map = by_name
@@ -671,21 +675,44 @@ fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
             _ => sources.push(src.clone()),
         }
     }
-    Ok(Command::Copy(CopyCmd {
-        is_add,
-        sources,
-        dest: dest.clone(),
-        heredocs: docs,
-        from: flags.str("from"),
-        chown: flags.str("chown"),
-        chmod: flags.str("chmod"),
-        link: flags.bool("link").unwrap_or(false),
-        parents: flags.bool("parents").unwrap_or(false),
-        exclude: flags.strs("exclude"),
-        checksum: flags.str("checksum"),
-        keep_git_dir: flags.bool("keep-git-dir"),
-        unpack: flags.bool("unpack"),
-    }))
+    // Flag slots by position (`slot` checks the names in debug builds).
+    let f = &mut flags;
+    let cmd = if is_add {
+        let a = ADD_FLAGS;
+        CopyCmd {
+            is_add,
+            sources,
+            dest: dest.clone(),
+            heredocs: docs,
+            from: None,
+            chown: f.str(slot(a, 0, "chown")),
+            chmod: f.str(slot(a, 1, "chmod")),
+            link: f.bool(slot(a, 2, "link")).unwrap_or(false),
+            parents: false,
+            exclude: f.strs(slot(a, 6, "exclude")),
+            checksum: f.str(slot(a, 4, "checksum")),
+            keep_git_dir: f.bool(slot(a, 3, "keep-git-dir")),
+            unpack: f.bool(slot(a, 5, "unpack")),
+        }
+    } else {
+        let c = COPY_FLAGS;
+        CopyCmd {
+            is_add,
+            sources,
+            dest: dest.clone(),
+            heredocs: docs,
+            from: f.str(slot(c, 1, "from")),
+            chown: f.str(slot(c, 0, "chown")),
+            chmod: f.str(slot(c, 2, "chmod")),
+            link: f.bool(slot(c, 3, "link")).unwrap_or(false),
+            parents: f.bool(slot(c, 5, "parents")).unwrap_or(false),
+            exclude: f.strs(slot(c, 4, "exclude")),
+            checksum: None,
+            keep_git_dir: None,
+            unpack: None,
+        }
+    };
+    Ok(Command::Copy(cmd))
 }
 
 /// The data of a COPY/ADD heredoc source as BuildKit's `SourceContents` holds it (`<<-`
@@ -699,15 +726,15 @@ pub fn copy_source_data(h: &Heredoc) -> String {
 }
 
 fn parse_run(p: &Parsed, heredocs: &[Heredoc]) -> R<Command> {
-    let flags = parse_flags(&p.flags, RUN_FLAGS)?;
+    let mut flags = parse_flags(&p.flags, RUN_FLAGS)?;
     let mut mounts = Vec::new();
-    for m in flags.strs("mount") {
+    for m in flags.strs(slot(RUN_FLAGS, 0, "mount")) {
         mounts.push(
             parse_mount(&m)
                 .map_err(|e| fail("invalid-mount", e).at_first(&format!("--mount={}", m)))?,
         );
     }
-    let network = flags.str("network");
+    let network = flags.str(slot(RUN_FLAGS, 1, "network"));
     if let Some(n) = &network {
         if !matches!(n.as_str(), "default" | "none" | "host") {
             return Err(fail(
@@ -717,7 +744,7 @@ fn parse_run(p: &Parsed, heredocs: &[Heredoc]) -> R<Command> {
             .at_first("--network"));
         }
     }
-    let security = flags.str("security");
+    let security = flags.str(slot(RUN_FLAGS, 2, "security"));
     if let Some(s) = &security {
         if !matches!(s.as_str(), "insecure" | "sandbox") {
             return Err(fail(
@@ -806,7 +833,7 @@ fn parse_healthcheck(p: &Parsed) -> R<Command> {
             flags: all_flags,
         }));
     }
-    let flags = parse_flags(&p.flags, HEALTH_FLAGS)?;
+    let mut flags = parse_flags(&p.flags, HEALTH_FLAGS)?;
     if typ != "CMD" {
         return Err(fail(
             "invalid-arguments",
@@ -822,14 +849,14 @@ fn parse_healthcheck(p: &Parsed) -> R<Command> {
     let command = if p.json {
         CommandLine::Exec(rest.to_vec())
     } else {
-        CommandLine::Shell(rest.join(" "))
+        CommandLine::Shell(shell_text(rest))
     };
     for name in ["interval", "timeout", "start-period", "start-interval"] {
-        if let Some(v) = flags.str(name) {
+        if let Some(v) = flags.named(name) {
             check_interval(name, &v).map_err(|e| fail("invalid-flag", e).at_first(name))?;
         }
     }
-    if let Some(r) = flags.str("retries") {
+    if let Some(r) = flags.named("retries") {
         if !r.is_empty() {
             match parse_go_int32(&r) {
                 Ok(n) if n < 0 => {
@@ -1024,11 +1051,12 @@ const MOUNT_KEYS: &[&str] = &[
 ];
 
 /// The comma-separated fields of a mount, with CSV quoting (`"a,b"`, `""` for a quote).
-fn csv_fields(s: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
+/// Unquoted fields are slices of `s`.
+fn csv_fields(s: &str) -> Result<Vec<Cow<'_, str>>, String> {
     if s.is_empty() {
-        return Ok(out);
+        return Ok(Vec::new());
     }
+    let mut out = Vec::with_capacity(s.bytes().filter(|&b| b == b',').count() + 1);
     let mut rest = s;
     loop {
         if let Some(q) = rest.strip_prefix('"') {
@@ -1049,7 +1077,7 @@ fn csv_fields(s: &str) -> Result<Vec<String>, String> {
                     }
                 }
             }
-            out.push(field);
+            out.push(Cow::Owned(field));
             if r.is_empty() {
                 return Ok(out);
             }
@@ -1058,12 +1086,12 @@ fn csv_fields(s: &str) -> Result<Vec<String>, String> {
                 None => return Err("extraneous or missing \" in quoted-field".into()),
             }
         } else {
-            let end = rest.find(',').unwrap_or(rest.len());
+            let end = rest.bytes().position(|b| b == b',').unwrap_or(rest.len());
             let field = &rest[..end];
-            if field.contains('"') {
+            if field.as_bytes().contains(&b'"') {
                 return Err("bare \" in non-quoted-field".into());
             }
-            out.push(field.to_string());
+            out.push(Cow::Borrowed(field));
             if end == rest.len() {
                 return Ok(out);
             }
@@ -1101,11 +1129,22 @@ fn valid_ram_size(s: &str) -> bool {
     u.is_empty()
 }
 
+/// `s.to_ascii_lowercase()`, borrowed when it is already lower case.
+fn ascii_lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 /// BuildKit `parseMount` on raw (unexpanded) values.
 pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
     let fields = csv_fields(val).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
+    // The type, as the checks below see it (moved into the mount at the end).
+    let mut kind: Cow<str> = Cow::Borrowed("bind");
     let mut m = Mount {
-        kind: "bind".into(),
+        kind: String::new(),
         target: None,
         source: None,
         from: None,
@@ -1122,14 +1161,16 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
     };
     let mut readonly = false;
     let mut ro_auto = true;
-    let secret_or_ssh = |m: &Mount| m.kind == "secret" || m.kind == "ssh";
+    let secret_or_ssh = |k: &str| k == "secret" || k == "ssh";
     for field in &fields {
-        let (key, value, has) = match field.split_once('=') {
-            Some((k, v)) => (k.to_ascii_lowercase(), v, true),
-            None => (field.to_ascii_lowercase(), "", false),
+        let field: &str = field;
+        let (key, value, has) = match split_eq(field) {
+            Some((k, v)) => (ascii_lower(k), v, true),
+            None => (ascii_lower(field), "", false),
         };
+        let key: &str = &key;
         if !has {
-            match key.as_str() {
+            match key {
                 "readonly" | "ro" => {
                     readonly = true;
                     ro_auto = false;
@@ -1139,24 +1180,21 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
                     ro_auto = false;
                 }
                 "required" => {
-                    if secret_or_ssh(&m) {
+                    if secret_or_ssh(&kind) {
                         m.required = Some(true);
                     } else {
-                        return Err(format!(
-                            "unexpected key '{key}' for mount type '{}'",
-                            m.kind
-                        ));
+                        return Err(format!("unexpected key '{key}' for mount type '{kind}'"));
                     }
                 }
                 _ => return Err(format!("invalid field '{field}' must be a key=value pair")),
             }
             continue;
         }
-        let has_var = value.contains('$');
-        match key.as_str() {
+        let has_var = value.as_bytes().contains(&b'$');
+        match key {
             "type" => {
-                let v = value.to_ascii_lowercase();
-                if !has_var && !MOUNT_TYPES.contains(&v.as_str()) {
+                let v = ascii_lower(value);
+                if !has_var && !MOUNT_TYPES.contains(&&*v) {
                     return Err(suggest::wrap(
                         format!("unsupported mount type {}", go_quote(value)),
                         value,
@@ -1164,7 +1202,7 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
                         true,
                     ));
                 }
-                m.kind = v;
+                kind = v;
             }
             "from" => {
                 if let Some(i) = value.find('$') {
@@ -1194,11 +1232,8 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
                 ro_auto = false;
             }
             "required" => {
-                if !secret_or_ssh(&m) {
-                    return Err(format!(
-                        "unexpected key '{key}' for mount type '{}'",
-                        m.kind
-                    ));
+                if !secret_or_ssh(&kind) {
+                    return Err(format!("unexpected key '{key}' for mount type '{kind}'"));
                 }
                 match parse_go_bool(value) {
                     Some(b) => m.required = Some(b),
@@ -1207,11 +1242,8 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
                 }
             }
             "size" => {
-                if m.kind != "tmpfs" {
-                    return Err(format!(
-                        "unexpected key '{key}' for mount type '{}'",
-                        m.kind
-                    ));
+                if kind != "tmpfs" {
+                    return Err(format!("unexpected key '{key}' for mount type '{kind}'"));
                 }
                 if !has_var && !valid_ram_size(value) {
                     return Err(format!("invalid value for {key}: {value}"));
@@ -1258,13 +1290,14 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
             _ => {
                 return Err(suggest::wrap(
                     format!("unexpected key '{key}' in '{field}'"),
-                    &key,
+                    key,
                     MOUNT_KEYS,
                     true,
                 ))
             }
         }
     }
+    m.kind = kind.into_owned();
     let file_info_allowed = matches!(m.kind.as_str(), "secret" | "ssh" | "cache");
     if !file_info_allowed {
         let q = go_quote(&m.kind);

@@ -320,3 +320,17 @@ fn keywords_match_a_lower_case_lookup() {
         assert_eq!(Kw::of(&w).upper(), ref_kw_upper(&w), "{w:?}");
     }
 }
+
+#[test]
+fn char_counts_match_chars_count() {
+    let mut all = inputs();
+    // Long runs of multi-byte characters (the word-at-a-time sums must not overflow).
+    for n in [1, 7, 8, 9, 63, 64, 247, 248, 249, 255, 256, 1000] {
+        all.push("\u{fffd}".repeat(n));
+        all.push("é".repeat(n) + "x");
+        all.push("𝄞".repeat(n) + &"a".repeat(n));
+    }
+    for s in all {
+        assert_eq!(super::source::count_chars(&s), s.chars().count(), "{s:?}");
+    }
+}

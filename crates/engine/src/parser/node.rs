@@ -8,6 +8,7 @@ pub(crate) const MAX_NESTING: usize = 8;
 
 /// A known instruction keyword (matched ASCII case-insensitively), or `Other`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(u8)]
 pub(crate) enum Kw {
     Add,
     Arg,
@@ -67,29 +68,36 @@ impl Kw {
 
     /// Upper case name; `None` for [`Kw::Other`].
     pub fn upper(self) -> Option<&'static str> {
-        Some(match self {
-            Kw::Add => "ADD",
-            Kw::Arg => "ARG",
-            Kw::Cmd => "CMD",
-            Kw::Copy => "COPY",
-            Kw::Entrypoint => "ENTRYPOINT",
-            Kw::Env => "ENV",
-            Kw::Expose => "EXPOSE",
-            Kw::From => "FROM",
-            Kw::Healthcheck => "HEALTHCHECK",
-            Kw::Label => "LABEL",
-            Kw::Maintainer => "MAINTAINER",
-            Kw::Onbuild => "ONBUILD",
-            Kw::Run => "RUN",
-            Kw::Shell => "SHELL",
-            Kw::Stopsignal => "STOPSIGNAL",
-            Kw::User => "USER",
-            Kw::Volume => "VOLUME",
-            Kw::Workdir => "WORKDIR",
-            Kw::Other => return None,
-        })
+        KW_NAMES.get(self as usize).map(|n| n.0)
+    }
+
+    /// Lower case name; `None` for [`Kw::Other`].
+    pub fn lower(self) -> Option<&'static str> {
+        KW_NAMES.get(self as usize).map(|n| n.1)
     }
 }
+
+/// Names of the known keywords, in [`Kw`] order.
+const KW_NAMES: [(&str, &str); 18] = [
+    ("ADD", "add"),
+    ("ARG", "arg"),
+    ("CMD", "cmd"),
+    ("COPY", "copy"),
+    ("ENTRYPOINT", "entrypoint"),
+    ("ENV", "env"),
+    ("EXPOSE", "expose"),
+    ("FROM", "from"),
+    ("HEALTHCHECK", "healthcheck"),
+    ("LABEL", "label"),
+    ("MAINTAINER", "maintainer"),
+    ("ONBUILD", "onbuild"),
+    ("RUN", "run"),
+    ("SHELL", "shell"),
+    ("STOPSIGNAL", "stopsignal"),
+    ("USER", "user"),
+    ("VOLUME", "volume"),
+    ("WORKDIR", "workdir"),
+];
 
 /// A raw node before positions and heredocs are attached.
 #[derive(Clone, Debug, Default)]
@@ -182,7 +190,10 @@ pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
     let mut p = Parsed {
         keyword_raw: cmd,
         kw,
-        keyword: cmd.to_ascii_lowercase(),
+        keyword: match kw.lower() {
+            Some(k) => k.to_string(),
+            None => cmd.to_ascii_lowercase(),
+        },
         ..Parsed::default()
     };
     let mut rest = "";
@@ -244,61 +255,91 @@ pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
 /// BuildKit `extractBuilderFlags`: leading `--words` (quotes and escapes removed), up to
 /// the first word that does not start with `--`, or a bare `--`. Returns the remaining text.
 ///
-/// Unlike BuildKit (which walks bytes and so mangles non-ASCII flag values), this walks
-/// characters. A word without quotes or escapes is copied once, as a slice.
+/// Unlike BuildKit (which walks bytes and so mangles non-ASCII flag values), this keeps
+/// characters whole. A word without quotes or escapes is copied once, as a slice.
 pub(crate) fn extract_builder_flags(line: &str, esc: char) -> (&str, Vec<String>) {
+    debug_assert!(esc.is_ascii());
+    let (b, n, esc) = (line.as_bytes(), line.len(), esc as u8);
     let mut words = Vec::new();
-    let mut it = line.char_indices();
+    let mut i = 0;
     loop {
         // Blanks between words.
-        let start = loop {
-            match it.next() {
-                None => return ("", words),
-                Some((_, c)) if c.is_whitespace() => {}
-                Some((pos, c)) => {
-                    if c != '-' || line.as_bytes().get(pos + 1) != Some(&b'-') {
-                        return (&line[pos..], words);
-                    }
-                    break pos;
-                }
+        loop {
+            if i >= n {
+                return ("", words);
             }
-        };
+            let (ws, w) = ws_at(line, i);
+            if !ws {
+                break;
+            }
+            i += w;
+        }
+        if b[i] != b'-' || b.get(i + 1) != Some(&b'-') {
+            return (&line[i..], words);
+        }
         // One word from `start` (it begins with `--`, so it is never empty). `buf` holds
         // it once a quote or an escape made it differ from the source text.
+        let start = i;
         let mut buf: Option<String> = None;
-        let mut quote: Option<char> = None;
-        // The word's first character was consumed above: resume at it.
-        let mut cur = Some((start, '-'));
+        // 0: outside quotes, else the open quote.
+        let mut quote = 0u8;
         let end = loop {
-            let Some((pos, ch)) = cur else {
+            if i >= n {
                 break None;
-            };
-            match quote {
-                None if ch.is_whitespace() => break Some(pos),
-                None if ch == '\'' || ch == '"' => {
-                    buf.get_or_insert_with(|| line[start..pos].to_string());
-                    quote = Some(ch);
+            }
+            if quote == 0 && buf.is_none() {
+                // Bytes that stand for themselves (printable ASCII other than quotes and
+                // the escape token) stay in the slice: skip them in one go.
+                while i < n
+                    && matches!(b[i], 0x21..=0x7e)
+                    && !matches!(b[i], b'\'' | b'"')
+                    && b[i] != esc
+                {
+                    i += 1;
                 }
-                Some(q) if ch == q => quote = None,
-                _ if ch == esc => {
-                    let b = buf.get_or_insert_with(|| line[start..pos].to_string());
-                    match it.next() {
-                        Some((_, c)) => b.push(c),
-                        // A trailing escape token is dropped (and ends a quote).
-                        None => quote = None,
-                    }
-                }
-                _ => {
-                    if let Some(b) = &mut buf {
-                        b.push(ch);
-                    }
+                if i >= n {
+                    break None;
                 }
             }
-            cur = it.next();
+            let c = b[i];
+            if quote == 0 {
+                let (ws, _) = ws_at(line, i);
+                if ws {
+                    break Some(i);
+                }
+                if c == b'\'' || c == b'"' {
+                    buf.get_or_insert_with(|| line[start..i].to_string());
+                    quote = c;
+                    i += 1;
+                    continue;
+                }
+            } else if c == quote {
+                quote = 0;
+                i += 1;
+                continue;
+            }
+            if c == esc {
+                let bf = buf.get_or_insert_with(|| line[start..i].to_string());
+                if i + 1 >= n {
+                    // A trailing escape token is dropped (and ends a quote).
+                    i += 1;
+                    quote = 0;
+                    continue;
+                }
+                let w = utf8_len(b[i + 1]);
+                bf.push_str(&line[i + 1..i + 1 + w]);
+                i += 1 + w;
+                continue;
+            }
+            let w = utf8_len(c);
+            if let Some(bf) = &mut buf {
+                bf.push_str(&line[i..i + w]);
+            }
+            i += w;
         };
         let word = match buf {
             Some(b) => b,
-            None => line[start..end.unwrap_or(line.len())].to_string(),
+            None => line[start..end.unwrap_or(n)].to_string(),
         };
         match end {
             Some(pos) => {
@@ -343,12 +384,18 @@ fn utf8_len(lead: u8) -> usize {
 
 /// Whether the character at byte `i` (a boundary) is white space (`char::is_whitespace`),
 /// and its length.
-#[inline]
+#[inline(always)]
 fn ws_at(s: &str, i: usize) -> (bool, usize) {
     let b = s.as_bytes()[i];
     if b < 0x80 {
         return (matches!(b, b' ' | b'\t'..=b'\r'), 1);
     }
+    ws_at_non_ascii(s, i)
+}
+
+#[cold]
+#[inline(never)]
+fn ws_at_non_ascii(s: &str, i: usize) -> (bool, usize) {
     let c = s[i..].chars().next().unwrap_or(' ');
     (c.is_whitespace(), c.len_utf8())
 }

@@ -151,33 +151,46 @@ enum Kind {
     Strs,
 }
 
-enum Val {
+/// A flag's value, borrowed from the raw flag text.
+enum Val<'a> {
     Bool(bool),
-    Str(String),
-    Strs(Vec<String>),
+    Str(&'a str),
+    Strs(Vec<&'a str>),
 }
 
 /// Most flags any instruction has (ADD).
 const MAX_FLAGS: usize = 7;
 
-struct Flags {
+struct Flags<'a> {
     specs: &'static [(&'static str, Kind)],
-    vals: [Option<Val>; MAX_FLAGS],
+    vals: [Option<Val<'a>>; MAX_FLAGS],
 }
 
-impl Flags {
+impl<'a> Flags<'a> {
+    /// Flags of `raw` under `specs` (BuildKit `BFlags.Parse`), read in place.
+    fn parse(raw: &'a [String], specs: &'static [(&'static str, Kind)]) -> R<Flags<'a>> {
+        let mut f = Flags {
+            specs,
+            vals: Default::default(),
+        };
+        if !raw.is_empty() {
+            f.read(raw)?;
+        }
+        Ok(f)
+    }
+
     fn idx(&self, name: &str) -> Option<usize> {
         self.specs.iter().position(|(n, _)| *n == name)
     }
-    /// The value of the flag `specs[i]`, moved out.
-    fn str(&mut self, i: usize) -> Option<String> {
-        match self.vals[i].take() {
-            Some(Val::Str(s)) => Some(s),
+    /// The value of the flag `specs[i]`.
+    fn str(&self, i: usize) -> Option<String> {
+        match &self.vals[i] {
+            Some(Val::Str(s)) => Some(s.to_string()),
             _ => None,
         }
     }
     /// [`Flags::str`] by name.
-    fn named(&mut self, name: &str) -> Option<String> {
+    fn named(&self, name: &str) -> Option<String> {
         self.idx(name).and_then(|i| self.str(i))
     }
     fn bool(&self, i: usize) -> Option<bool> {
@@ -186,91 +199,100 @@ impl Flags {
             _ => None,
         }
     }
-    fn strs(&mut self, i: usize) -> Vec<String> {
+    fn strs(&mut self, i: usize) -> Vec<&'a str> {
         match self.vals[i].take() {
             Some(Val::Strs(v)) => v,
             _ => Vec::new(),
         }
     }
-}
 
-/// BuildKit `BFlags.Parse`: the first problem wins.
-fn parse_flags(raw: &[String], specs: &'static [(&'static str, Kind)]) -> R<Flags> {
-    let mut f = Flags {
-        specs,
-        vals: Default::default(),
-    };
-    for a in raw {
-        if a == "--" {
-            break;
-        }
-        if !a.starts_with("--") {
-            return Err(fail(
-                "invalid-flag",
-                format!("arg should start with -- : {a}"),
-            ));
-        }
-        let (flag_name, value, has_value) = match split_eq(a) {
-            Some((n, v)) => (n, v, true),
-            None => (a.as_str(), "", false),
-        };
-        let name = &flag_name[2..];
-        let Some(i) = f.idx(name) else {
-            let names: Vec<&str> = specs.iter().map(|(n, _)| *n).collect();
-            let msg = suggest::wrap(format!("unknown flag: {flag_name}"), name, &names, true);
-            return Err(fail("unknown-flag", msg).at_first(flag_name));
-        };
-        let kind = specs[i].1;
-        if f.vals[i].is_some() && kind != Kind::Strs {
-            return Err(fail(
-                "invalid-flag",
-                format!("duplicate flag specified: {flag_name}"),
-            )
-            .at_last(flag_name));
-        }
-        let missing = || {
-            fail(
-                "invalid-flag",
-                format!("missing a value on flag: {flag_name}"),
-            )
-            .at_first(flag_name)
-        };
-        match kind {
-            Kind::Bool => {
-                if has_value && value.is_empty() {
-                    return Err(missing());
-                }
-                let b = match value.to_ascii_lowercase().as_str() {
-                    "true" | "" => true,
-                    "false" => false,
-                    _ => {
+    /// BuildKit `BFlags.Parse`: the first problem wins.
+    fn read(&mut self, raw: &'a [String]) -> R<()> {
+        let specs = self.specs;
+        for a in raw {
+            if a == "--" {
+                break;
+            }
+            if !a.starts_with("--") {
+                return Err(fail(
+                    "invalid-flag",
+                    format!("arg should start with -- : {a}"),
+                ));
+            }
+            let (flag_name, value, has_value) = match split_eq(a) {
+                Some((n, v)) => (n, v, true),
+                None => (a.as_str(), "", false),
+            };
+            let name = &flag_name[2..];
+            let Some(i) = self.idx(name) else {
+                let names: Vec<&str> = specs.iter().map(|(n, _)| *n).collect();
+                let msg = suggest::wrap(format!("unknown flag: {flag_name}"), name, &names, true);
+                return Err(fail("unknown-flag", msg).at_first(flag_name));
+            };
+            let kind = specs[i].1;
+            if self.vals[i].is_some() && kind != Kind::Strs {
+                return Err(fail(
+                    "invalid-flag",
+                    format!("duplicate flag specified: {flag_name}"),
+                )
+                .at_last(flag_name));
+            }
+            let missing = || {
+                fail(
+                    "invalid-flag",
+                    format!("missing a value on flag: {flag_name}"),
+                )
+                .at_first(flag_name)
+            };
+            match kind {
+                Kind::Bool => {
+                    if has_value && value.is_empty() {
+                        return Err(missing());
+                    }
+                    let b = if value.is_empty() || value.eq_ignore_ascii_case("true") {
+                        true
+                    } else if value.eq_ignore_ascii_case("false") {
+                        false
+                    } else {
                         return Err(fail(
                             "invalid-flag",
                             format!("expecting boolean value for flag {flag_name}, not: {value}"),
                         )
-                        .at_first(flag_name))
+                        .at_first(flag_name));
+                    };
+                    self.vals[i] = Some(Val::Bool(b));
+                }
+                Kind::Str => {
+                    if !has_value {
+                        return Err(missing());
                     }
-                };
-                f.vals[i] = Some(Val::Bool(b));
-            }
-            Kind::Str => {
-                if !has_value {
-                    return Err(missing());
+                    self.vals[i] = Some(Val::Str(value));
                 }
-                f.vals[i] = Some(Val::Str(value.to_string()));
-            }
-            Kind::Strs => {
-                if !has_value {
-                    return Err(missing());
-                }
-                match &mut f.vals[i] {
-                    Some(Val::Strs(v)) => v.push(value.to_string()),
-                    slot => *slot = Some(Val::Strs(vec![value.to_string()])),
+                Kind::Strs => {
+                    if !has_value {
+                        return Err(missing());
+                    }
+                    match &mut self.vals[i] {
+                        Some(Val::Strs(v)) => v.push(value),
+                        slot => *slot = Some(Val::Strs(vec![value])),
+                    }
                 }
             }
         }
+        Ok(())
     }
-    Ok(f)
+}
+
+/// `Flags::parse(raw, NO_FLAGS)`: any flag is an error.
+fn no_flags(raw: &[String]) -> R<()> {
+    if raw.is_empty() {
+        return Ok(());
+    }
+    Flags::parse(raw, NO_FLAGS).map(|_| ())
+}
+
+fn strings(v: Vec<&str>) -> Vec<String> {
+    v.into_iter().map(str::to_string).collect()
 }
 
 /// Index `i` of `specs`, which names the flag `name` (checked in debug builds).
@@ -408,7 +430,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
     match p.kw {
         Kw::Env | Kw::Label => {
             let name = if p.kw == Kw::Env { "ENV" } else { "LABEL" };
-            parse_flags(&p.flags, NO_FLAGS)?;
+            no_flags(&p.flags)?;
             let pairs = parse_kvps(args, name)?;
             Ok(if p.kw == Kw::Env {
                 Command::Env { pairs }
@@ -420,7 +442,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
             if args.len() != 1 {
                 return Err(exactly_one("MAINTAINER"));
             }
-            parse_flags(&p.flags, NO_FLAGS)?;
+            no_flags(&p.flags)?;
             Ok(Command::Maintainer {
                 name: args[0].clone(),
             })
@@ -432,20 +454,20 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
             if args.len() != 1 {
                 return Err(exactly_one("WORKDIR"));
             }
-            parse_flags(&p.flags, NO_FLAGS)?;
+            no_flags(&p.flags)?;
             Ok(Command::Workdir {
                 path: args[0].clone(),
             })
         }
         Kw::Run => parse_run(p, heredocs),
         Kw::Cmd => {
-            parse_flags(&p.flags, NO_FLAGS)?;
+            no_flags(&p.flags)?;
             Ok(Command::Cmd {
                 command: command_line(p),
             })
         }
         Kw::Entrypoint => {
-            parse_flags(&p.flags, NO_FLAGS)?;
+            no_flags(&p.flags)?;
             Ok(Command::Entrypoint {
                 command: command_line(p),
             })
@@ -455,7 +477,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
             if args.is_empty() {
                 return Err(at_least_one("EXPOSE"));
             }
-            parse_flags(&p.flags, NO_FLAGS)?;
+            no_flags(&p.flags)?;
             let mut ports = args.clone();
             crate::order::sort_unstable(&mut ports);
             Ok(Command::Expose { ports })
@@ -464,7 +486,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
             if args.len() != 1 {
                 return Err(exactly_one("USER"));
             }
-            parse_flags(&p.flags, NO_FLAGS)?;
+            no_flags(&p.flags)?;
             Ok(Command::User {
                 user: args[0].clone(),
             })
@@ -473,7 +495,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
             if args.is_empty() {
                 return Err(at_least_one("VOLUME"));
             }
-            parse_flags(&p.flags, NO_FLAGS)?;
+            no_flags(&p.flags)?;
             let mut paths = Vec::with_capacity(args.len());
             for v in args {
                 let v = v.trim();
@@ -522,7 +544,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
             Ok(Command::Arg { args: out })
         }
         Kw::Shell => {
-            parse_flags(&p.flags, NO_FLAGS)?;
+            no_flags(&p.flags)?;
             if args.is_empty() {
                 return Err(at_least_one("SHELL"));
             }
@@ -610,7 +632,7 @@ fn parse_from(p: &Parsed) -> R<Command> {
     } else {
         None
     };
-    let mut flags = parse_flags(&p.flags, FROM_FLAGS)?;
+    let flags = Flags::parse(&p.flags, FROM_FLAGS)?;
     Ok(Command::From(FromCmd {
         image: args[0].clone(),
         name,
@@ -629,7 +651,7 @@ fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
             ),
         ));
     }
-    let mut flags = parse_flags(&p.flags, if is_add { ADD_FLAGS } else { COPY_FLAGS })?;
+    let mut flags = Flags::parse(&p.flags, if is_add { ADD_FLAGS } else { COPY_FLAGS })?;
     let dest = &args[args.len() - 1];
     if matches!(parse_heredoc_word(dest), Ok(Some(_))) {
         return Err(fail(
@@ -689,7 +711,7 @@ fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
             chmod: f.str(slot(a, 1, "chmod")),
             link: f.bool(slot(a, 2, "link")).unwrap_or(false),
             parents: false,
-            exclude: f.strs(slot(a, 6, "exclude")),
+            exclude: strings(f.strs(slot(a, 6, "exclude"))),
             checksum: f.str(slot(a, 4, "checksum")),
             keep_git_dir: f.bool(slot(a, 3, "keep-git-dir")),
             unpack: f.bool(slot(a, 5, "unpack")),
@@ -706,7 +728,7 @@ fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
             chmod: f.str(slot(c, 2, "chmod")),
             link: f.bool(slot(c, 3, "link")).unwrap_or(false),
             parents: f.bool(slot(c, 5, "parents")).unwrap_or(false),
-            exclude: f.strs(slot(c, 4, "exclude")),
+            exclude: strings(f.strs(slot(c, 4, "exclude"))),
             checksum: None,
             keep_git_dir: None,
             unpack: None,
@@ -726,11 +748,12 @@ pub fn copy_source_data(h: &Heredoc) -> String {
 }
 
 fn parse_run(p: &Parsed, heredocs: &[Heredoc]) -> R<Command> {
-    let mut flags = parse_flags(&p.flags, RUN_FLAGS)?;
-    let mut mounts = Vec::new();
-    for m in flags.strs(slot(RUN_FLAGS, 0, "mount")) {
+    let mut flags = Flags::parse(&p.flags, RUN_FLAGS)?;
+    let values = flags.strs(slot(RUN_FLAGS, 0, "mount"));
+    let mut mounts = Vec::with_capacity(values.len());
+    for m in values {
         mounts.push(
-            parse_mount(&m)
+            parse_mount(m)
                 .map_err(|e| fail("invalid-mount", e).at_first(&format!("--mount={}", m)))?,
         );
     }
@@ -767,7 +790,7 @@ fn parse_onbuild(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> 
     let Some(inner) = &p.inner else {
         return Err(at_least_one("ONBUILD"));
     };
-    parse_flags(&p.flags, NO_FLAGS)?;
+    no_flags(&p.flags)?;
     let trig = inner.keyword_raw.trim().to_ascii_uppercase();
     match trig.as_str() {
         "ONBUILD" => {
@@ -833,7 +856,7 @@ fn parse_healthcheck(p: &Parsed) -> R<Command> {
             flags: all_flags,
         }));
     }
-    let mut flags = parse_flags(&p.flags, HEALTH_FLAGS)?;
+    let flags = Flags::parse(&p.flags, HEALTH_FLAGS)?;
     if typ != "CMD" {
         return Err(fail(
             "invalid-arguments",

@@ -235,6 +235,7 @@ fn trim_continuation(s: &str, esc: char) -> (&str, bool) {
 
 /// `str::trim_start` (Unicode white space, like Go's `unicode.IsSpace`) with a fast path
 /// for the ASCII indentation that almost every line has.
+#[inline]
 pub(crate) fn trim_start_ws(s: &str) -> &str {
     let n = s
         .bytes()
@@ -270,6 +271,7 @@ fn has_heredoc_marker(s: &str) -> bool {
 }
 
 /// `str::trim` with [`trim_start_ws`]'s ASCII fast path at both ends.
+#[inline]
 pub(crate) fn trim_ws(s: &str) -> &str {
     let s = trim_start_ws(s);
     let b = s.as_bytes();

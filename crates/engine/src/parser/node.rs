@@ -148,6 +148,7 @@ fn skip_re_ws(s: &str) -> &str {
 }
 
 /// `reWhitespace.Split(s, 2)`: the text before the first whitespace run and the text after it.
+#[inline]
 pub(crate) fn split_ws2(s: &str) -> (&str, Option<&str>) {
     match find_re_ws(s) {
         Some(i) => (&s[..i], Some(skip_re_ws(&s[i..]))),
@@ -160,12 +161,8 @@ fn split_ws_all(s: &str) -> Vec<String> {
     if s.is_empty() {
         return Vec::new();
     }
-    // Sized once: the words are the whitespace runs plus one.
-    let b = s.as_bytes();
-    let runs = (1..b.len())
-        .filter(|&i| is_re_ws_byte(b[i]) && !is_re_ws_byte(b[i - 1]))
-        .count();
-    let mut out = Vec::with_capacity(runs + 1);
+    // Room for the usual `FROM image AS name` and `COPY src dst` at once.
+    let mut out = Vec::with_capacity(3);
     let mut cur = s;
     loop {
         match find_re_ws(cur) {
@@ -439,6 +436,19 @@ impl<'a> Iterator for Words<'a> {
         let mut quote = 0u8;
         let mut i = start;
         while i < n {
+            if quote == 0 {
+                // Printable ASCII other than quotes and the escape token: skip in one go.
+                while i < n
+                    && matches!(b[i], 0x21..=0x7e)
+                    && !matches!(b[i], b'\'' | b'"')
+                    && b[i] != self.esc
+                {
+                    i += 1;
+                }
+                if i >= n {
+                    break;
+                }
+            }
             let c = b[i];
             if quote == 0 {
                 let (ws, w) = ws_at(s, i);

@@ -50,26 +50,23 @@ pub(crate) fn eq_mask(w: u64, b: u8) -> u64 {
 /// counted eight at a time.
 pub(crate) fn count_chars(s: &str) -> usize {
     let b = s.as_bytes();
-    let mut chunks = b.chunks_exact(8);
     // Per-byte counts, added up (by one multiplication, into the top byte) before their
-    // total can pass 255: every 31 words.
-    let sum = |lanes: u64| (lanes.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
-    let (mut cont, mut lanes, mut k) = (0, 0u64, 0);
-    for c in &mut chunks {
-        let w = word(c);
-        lanes += (w & !(w << 1) & HI) >> 7;
-        k += 1;
-        if k == 31 {
-            cont += sum(lanes);
-            (lanes, k) = (0, 0);
+    // total can pass 255: per block of 31 words.
+    let mut cont = 0;
+    for block in b.chunks(8 * 31) {
+        let mut chunks = block.chunks_exact(8);
+        let mut lanes = 0u64;
+        for c in &mut chunks {
+            let w = word(c);
+            lanes += (w & !(w << 1) & HI) >> 7;
         }
+        cont += (lanes.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
+        cont += chunks
+            .remainder()
+            .iter()
+            .filter(|&&c| c & 0xc0 == 0x80)
+            .count();
     }
-    cont += sum(lanes);
-    cont += chunks
-        .remainder()
-        .iter()
-        .filter(|&&c| c & 0xc0 == 0x80)
-        .count();
     b.len() - cont
 }
 

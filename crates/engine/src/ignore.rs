@@ -468,6 +468,11 @@ pub struct BatchMatcher<'a> {
     by_literal: Vec<Vec<usize>>,
     /// Rules with no required literal: always candidates.
     always: Vec<usize>,
+    /// The literals that can end inside a file's name (see [`Parent::quiet`]), as what must
+    /// come before the name for that (`""`: nothing, the literal has no `/`; else its text
+    /// up to its last `/`, which must end the parent directory plus `/`) and the last rule
+    /// with that literal.
+    name_literals: Vec<(&'a str, usize)>,
     /// Last rule matching a directory or one of its parents, plus one (0: none).
     dirs: crate::sim::hash::FxHashMap<String, usize>,
     /// The last directory asked for and its answer.
@@ -489,6 +494,12 @@ struct Parent {
     floor: usize,
     state: u32,
     rules: Vec<usize>,
+    /// No rule at or after `floor` can be found by reading a name in `dir`: none lacks a
+    /// literal, and no such literal can end inside a name (a name has no `/`: a literal
+    /// ending there either has no `/` or its text up to its last `/` ends `dir/`). Then a
+    /// file's candidates are `rules` alone, and without any the whole directory shares one
+    /// verdict.
+    quiet: bool,
 }
 
 impl<'a> BatchMatcher<'a> {
@@ -498,11 +509,16 @@ impl<'a> BatchMatcher<'a> {
         let mut ids: crate::sim::hash::FxHashMap<&str, usize> = Default::default();
         let mut by_literal: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
+        let mut name_literals = Vec::new();
         for (i, r) in m.rules.iter().enumerate() {
             let l = r.required_literal();
             if l.is_empty() {
                 always.push(i);
                 continue;
+            }
+            // A literal ending in `/` never ends inside a name.
+            if !l.ends_with('/') {
+                name_literals.push((l.rfind('/').map_or("", |j| &l[..=j]), i));
             }
             let id = *ids.entry(l).or_insert_with(|| {
                 lits.push(l);
@@ -516,6 +532,7 @@ impl<'a> BatchMatcher<'a> {
             literals: valid.then(|| literals::LiteralSet::new(&lits)),
             by_literal,
             always,
+            name_literals,
             dirs: Default::default(),
             recent: (String::new(), 0),
             parent: Parent::default(),
@@ -604,6 +621,11 @@ impl<'a> BatchMatcher<'a> {
         p.state = set.scan(state, b"/", |id| {
             rules.extend(by_literal[id as usize].iter().filter(|&&i| i >= floor))
         });
+        p.quiet = self.always.last().is_none_or(|&i| i < floor)
+            && self.name_literals.iter().all(|&(head, i)| {
+                // `dir/` ends with `head` (empty: always).
+                i < floor || head.strip_suffix('/').is_some_and(|h| !dir.ends_with(h))
+            });
     }
 
     /// `last_match(path, floor).max(floor)` for a path in [`Self::parent`] whose name
@@ -613,6 +635,16 @@ impl<'a> BatchMatcher<'a> {
         let Some(set) = &self.literals else {
             return 0;
         };
+        if self.parent.quiet {
+            // Only the rules found in the directory can match; none: the directory's answer.
+            if self.parent.rules.is_empty() {
+                return floor;
+            }
+            self.candidates.clear();
+            self.candidates.extend_from_slice(&self.parent.rules);
+            return try_candidates(&self.m.rules, &mut self.candidates, &mut self.scratch, path)
+                .max(floor);
+        }
         let cands = &mut self.candidates;
         cands.clear();
         cands.extend(self.always.iter().filter(|&&i| i >= floor));

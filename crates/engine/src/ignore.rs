@@ -460,6 +460,9 @@ impl PatternMatcher {
 /// path itself; only rules after the former need trying, and only those whose literal the
 /// path contains. When a pattern fails to compile, every query goes to the plain matcher,
 /// which reports the error where moby does.
+///
+/// A directory's answer comes from its chain of prefixes ([`Chain`]): paths come sorted, so
+/// the next directory shares most of the chain and only its new components are read.
 pub struct BatchMatcher<'a> {
     m: &'a PatternMatcher,
     /// `None` when some rule is invalid (then every query is delegated).
@@ -473,15 +476,35 @@ pub struct BatchMatcher<'a> {
     /// up to its last `/`, which must end the parent directory plus `/`) and the last rule
     /// with that literal.
     name_literals: Vec<(&'a str, usize)>,
-    /// Last rule matching a directory or one of its parents, plus one (0: none).
-    dirs: crate::sim::hash::FxHashMap<String, usize>,
-    /// The last directory asked for and its answer.
-    recent: (String, usize),
+    /// The prefixes of the last directory asked for, with their answers.
+    chain: Chain,
     /// The parent of the last clean relative path with one: sibling files (paths usually
     /// come sorted) only read their own name.
     parent: Parent,
     scratch: regex::Scratch,
     candidates: Vec<usize>,
+}
+
+/// The last directory `dir` given to [`BatchMatcher::dir_last`], by its prefixes that end
+/// before a `/` and itself (`a`, `a/b` for `a/b`; `""`, `/a` for `/a`, as in moby).
+#[derive(Default)]
+struct Chain {
+    dir: String,
+    levels: Vec<Level>,
+    /// The rules whose literal occurs in a prefix: level `k`'s are `found[..levels[k].found]`.
+    found: Vec<usize>,
+}
+
+/// One prefix `dir[..end]` of a [`Chain`].
+#[derive(Clone, Copy)]
+struct Level {
+    end: usize,
+    /// The last rule (plus one) matching this prefix or a shorter one (0: none).
+    last: usize,
+    /// The literal automaton's state after reading the prefix.
+    state: u32,
+    /// How many of [`Chain::found`] are this prefix's.
+    found: usize,
 }
 
 /// A clean relative directory `dir` (not empty): its [`BatchMatcher::dir_last`] answer, the
@@ -533,8 +556,7 @@ impl<'a> BatchMatcher<'a> {
             by_literal,
             always,
             name_literals,
-            dirs: Default::default(),
-            recent: (String::new(), 0),
+            chain: Chain::default(),
             parent: Parent::default(),
             scratch: Default::default(),
             candidates: Vec::new(),
@@ -560,8 +582,7 @@ impl<'a> BatchMatcher<'a> {
         // `dir_path` cleans, which allocates; a clean relative path's parent is a slice.
         let (floor, last) = match clean_relative_parent(path) {
             Some(Some(i)) => {
-                let floor = self.dir_last(&path[..i]);
-                self.set_parent(&path[..i], floor);
+                self.set_parent(&path[..i]);
                 let last = self.last_in_parent(path, i + 1);
                 return self.verdict(last);
             }
@@ -591,8 +612,7 @@ impl<'a> BatchMatcher<'a> {
         let p = &self.parent;
         let known = p.valid && p.dir.len() == i && (sibling || p.dir == path[..i]);
         if !known {
-            let floor = self.dir_last(&path[..i]);
-            self.set_parent(&path[..i], floor);
+            self.set_parent(&path[..i]);
         }
         let last = self.last_in_parent(path, i + 1);
         self.verdict(last)
@@ -603,9 +623,10 @@ impl<'a> BatchMatcher<'a> {
         last > 0 && !self.m.rules[last - 1].exclusion
     }
 
-    /// Remembers `dir` (clean, relative) as [`Self::parent`], with `floor` its `dir_last`.
-    fn set_parent(&mut self, dir: &str, floor: usize) {
-        let Some(set) = &self.literals else {
+    /// Remembers `dir` (clean, relative) as [`Self::parent`].
+    fn set_parent(&mut self, dir: &str) {
+        let floor = self.dir_last(dir);
+        let (Some(set), Some(top)) = (&self.literals, self.chain.levels.last()) else {
             return;
         };
         let p = &mut self.parent;
@@ -614,11 +635,10 @@ impl<'a> BatchMatcher<'a> {
         p.dir.push_str(dir);
         p.floor = floor;
         p.rules.clear();
+        p.rules
+            .extend(self.chain.found.iter().filter(|&&i| i >= floor));
         let (rules, by_literal) = (&mut p.rules, &self.by_literal);
-        let state = set.scan(literals::START, dir.as_bytes(), |id| {
-            rules.extend(by_literal[id as usize].iter().filter(|&&i| i >= floor))
-        });
-        p.state = set.scan(state, b"/", |id| {
+        p.state = set.scan(top.state, b"/", |id| {
             rules.extend(by_literal[id as usize].iter().filter(|&&i| i >= floor))
         });
         p.quiet = self.always.last().is_none_or(|&i| i < floor)
@@ -657,30 +677,73 @@ impl<'a> BatchMatcher<'a> {
     }
 
     /// The last rule (plus one) matching `dir` or one of its parents: the prefixes of
-    /// `dir` that end before a `/` (for `/a` that includes `""`, as in moby).
+    /// `dir` that end before a `/` (for `/a` that includes `""`, as in moby). The levels of
+    /// the previous directory that are prefixes of `dir` are kept; only the rest is read.
     fn dir_last(&mut self, dir: &str) -> usize {
-        // Paths usually come sorted, so the previous directory is the likely one.
-        if self.recent.0 == dir {
-            return self.recent.1;
-        }
-        let x = self.dir_last_uncached(dir);
-        self.recent.0.clear();
-        self.recent.0.push_str(dir);
-        self.recent.1 = x;
-        x
-    }
-
-    fn dir_last_uncached(&mut self, dir: &str) -> usize {
-        if let Some(&x) = self.dirs.get(dir) {
-            return x;
-        }
-        let floor = match dir.rfind('/') {
-            Some(i) => self.dir_last(&dir[..i]),
-            None => 0,
+        let Some(set) = &self.literals else {
+            return 0;
         };
-        let x = self.last_match(dir, floor).max(floor);
-        self.dirs.insert(dir.to_string(), x);
-        x
+        let c = &mut self.chain;
+        let b = dir.as_bytes();
+        let common = c
+            .dir
+            .bytes()
+            .zip(b)
+            .position(|(x, &y)| x != y)
+            .unwrap_or(c.dir.len().min(b.len()));
+        while let Some(l) = c.levels.last() {
+            if l.end <= common && (l.end == b.len() || b[l.end] == b'/') {
+                break;
+            }
+            c.levels.pop();
+        }
+        let mut top = match c.levels.last() {
+            Some(l) if l.end == b.len() => {
+                c.found.truncate(l.found);
+                c.dir.truncate(l.end);
+                return l.last;
+            }
+            Some(&l) => l,
+            None => Level {
+                end: 0,
+                last: 0,
+                state: literals::START,
+                found: 0,
+            },
+        };
+        c.found.truncate(top.found);
+        c.dir.clear();
+        c.dir.push_str(dir);
+        // The next prefix ends at the next `/` after the current one's end (the first
+        // prefix: at the first `/`, which may be at 0).
+        let mut from = if c.levels.is_empty() { 0 } else { top.end + 1 };
+        loop {
+            let end = b[from.min(b.len())..]
+                .iter()
+                .position(|&x| x == b'/')
+                .map_or(b.len(), |i| from + i);
+            let (found, by_literal) = (&mut c.found, &self.by_literal);
+            let state = set.scan(top.state, &b[top.end..end], |id| {
+                found.extend_from_slice(&by_literal[id as usize])
+            });
+            let floor = top.last;
+            let cands = &mut self.candidates;
+            cands.clear();
+            cands.extend(self.always.iter().filter(|&&i| i >= floor));
+            cands.extend(found.iter().filter(|&&i| i >= floor));
+            let last = try_candidates(&self.m.rules, cands, &mut self.scratch, &dir[..end]);
+            top = Level {
+                end,
+                last: last.max(floor),
+                state,
+                found: found.len(),
+            };
+            c.levels.push(top);
+            if end == b.len() {
+                return top.last;
+            }
+            from = end + 1;
+        }
     }
 
     /// The last rule (plus one) after rule `floor - 1` that matches `s` itself (0: none).

@@ -314,6 +314,15 @@ fn batch_matcher_agrees_with_matches_or_parent_matches() {
         "dir/b/c",
         "ab/c",
         "ab/d",
+        // Directories sharing a longer or shorter part of the previous one's chain.
+        "a/b/c/d/e",
+        "a/b/c/d/f",
+        "a/b/x/y",
+        "a/bc/d",
+        "a/b/c/e",
+        "a/b",
+        "/a/b/c",
+        "/a/x",
     ];
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = |n: usize| {

@@ -60,6 +60,10 @@ pub fn clean_path(path: &str) -> String {
     if path.is_empty() {
         return ".".to_string();
     }
+    // Most paths and patterns are clean already.
+    if is_clean_relative(path) {
+        return path.to_string();
+    }
     let rooted = path.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
@@ -231,7 +235,9 @@ pub fn match_kind(pattern: &str) -> (&'static str, String) {
 fn translate(pattern: &str) -> (&'static str, String) {
     // text/scanner drops a byte-order mark at the start.
     let body = pattern.strip_prefix('\u{FEFF}').unwrap_or(pattern);
-    let mut re = String::from("^");
+    // (Room for a few translated stars without growing.)
+    let mut re = String::with_capacity(body.len() + 16);
+    re.push('^');
     let mut kind = "exactMatch";
     let mut chars = body.chars().peekable();
     let mut first = true;
@@ -327,13 +333,18 @@ impl PatternMatcher {
                 None => (false, cleaned_full.clone()),
             };
             exclusions |= exclusion;
-            filepath_match(&cleaned, ".")?;
+            // Only a class or an escape can make Go's `filepath.Match` reject a pattern.
+            if cleaned.contains(['[', '\\']) {
+                filepath_match(&cleaned, ".")?;
+            }
             let (tag, source) = translate(&cleaned);
             let kind = match tag {
                 "exactMatch" => Some(Kind::Exact),
                 "prefixMatch" => Some(Kind::Prefix),
                 "suffixMatch" => Some(Kind::Suffix),
-                _ => regex::Regex::new(&source).ok().map(Kind::Regex),
+                _ => regex::Regex::new_simple(&source)
+                    .or_else(|| regex::Regex::new(&source).ok())
+                    .map(Kind::Regex),
             };
             rules.push(Rule {
                 exclusion,

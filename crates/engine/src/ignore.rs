@@ -629,6 +629,15 @@ impl<'a> BatchMatcher<'a> {
         self.verdict(last)
     }
 
+    /// The answer for every name in the parent directory of the last clean path asked
+    /// for, when the directory decides it alone (no rule can be found by reading a name
+    /// there): then a sibling of that path needs no query.
+    pub fn parent_verdict(&self) -> Option<bool> {
+        let p = &self.parent;
+        (self.literals.is_some() && p.valid && p.quiet && p.rules.is_empty())
+            .then(|| self.verdict(p.floor))
+    }
+
     /// Whether rule `last - 1` (if any) excludes.
     fn verdict(&self, last: usize) -> bool {
         last > 0 && !self.m.rules[last - 1].exclusion

@@ -128,13 +128,13 @@ pub fn dir_path(path: &str) -> String {
 /// trimmed, skipped when empty, cleaned, and loses a leading `/`; `! pattern` becomes
 /// `!pattern`. A bare `!` is kept, for [`PatternMatcher::new`] to reject.
 pub fn read_ignore_file(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     // bufio.ScanLines: split on '\n', drop one trailing '\r', no empty final line.
     let mut lines: Vec<&str> = text.split('\n').collect();
     if lines.last() == Some(&"") {
         lines.pop();
     }
+    let mut out = Vec::with_capacity(lines.len());
     for line in lines {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.starts_with('#') {
@@ -348,7 +348,7 @@ impl PatternMatcher {
             };
             rules.push(Rule {
                 exclusion,
-                dirs: cleaned.split('/').count(),
+                dirs: cleaned.bytes().filter(|&c| c == b'/').count() + 1,
                 cleaned,
                 kind,
             });
@@ -479,7 +479,7 @@ pub struct BatchMatcher<'a> {
     /// `None` when some rule is invalid (then every query is delegated).
     literals: Option<literals::LiteralSet>,
     /// Rules by literal id (equal literals are shared).
-    by_literal: Vec<Vec<usize>>,
+    by_literal: ByLiteral,
     /// Rules with no required literal: always candidates.
     always: Vec<usize>,
     /// The literals that can end inside a file's name (see [`Parent::quiet`]), as what must
@@ -494,6 +494,41 @@ pub struct BatchMatcher<'a> {
     parent: Parent,
     scratch: regex::Scratch,
     candidates: Vec<usize>,
+}
+
+/// Rule indices grouped by literal id, in rule order: `by_literal[id]`, in two vectors
+/// instead of one per literal.
+struct ByLiteral {
+    /// Where each id's rules start in `rules` (one more entry than there are ids).
+    starts: Vec<u32>,
+    rules: Vec<usize>,
+}
+
+impl ByLiteral {
+    /// From each rule's literal id (`u32::MAX`: none) and the number of ids.
+    fn new(id_of: &[u32], ids: usize) -> ByLiteral {
+        let mut starts = vec![0u32; ids + 1];
+        for &id in id_of.iter().filter(|&&id| id != u32::MAX) {
+            starts[id as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut rules = vec![0; starts[ids] as usize];
+        for (i, &id) in id_of.iter().enumerate().filter(|(_, &id)| id != u32::MAX) {
+            rules[next[id as usize] as usize] = i;
+            next[id as usize] += 1;
+        }
+        ByLiteral { starts, rules }
+    }
+}
+
+impl std::ops::Index<usize> for ByLiteral {
+    type Output = [usize];
+    fn index(&self, id: usize) -> &[usize] {
+        &self.rules[self.starts[id] as usize..self.starts[id + 1] as usize]
+    }
 }
 
 /// The last directory `dir` given to [`BatchMatcher::dir_last`], by its prefixes that end
@@ -539,28 +574,31 @@ struct Parent {
 impl<'a> BatchMatcher<'a> {
     fn new(m: &'a PatternMatcher) -> BatchMatcher<'a> {
         let valid = m.rules.iter().all(|r| r.kind.is_some());
-        let mut lits: Vec<&str> = Vec::new();
-        let mut ids: crate::sim::hash::FxHashMap<&str, usize> = Default::default();
-        let mut by_literal: Vec<Vec<usize>> = Vec::new();
+        let n = m.rules.len();
+        let mut lits: Vec<&str> = Vec::with_capacity(n);
+        let mut ids: crate::sim::hash::FxHashMap<&str, u32> = Default::default();
+        ids.reserve(n);
+        // Each rule's literal id (`u32::MAX`: none), then the rules grouped by id.
+        let mut id_of = Vec::with_capacity(n);
         let mut always = Vec::new();
         let mut name_literals = Vec::new();
         for (i, r) in m.rules.iter().enumerate() {
             let l = r.required_literal();
             if l.is_empty() {
                 always.push(i);
+                id_of.push(u32::MAX);
                 continue;
             }
             // A literal ending in `/` never ends inside a name.
             if !l.ends_with('/') {
                 name_literals.push((l.rfind('/').map_or("", |j| &l[..=j]), i));
             }
-            let id = *ids.entry(l).or_insert_with(|| {
+            id_of.push(*ids.entry(l).or_insert_with(|| {
                 lits.push(l);
-                by_literal.push(Vec::new());
-                lits.len() - 1
-            });
-            by_literal[id].push(i);
+                lits.len() as u32 - 1
+            }));
         }
+        let by_literal = ByLiteral::new(&id_of, lits.len());
         BatchMatcher {
             m,
             literals: valid.then(|| literals::LiteralSet::new(&lits)),

@@ -565,7 +565,7 @@ impl Regex {
         let mut rest = expr.strip_prefix('^')?;
         let mut prog = Vec::with_capacity(rest.len() + 4);
         prog.push(Inst::Assert(Assertion::BeginText));
-        let (mut literals, mut run) = (Vec::new(), String::new());
+        let (mut literals, mut run) = (Vec::with_capacity(2), String::with_capacity(rest.len()));
         while let Some(c) = rest.chars().next() {
             let pc = prog.len();
             let (token, len): (&[Inst], usize) = match c {

@@ -593,18 +593,12 @@ impl<'a> Ctx<'a> {
         };
         // 1. The step's own key inputs.
         let (s_fields, a_fields) = (self.eb.fields_of(s), self.ea.fields_of(a));
-        for f in s_fields {
-            match a_fields.iter().find(|x| x.name == f.name) {
-                Some(x) if x.value == f.value => {}
-                Some(x) => out.push(self.var_or_field_reason(s, f, Some(x))),
-                None => out.push(self.var_or_field_reason(s, f, None)),
-            }
-        }
-        for x in a_fields {
-            if !s_fields.iter().any(|f| f.name == x.name) {
-                out.push(self.removed_field_reason(x));
-            }
-        }
+        field_diffs(s_fields, a_fields, |d| {
+            out.push(match d {
+                FieldDiff::Changed(f, old) => self.var_or_field_reason(s, f, old),
+                FieldDiff::Removed(x) => self.removed_field_reason(x),
+            })
+        });
         // 2. Content-based inputs.
         let a_contents = self.ea.contents_of(a);
         for (i, c) in self.eb.contents_of(s).iter().enumerate() {
@@ -1068,6 +1062,41 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// A key field of a B step that differs from its A counterpart.
+#[derive(Debug, PartialEq)]
+enum FieldDiff<'f> {
+    /// B's field, and A's field of that name if it had one.
+    Changed(&'f Field, Option<&'f Field>),
+    /// A's field that B's step does not have.
+    Removed(&'f Field),
+}
+
+/// The fields that differ between B's and A's step: B's in order, then those only A had.
+fn field_diffs<'f>(
+    s_fields: &'f [Field],
+    a_fields: &'f [Field],
+    mut out: impl FnMut(FieldDiff<'f>),
+) {
+    // A step's field names are distinct, and A's counterpart mostly has the same ones in
+    // the same order: the field at the same place is the one a search would find.
+    let mut aligned = s_fields.len() == a_fields.len();
+    for (i, f) in s_fields.iter().enumerate() {
+        let at = a_fields.get(i).filter(|x| x.name == f.name);
+        aligned &= at.is_some();
+        match at.or_else(|| a_fields.iter().find(|x| x.name == f.name)) {
+            Some(x) if x.value == f.value => {}
+            old => out(FieldDiff::Changed(f, old)),
+        }
+    }
+    if !aligned {
+        for x in a_fields {
+            if !s_fields.iter().any(|f| f.name == x.name) {
+                out(FieldDiff::Removed(x));
+            }
+        }
+    }
+}
+
 fn s_parent_changed(cx: &Ctx, s: &Step) -> Option<u32> {
     // For a linked COPY: the layer it would have sat on was rebuilt.
     let ins_idx = s.instr;
@@ -1096,6 +1125,69 @@ fn s_parent_changed(cx: &Ctx, s: &Step) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`field_diffs`] by search alone, as it was written before its positional fast path.
+    fn field_diffs_by_search<'f>(s: &'f [Field], a: &'f [Field]) -> Vec<FieldDiff<'f>> {
+        let mut out = Vec::new();
+        for f in s {
+            match a.iter().find(|x| x.name == f.name) {
+                Some(x) if x.value == f.value => {}
+                old => out.push(FieldDiff::Changed(f, old)),
+            }
+        }
+        for x in a {
+            if !s.iter().any(|f| f.name == x.name) {
+                out.push(FieldDiff::Removed(x));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn field_diffs_equal_the_search_over_distinct_names() {
+        // Every list of distinct names from a small alphabet, in every order it comes in,
+        // with values that sometimes differ: small pseudo-random cases, deterministic.
+        let seed = std::cell::Cell::new(0x2545_f491_4f6c_dd1du64);
+        let next = |n: u64| {
+            let mut x = seed.get();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            seed.set(x);
+            x % n
+        };
+        let names = [
+            "command", "shell", "env:A", "env:B", "workdir", "user", "mount[0]",
+        ];
+        for _ in 0..5000 {
+            let make = |len: u64| {
+                let mut pool: Vec<&str> = names.to_vec();
+                let mut v = Vec::new();
+                for _ in 0..len.min(pool.len() as u64) {
+                    let n = pool.remove(next(pool.len() as u64) as usize);
+                    let value = ["1", "2"][next(2) as usize];
+                    v.push(super::super::exec::Field {
+                        name: n.into(),
+                        value: value.into(),
+                        origin: Default::default(),
+                    });
+                }
+                v
+            };
+            let a = make(next(8));
+            let mut b = if next(2) == 0 {
+                a.clone()
+            } else {
+                make(next(8))
+            };
+            if let Some(f) = b.first_mut().filter(|_| next(3) == 0) {
+                f.value = "3".into();
+            }
+            let mut fast = Vec::new();
+            field_diffs(&b, &a, |d| fast.push(d));
+            assert_eq!(fast, field_diffs_by_search(&b, &a));
+        }
+    }
 
     #[test]
     fn credentials_are_masked_in_displayed_values() {

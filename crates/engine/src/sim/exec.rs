@@ -593,7 +593,12 @@ fn overlaps(w: &Writes, path: &str) -> bool {
 
 /// An instruction keyword as a [`Text`]: the known ones are static (no allocation per step).
 fn keyword_text(k: &str) -> Text {
-    match crate::parser::INSTRUCTIONS.iter().find(|&&x| x == k) {
+    // Length and first letter first: most candidates are rejected without a `memcmp` call.
+    let first = k.as_bytes().first();
+    match crate::parser::INSTRUCTIONS
+        .iter()
+        .find(|&&x| x.len() == k.len() && x.as_bytes().first() == first && x == k)
+    {
         Some(&x) => Text::Static(x),
         None => Text::Owned(k.to_string()),
     }
@@ -693,6 +698,7 @@ impl<'a> Executor<'a> {
     }
 
     /// What the scenario declares about the instruction at `line` when it runs again.
+    #[inline]
     fn rerun_at(&self, line: u32) -> Option<RerunOutput> {
         if self.rerun.is_empty() {
             return None;
@@ -1428,6 +1434,9 @@ impl<'a> Executor<'a> {
         trigger: bool,
     ) {
         let classic = self.builder == Builder::Classic;
+        // The classic builder's key fields; none after a failed step, which drops them
+        // (the stage state still follows every instruction).
+        let fields = classic && !*failed;
         let line = ins.span.line;
         let mut step = self.new_step(ci, si, if classic { Kind::Step } else { Kind::Metadata });
         step.trigger = trigger;
@@ -1463,7 +1472,7 @@ impl<'a> Executor<'a> {
                 };
                 st.cwd_line = Some(line);
                 let args = self.args_behind(&used, st);
-                if classic {
+                if fields {
                     step.draft.fields.push(Field {
                         name: "instruction".into(),
                         value: cat!("WORKDIR ", &*st.cwd).into(),
@@ -1494,7 +1503,7 @@ impl<'a> Executor<'a> {
                 for (i, kv) in pairs.iter().enumerate() {
                     let (v, used) = self.expand(&kv.value, st, meta);
                     let args = self.args_behind(&used, st);
-                    if classic {
+                    if fields {
                         text.push_str(if i == 0 { "ENV " } else { " " });
                         text.push_str(&kv.key);
                         text.push('=');
@@ -1510,7 +1519,7 @@ impl<'a> Executor<'a> {
                         },
                     );
                 }
-                if classic {
+                if fields {
                     let args = pairs
                         .iter()
                         .flat_map(|kv| {
@@ -1539,10 +1548,12 @@ impl<'a> Executor<'a> {
                     meta.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                 let mut text = Vec::new();
                 for a in args {
-                    text.push(match &a.default {
-                        Some(d) => format!("{}={}", a.name, d),
-                        None => a.name.clone(),
-                    });
+                    if fields {
+                        text.push(match &a.default {
+                            Some(d) => format!("{}={}", a.name, d),
+                            None => a.name.clone(),
+                        });
+                    }
                     let (value, origin) = match self.input.args.get(&a.name) {
                         Some(v) => (
                             Some(v.as_str().into()),
@@ -1588,7 +1599,7 @@ impl<'a> Executor<'a> {
                         origin,
                     });
                 }
-                if classic {
+                if fields {
                     step.draft
                         .fields
                         .push(field("instruction", format!("ARG {}", text.join(" "))));
@@ -1598,7 +1609,7 @@ impl<'a> Executor<'a> {
                 let (u, _) = self.expand(user, st, meta);
                 st.user = (*u).into();
                 st.user_line = Some(line);
-                if classic {
+                if fields {
                     step.draft
                         .fields
                         .push(field("instruction", format!("USER {u}")));
@@ -1607,14 +1618,14 @@ impl<'a> Executor<'a> {
             Command::Shell { argv } => {
                 st.shell = argv.join(" ").into();
                 st.shell_line = Some(line);
-                if classic {
+                if fields {
                     step.draft
                         .fields
                         .push(field("instruction", format!("SHELL {}", argv.join(" "))));
                 }
             }
             Command::Label { pairs } => {
-                if classic {
+                if fields {
                     // `LABEL k=v k2=v2`, built in one string.
                     let mut text = String::from("LABEL ");
                     let mut used_all = Vec::new();
@@ -1642,7 +1653,7 @@ impl<'a> Executor<'a> {
                 }
             }
             Command::Expose { ports } | Command::Volume { paths: ports } => {
-                if classic {
+                if fields {
                     let mut parts = Vec::new();
                     let mut used_all = Vec::new();
                     for p in ports {
@@ -1662,7 +1673,7 @@ impl<'a> Executor<'a> {
                 }
             }
             Command::Stopsignal { signal } => {
-                if classic {
+                if fields {
                     let (v, _) = self.expand(signal, st, meta);
                     step.draft
                         .fields
@@ -1675,7 +1686,7 @@ impl<'a> Executor<'a> {
             }
             _ => {
                 // CMD, ENTRYPOINT, HEALTHCHECK, MAINTAINER, ONBUILD: config only, not expanded.
-                if classic {
+                if fields {
                     step.draft
                         .fields
                         .push(field("instruction", ins.text.clone()));

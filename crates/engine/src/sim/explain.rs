@@ -41,7 +41,12 @@ fn mask_userinfo(v: &str) -> String {
 
 /// Names whose values are credentials: never shown.
 fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
+    // `name.to_ascii_uppercase().contains(w)`, without the upper-case copy.
+    let n = name.as_bytes();
+    let contains = |w: &str| {
+        let w = w.as_bytes();
+        n.len() >= w.len() && n.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w))
+    };
     [
         "TOKEN",
         "PASSWORD",
@@ -53,7 +58,7 @@ fn is_secret_name(name: &str) -> bool {
         "CREDENTIAL",
     ]
     .iter()
-    .any(|w| n.contains(w))
+    .any(|w| contains(w))
 }
 
 /// Shortens a value for display, keeping it on one line and masking credentials.
@@ -67,6 +72,10 @@ fn show(v: &str) -> String {
     };
     // One pass (this runs for every changed field of every missed step): at most 48
     // characters, `⏎` for a newline, `…` when something was cut.
+    if v.len() <= 48 && !v.contains('\n') {
+        // At most 48 bytes are at most 48 characters: shown as they are.
+        return cat!("\"", v, "\"");
+    }
     let mut out = String::with_capacity(v.len().min(48 * 4) + 8);
     out.push('"');
     for (n, c) in v.chars().enumerate() {
@@ -576,7 +585,8 @@ impl<'a> Ctx<'a> {
     }
 
     fn miss_reasons(&self, s: &'a Step) -> Vec<Reason> {
-        let mut out = Vec::new();
+        // Room for a few changed inputs and the parent without growing.
+        let mut out = Vec::with_capacity(8);
         if let Some(e) = &s.error {
             out.push(reason("build-error", e.clone(), Some(s.line)));
             return out;
@@ -1186,6 +1196,71 @@ mod tests {
             let mut fast = Vec::new();
             field_diffs(&b, &a, |d| fast.push(d));
             assert_eq!(fast, field_diffs_by_search(&b, &a));
+        }
+    }
+
+    #[test]
+    fn show_and_is_secret_name_equal_their_plain_forms() {
+        // The forms the fast paths replaced.
+        let show_ref = |v: &str| {
+            let v = if v.contains("://") {
+                mask_userinfo(v)
+            } else {
+                v.to_string()
+            };
+            let mut out = String::from("\"");
+            for (n, c) in v.chars().enumerate() {
+                if n == 48 {
+                    out.push('…');
+                    break;
+                }
+                out.push(if c == '\n' { '⏎' } else { c });
+            }
+            out.push('"');
+            out
+        };
+        let secret_ref = |name: &str| {
+            let n = name.to_ascii_uppercase();
+            [
+                "TOKEN",
+                "PASSWORD",
+                "PASSWD",
+                "SECRET",
+                "API_KEY",
+                "APIKEY",
+                "PRIVATE_KEY",
+                "CREDENTIAL",
+            ]
+            .iter()
+            .any(|w| n.contains(w))
+        };
+        let values = [
+            "",
+            "1",
+            "value-2",
+            "a\nb",
+            "\n",
+            "https://u:p@h/x",
+            "é",
+            "ééé",
+            &"x".repeat(47),
+            &"y".repeat(48),
+            &"z".repeat(49),
+            &"é".repeat(30),
+            &"é".repeat(48),
+            &format!("{}\n", "w".repeat(47)),
+            "npm_token",
+            "DB_Password",
+            "my_secretx",
+            "api_keyz",
+            "TOKE",
+            "tOkEn",
+            "PRIVATE_KE",
+            "ÉTOKEN",
+        ];
+        for v in values {
+            assert_eq!(show(v), show_ref(v), "{v:?}");
+            assert_eq!(is_secret_name(v), secret_ref(v), "{v:?}");
         }
     }
 

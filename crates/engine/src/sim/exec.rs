@@ -510,7 +510,7 @@ pub struct Memo {
     /// Expansions by word ([`Executor::expand`]).
     expansions: std::cell::RefCell<FxHashMap<String, Expansion>>,
     /// [`Executor::stage_content`] of a built stage, by stage and path.
-    stage_contents: std::cell::RefCell<FxHashMap<usize, Vec<(String, Id)>>>,
+    stage_contents: std::cell::RefCell<Vec<Vec<(String, Id)>>>,
     /// Each stage name's first stage ([`Executor::stage_ref`]).
     stage_names: std::cell::OnceCell<FxHashMap<String, usize>>,
 }
@@ -1089,7 +1089,10 @@ impl<'a> Executor<'a> {
             return self.stage_content_uncached(exec, stage, path);
         }
         let mut memo = self.memo.stage_contents.borrow_mut();
-        let known = memo.entry(stage).or_default();
+        if memo.len() <= stage {
+            memo.resize_with(stage + 1, Vec::new);
+        }
+        let known = &mut memo[stage];
         if let Some((_, id)) = known.iter().find(|(p, _)| p == path) {
             return *id;
         }

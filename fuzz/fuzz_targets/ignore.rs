@@ -44,6 +44,17 @@ fuzz_target!(|input: Input| {
         return;
     };
     assert!(pm.patterns().len() <= patterns.len());
+    // The batch matcher (per-directory memo, literal prefilter, sibling shortcuts) answers
+    // like the plain one; paths are asked in order, so siblings reuse their parent's state.
+    let mut batch = pm.batch();
+    for path in input.paths.iter().take(16) {
+        assert_eq!(
+            batch.matches_or_parent_matches(path),
+            pm.matches_or_parent_matches(path).unwrap_or(false),
+            "batch on {path:?} {:?}",
+            pm.patterns()
+        );
+    }
     for path in input.paths.iter().take(16) {
         let m = pm.matches_or_parent_matches(path);
         let d = pm.deciding_pattern(path);

@@ -60,6 +60,10 @@ pub fn clean_path(path: &str) -> String {
     if path.is_empty() {
         return ".".to_string();
     }
+    // Most paths and patterns are clean already.
+    if is_clean_relative(path) {
+        return path.to_string();
+    }
     let rooted = path.starts_with('/');
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split('/') {
@@ -124,13 +128,13 @@ pub fn dir_path(path: &str) -> String {
 /// trimmed, skipped when empty, cleaned, and loses a leading `/`; `! pattern` becomes
 /// `!pattern`. A bare `!` is kept, for [`PatternMatcher::new`] to reject.
 pub fn read_ignore_file(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     // bufio.ScanLines: split on '\n', drop one trailing '\r', no empty final line.
     let mut lines: Vec<&str> = text.split('\n').collect();
     if lines.last() == Some(&"") {
         lines.pop();
     }
+    let mut out = Vec::with_capacity(lines.len());
     for line in lines {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.starts_with('#') {
@@ -231,7 +235,9 @@ pub fn match_kind(pattern: &str) -> (&'static str, String) {
 fn translate(pattern: &str) -> (&'static str, String) {
     // text/scanner drops a byte-order mark at the start.
     let body = pattern.strip_prefix('\u{FEFF}').unwrap_or(pattern);
-    let mut re = String::from("^");
+    // (Room for a few translated stars without growing.)
+    let mut re = String::with_capacity(body.len() + 16);
+    re.push('^');
     let mut kind = "exactMatch";
     let mut chars = body.chars().peekable();
     let mut first = true;
@@ -327,17 +333,22 @@ impl PatternMatcher {
                 None => (false, cleaned_full.clone()),
             };
             exclusions |= exclusion;
-            filepath_match(&cleaned, ".")?;
+            // Only a class or an escape can make Go's `filepath.Match` reject a pattern.
+            if cleaned.contains(['[', '\\']) {
+                filepath_match(&cleaned, ".")?;
+            }
             let (tag, source) = translate(&cleaned);
             let kind = match tag {
                 "exactMatch" => Some(Kind::Exact),
                 "prefixMatch" => Some(Kind::Prefix),
                 "suffixMatch" => Some(Kind::Suffix),
-                _ => regex::Regex::new(&source).ok().map(Kind::Regex),
+                _ => regex::Regex::new_simple(&source)
+                    .or_else(|| regex::Regex::new(&source).ok())
+                    .map(Kind::Regex),
             };
             rules.push(Rule {
                 exclusion,
-                dirs: cleaned.split('/').count(),
+                dirs: cleaned.bytes().filter(|&c| c == b'/').count() + 1,
                 cleaned,
                 kind,
             });
@@ -460,23 +471,86 @@ impl PatternMatcher {
 /// path itself; only rules after the former need trying, and only those whose literal the
 /// path contains. When a pattern fails to compile, every query goes to the plain matcher,
 /// which reports the error where moby does.
+///
+/// A directory's answer comes from its chain of prefixes ([`Chain`]): paths come sorted, so
+/// the next directory shares most of the chain and only its new components are read.
 pub struct BatchMatcher<'a> {
     m: &'a PatternMatcher,
     /// `None` when some rule is invalid (then every query is delegated).
     literals: Option<literals::LiteralSet>,
     /// Rules by literal id (equal literals are shared).
-    by_literal: Vec<Vec<usize>>,
+    by_literal: ByLiteral,
     /// Rules with no required literal: always candidates.
     always: Vec<usize>,
-    /// Last rule matching a directory or one of its parents, plus one (0: none).
-    dirs: crate::sim::hash::FxHashMap<String, usize>,
-    /// The last directory asked for and its answer.
-    recent: (String, usize),
+    /// The literals that can end inside a file's name (see [`Parent::quiet`]), as what must
+    /// come before the name for that (`""`: nothing, the literal has no `/`; else its text
+    /// up to its last `/`, which must end the parent directory plus `/`) and the last rule
+    /// with that literal.
+    name_literals: Vec<(&'a str, usize)>,
+    /// The prefixes of the last directory asked for, with their answers.
+    chain: Chain,
     /// The parent of the last clean relative path with one: sibling files (paths usually
     /// come sorted) only read their own name.
     parent: Parent,
     scratch: regex::Scratch,
     candidates: Vec<usize>,
+}
+
+/// Rule indices grouped by literal id, in rule order: `by_literal[id]`, in two vectors
+/// instead of one per literal.
+struct ByLiteral {
+    /// Where each id's rules start in `rules` (one more entry than there are ids).
+    starts: Vec<u32>,
+    rules: Vec<usize>,
+}
+
+impl ByLiteral {
+    /// From each rule's literal id (`u32::MAX`: none) and the number of ids.
+    fn new(id_of: &[u32], ids: usize) -> ByLiteral {
+        let mut starts = vec![0u32; ids + 1];
+        for &id in id_of.iter().filter(|&&id| id != u32::MAX) {
+            starts[id as usize + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut next = starts.clone();
+        let mut rules = vec![0; starts[ids] as usize];
+        for (i, &id) in id_of.iter().enumerate().filter(|(_, &id)| id != u32::MAX) {
+            rules[next[id as usize] as usize] = i;
+            next[id as usize] += 1;
+        }
+        ByLiteral { starts, rules }
+    }
+}
+
+impl std::ops::Index<usize> for ByLiteral {
+    type Output = [usize];
+    fn index(&self, id: usize) -> &[usize] {
+        &self.rules[self.starts[id] as usize..self.starts[id + 1] as usize]
+    }
+}
+
+/// The last directory `dir` given to [`BatchMatcher::dir_last`], by its prefixes that end
+/// before a `/` and itself (`a`, `a/b` for `a/b`; `""`, `/a` for `/a`, as in moby).
+#[derive(Default)]
+struct Chain {
+    dir: String,
+    levels: Vec<Level>,
+    /// The rules whose literal occurs in a prefix: level `k`'s are `found[..levels[k].found]`.
+    found: Vec<usize>,
+}
+
+/// One prefix `dir[..end]` of a [`Chain`].
+#[derive(Clone, Copy)]
+struct Level {
+    end: usize,
+    /// The last rule (plus one) matching this prefix or a shorter one (0: none).
+    last: usize,
+    /// The literal automaton's state after reading the prefix.
+    state: u32,
+    /// How many of [`Chain::found`] are this prefix's.
+    found: usize,
 }
 
 /// A clean relative directory `dir` (not empty): its [`BatchMatcher::dir_last`] answer, the
@@ -489,35 +563,49 @@ struct Parent {
     floor: usize,
     state: u32,
     rules: Vec<usize>,
+    /// No rule at or after `floor` can be found by reading a name in `dir`: none lacks a
+    /// literal, and no such literal can end inside a name (a name has no `/`: a literal
+    /// ending there either has no `/` or its text up to its last `/` ends `dir/`). Then a
+    /// file's candidates are `rules` alone, and without any the whole directory shares one
+    /// verdict.
+    quiet: bool,
 }
 
 impl<'a> BatchMatcher<'a> {
     fn new(m: &'a PatternMatcher) -> BatchMatcher<'a> {
         let valid = m.rules.iter().all(|r| r.kind.is_some());
-        let mut lits: Vec<&str> = Vec::new();
-        let mut ids: crate::sim::hash::FxHashMap<&str, usize> = Default::default();
-        let mut by_literal: Vec<Vec<usize>> = Vec::new();
+        let n = m.rules.len();
+        let mut lits: Vec<&str> = Vec::with_capacity(n);
+        let mut ids: crate::sim::hash::FxHashMap<&str, u32> = Default::default();
+        ids.reserve(n);
+        // Each rule's literal id (`u32::MAX`: none), then the rules grouped by id.
+        let mut id_of = Vec::with_capacity(n);
         let mut always = Vec::new();
+        let mut name_literals = Vec::new();
         for (i, r) in m.rules.iter().enumerate() {
             let l = r.required_literal();
             if l.is_empty() {
                 always.push(i);
+                id_of.push(u32::MAX);
                 continue;
             }
-            let id = *ids.entry(l).or_insert_with(|| {
+            // A literal ending in `/` never ends inside a name.
+            if !l.ends_with('/') {
+                name_literals.push((l.rfind('/').map_or("", |j| &l[..=j]), i));
+            }
+            id_of.push(*ids.entry(l).or_insert_with(|| {
                 lits.push(l);
-                by_literal.push(Vec::new());
-                lits.len() - 1
-            });
-            by_literal[id].push(i);
+                lits.len() as u32 - 1
+            }));
         }
+        let by_literal = ByLiteral::new(&id_of, lits.len());
         BatchMatcher {
             m,
             literals: valid.then(|| literals::LiteralSet::new(&lits)),
             by_literal,
             always,
-            dirs: Default::default(),
-            recent: (String::new(), 0),
+            name_literals,
+            chain: Chain::default(),
             parent: Parent::default(),
             scratch: Default::default(),
             candidates: Vec::new(),
@@ -543,8 +631,7 @@ impl<'a> BatchMatcher<'a> {
         // `dir_path` cleans, which allocates; a clean relative path's parent is a slice.
         let (floor, last) = match clean_relative_parent(path) {
             Some(Some(i)) => {
-                let floor = self.dir_last(&path[..i]);
-                self.set_parent(&path[..i], floor);
+                self.set_parent(&path[..i]);
                 let last = self.last_in_parent(path, i + 1);
                 return self.verdict(last);
             }
@@ -574,11 +661,19 @@ impl<'a> BatchMatcher<'a> {
         let p = &self.parent;
         let known = p.valid && p.dir.len() == i && (sibling || p.dir == path[..i]);
         if !known {
-            let floor = self.dir_last(&path[..i]);
-            self.set_parent(&path[..i], floor);
+            self.set_parent(&path[..i]);
         }
         let last = self.last_in_parent(path, i + 1);
         self.verdict(last)
+    }
+
+    /// The answer for every name in the parent directory of the last clean path asked
+    /// for, when the directory decides it alone (no rule can be found by reading a name
+    /// there): then a sibling of that path needs no query.
+    pub fn parent_verdict(&self) -> Option<bool> {
+        let p = &self.parent;
+        (self.literals.is_some() && p.valid && p.quiet && p.rules.is_empty())
+            .then(|| self.verdict(p.floor))
     }
 
     /// Whether rule `last - 1` (if any) excludes.
@@ -586,9 +681,10 @@ impl<'a> BatchMatcher<'a> {
         last > 0 && !self.m.rules[last - 1].exclusion
     }
 
-    /// Remembers `dir` (clean, relative) as [`Self::parent`], with `floor` its `dir_last`.
-    fn set_parent(&mut self, dir: &str, floor: usize) {
-        let Some(set) = &self.literals else {
+    /// Remembers `dir` (clean, relative) as [`Self::parent`].
+    fn set_parent(&mut self, dir: &str) {
+        let floor = self.dir_last(dir);
+        let (Some(set), Some(top)) = (&self.literals, self.chain.levels.last()) else {
             return;
         };
         let p = &mut self.parent;
@@ -597,13 +693,17 @@ impl<'a> BatchMatcher<'a> {
         p.dir.push_str(dir);
         p.floor = floor;
         p.rules.clear();
+        p.rules
+            .extend(self.chain.found.iter().filter(|&&i| i >= floor));
         let (rules, by_literal) = (&mut p.rules, &self.by_literal);
-        let state = set.scan(literals::START, dir.as_bytes(), |id| {
+        p.state = set.scan(top.state, b"/", |id| {
             rules.extend(by_literal[id as usize].iter().filter(|&&i| i >= floor))
         });
-        p.state = set.scan(state, b"/", |id| {
-            rules.extend(by_literal[id as usize].iter().filter(|&&i| i >= floor))
-        });
+        p.quiet = self.always.last().is_none_or(|&i| i < floor)
+            && self.name_literals.iter().all(|&(head, i)| {
+                // `dir/` ends with `head` (empty: always).
+                i < floor || head.strip_suffix('/').is_some_and(|h| !dir.ends_with(h))
+            });
     }
 
     /// `last_match(path, floor).max(floor)` for a path in [`Self::parent`] whose name
@@ -613,6 +713,16 @@ impl<'a> BatchMatcher<'a> {
         let Some(set) = &self.literals else {
             return 0;
         };
+        if self.parent.quiet {
+            // Only the rules found in the directory can match; none: the directory's answer.
+            if self.parent.rules.is_empty() {
+                return floor;
+            }
+            self.candidates.clear();
+            self.candidates.extend_from_slice(&self.parent.rules);
+            return try_candidates(&self.m.rules, &mut self.candidates, &mut self.scratch, path)
+                .max(floor);
+        }
         let cands = &mut self.candidates;
         cands.clear();
         cands.extend(self.always.iter().filter(|&&i| i >= floor));
@@ -625,30 +735,73 @@ impl<'a> BatchMatcher<'a> {
     }
 
     /// The last rule (plus one) matching `dir` or one of its parents: the prefixes of
-    /// `dir` that end before a `/` (for `/a` that includes `""`, as in moby).
+    /// `dir` that end before a `/` (for `/a` that includes `""`, as in moby). The levels of
+    /// the previous directory that are prefixes of `dir` are kept; only the rest is read.
     fn dir_last(&mut self, dir: &str) -> usize {
-        // Paths usually come sorted, so the previous directory is the likely one.
-        if self.recent.0 == dir {
-            return self.recent.1;
-        }
-        let x = self.dir_last_uncached(dir);
-        self.recent.0.clear();
-        self.recent.0.push_str(dir);
-        self.recent.1 = x;
-        x
-    }
-
-    fn dir_last_uncached(&mut self, dir: &str) -> usize {
-        if let Some(&x) = self.dirs.get(dir) {
-            return x;
-        }
-        let floor = match dir.rfind('/') {
-            Some(i) => self.dir_last(&dir[..i]),
-            None => 0,
+        let Some(set) = &self.literals else {
+            return 0;
         };
-        let x = self.last_match(dir, floor).max(floor);
-        self.dirs.insert(dir.to_string(), x);
-        x
+        let c = &mut self.chain;
+        let b = dir.as_bytes();
+        let common = c
+            .dir
+            .bytes()
+            .zip(b)
+            .position(|(x, &y)| x != y)
+            .unwrap_or(c.dir.len().min(b.len()));
+        while let Some(l) = c.levels.last() {
+            if l.end <= common && (l.end == b.len() || b[l.end] == b'/') {
+                break;
+            }
+            c.levels.pop();
+        }
+        let mut top = match c.levels.last() {
+            Some(l) if l.end == b.len() => {
+                c.found.truncate(l.found);
+                c.dir.truncate(l.end);
+                return l.last;
+            }
+            Some(&l) => l,
+            None => Level {
+                end: 0,
+                last: 0,
+                state: literals::START,
+                found: 0,
+            },
+        };
+        c.found.truncate(top.found);
+        c.dir.clear();
+        c.dir.push_str(dir);
+        // The next prefix ends at the next `/` after the current one's end (the first
+        // prefix: at the first `/`, which may be at 0).
+        let mut from = if c.levels.is_empty() { 0 } else { top.end + 1 };
+        loop {
+            let end = b[from.min(b.len())..]
+                .iter()
+                .position(|&x| x == b'/')
+                .map_or(b.len(), |i| from + i);
+            let (found, by_literal) = (&mut c.found, &self.by_literal);
+            let state = set.scan(top.state, &b[top.end..end], |id| {
+                found.extend_from_slice(&by_literal[id as usize])
+            });
+            let floor = top.last;
+            let cands = &mut self.candidates;
+            cands.clear();
+            cands.extend(self.always.iter().filter(|&&i| i >= floor));
+            cands.extend(found.iter().filter(|&&i| i >= floor));
+            let last = try_candidates(&self.m.rules, cands, &mut self.scratch, &dir[..end]);
+            top = Level {
+                end,
+                last: last.max(floor),
+                state,
+                found: found.len(),
+            };
+            c.levels.push(top);
+            if end == b.len() {
+                return top.last;
+            }
+            from = end + 1;
+        }
     }
 
     /// The last rule (plus one) after rule `floor - 1` that matches `s` itself (0: none).

@@ -273,7 +273,7 @@ fn batch_matcher_agrees_with_matches_or_parent_matches() {
     // directories so that the per-directory memo is exercised, plus odd paths.
     let pieces = [
         "a", "b", "ab", "*", "**", "?", "/", "!", "[ab]", "[", "\\", "é", ".", "..", "^", "\\d",
-        "x.txt", "**/", "dir", "b/c",
+        "x.txt", "**/", "dir", "b/c", "c", "/c", "b/", "/**",
     ];
     let paths = [
         "a",
@@ -299,6 +299,30 @@ fn batch_matcher_agrees_with_matches_or_parent_matches() {
         "1/2",
         "a1/b",
         "abab/bab/ab",
+        // Siblings whose names may or may not complete a literal begun in their directory
+        // (`b/c` in `a/b/c` but not in `a/xb/c`), for the per-directory shortcut.
+        "x/b/c",
+        "x/b/cc",
+        "x/b/d",
+        "x/b/ab",
+        "a/xb/c",
+        "a/xb/d",
+        "b/cc",
+        "b/d",
+        "dir/b/c.txt",
+        "dir/b/x.txt",
+        "dir/b/c",
+        "ab/c",
+        "ab/d",
+        // Directories sharing a longer or shorter part of the previous one's chain.
+        "a/b/c/d/e",
+        "a/b/c/d/f",
+        "a/b/x/y",
+        "a/bc/d",
+        "a/b/c/e",
+        "a/b",
+        "/a/b/c",
+        "/a/x",
     ];
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = |n: usize| {

@@ -70,53 +70,59 @@ impl LiteralSet {
             set.out[s].push(id as u32);
         }
         // Failure links, breadth first; missing transitions become the failure state's.
-        let mut fail = vec![0u32; set.out.len()];
-        let mut queue = std::collections::VecDeque::new();
+        // Each row is written in its final form (rows instead of states, flagged when they
+        // report: one load per byte and no multiplication when scanning) as the search
+        // reaches it; a failure state is nearer the root, so its row is final before any
+        // row that copies from it. (A table with 2^31 entries could not be allocated.)
+        let n = set.out.len();
+        let mut fail = vec![0u32; n];
+        set.report = vec![NONE; n];
+        let row = |t: usize, report: &[u32]| {
+            (t * classes) as u32 | if report[t] == NONE { 0 } else { REPORTS }
+        };
+        let mut queue: Vec<u32> = Vec::with_capacity(n);
         for c in 0..classes {
             match set.next[c] {
                 NONE => set.next[c] = 0,
-                t => queue.push_back(t),
+                t => {
+                    // Depth one: the failure state is the root, which reports nothing.
+                    let t = t as usize;
+                    if !set.out[t].is_empty() {
+                        set.report[t] = t as u32;
+                    }
+                    set.next[c] = row(t, &set.report);
+                    queue.push(t as u32);
+                }
             }
         }
-        while let Some(s) = queue.pop_front() {
-            let s = s as usize;
+        let mut head = 0;
+        while let Some(&s) = queue.get(head) {
+            head += 1;
+            let (s, f) = (s as usize, fail[s as usize] as usize);
             for c in 0..classes {
+                let via_fail = set.next[f * classes + c];
                 let i = s * classes + c;
-                let via_fail = set.next[fail[s] as usize * classes + c];
                 match set.next[i] {
                     NONE => set.next[i] = via_fail,
                     t => {
-                        fail[t as usize] = via_fail;
-                        let f = via_fail as usize;
-                        set.dict[t as usize] = if set.out[f].is_empty() {
+                        let t = t as usize;
+                        let f = (via_fail & !REPORTS) as usize / classes;
+                        fail[t] = f as u32;
+                        set.dict[t] = if set.out[f].is_empty() {
                             set.dict[f]
                         } else {
                             f as u32
                         };
-                        queue.push_back(t);
+                        set.report[t] = if set.out[t].is_empty() {
+                            set.dict[t]
+                        } else {
+                            t as u32
+                        };
+                        set.next[i] = row(t, &set.report);
+                        queue.push(t as u32);
                     }
                 }
             }
-        }
-        set.report = (0..set.out.len())
-            .map(|t| {
-                if set.out[t].is_empty() {
-                    set.dict[t]
-                } else {
-                    t as u32
-                }
-            })
-            .collect();
-        // Rows instead of states, flagged when they report: one load per byte and no
-        // multiplication. (A table with 2^31 entries could not be allocated anyway.)
-        let classes = set.classes as u32;
-        for t in set.next.iter_mut() {
-            let flag = if set.report[*t as usize] == NONE {
-                0
-            } else {
-                REPORTS
-            };
-            *t = (*t * classes) | flag;
         }
         set
     }

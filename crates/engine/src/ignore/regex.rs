@@ -67,7 +67,7 @@ enum Node {
     },
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Inst {
     Char(CharSet),
     Split(usize, usize),
@@ -555,6 +555,76 @@ impl Regex {
         })
     }
 
+    /// [`Regex::new`] for the expressions patternmatcher builds from a pattern without
+    /// `[`, `]`, `\\` or `^` (`None` for any other): `^`, literal characters (punctuation
+    /// escaped), `[^/]*`, `[^/]`, `(.*/)?`, `.*` and a final `$` only. Those are read here
+    /// as tokens and compiled to the very program the parser and compiler give, in a
+    /// fraction of their time (a `.dockerignore` of hundreds of `**/name/**` lines).
+    pub(crate) fn new_simple(expr: &str) -> Option<Regex> {
+        let not_slash = || Inst::Char(CharSet::Class(vec![(0, 0x2e), (0x30, MAX_RUNE)]));
+        let mut rest = expr.strip_prefix('^')?;
+        let mut prog = Vec::with_capacity(rest.len() + 4);
+        prog.push(Inst::Assert(Assertion::BeginText));
+        let (mut literals, mut run) = (Vec::with_capacity(2), String::with_capacity(rest.len()));
+        while let Some(c) = rest.chars().next() {
+            let pc = prog.len();
+            let (token, len): (&[Inst], usize) = match c {
+                '[' if rest.starts_with("[^/]*") => (
+                    &[Inst::Split(pc + 1, pc + 3), not_slash(), Inst::Jmp(pc)],
+                    5,
+                ),
+                '[' if rest.starts_with("[^/]") => (&[not_slash()], 4),
+                '(' if rest.starts_with("(.*/)?") => (
+                    &[
+                        Inst::Split(pc + 1, pc + 5),
+                        Inst::Split(pc + 2, pc + 4),
+                        Inst::Char(CharSet::AnyNotNl),
+                        Inst::Jmp(pc + 1),
+                        Inst::Char(CharSet::Lit(u32::from('/'))),
+                    ],
+                    6,
+                ),
+                '.' if rest.starts_with(".*") => (
+                    &[
+                        Inst::Split(pc + 1, pc + 3),
+                        Inst::Char(CharSet::AnyNotNl),
+                        Inst::Jmp(pc),
+                    ],
+                    2,
+                ),
+                '$' if rest.len() == 1 => (&[Inst::Assert(Assertion::EndText)], 1),
+                '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$' => {
+                    return None
+                }
+                _ => {
+                    // A literal character, or a punctuation character escaped.
+                    let (lit, len) = match c {
+                        '\\' => match rest[1..].chars().next()? {
+                            e @ ('.' | '+' | '(' | ')' | '|' | '{' | '}' | '$') => (e, 2),
+                            _ => return None,
+                        },
+                        c => (c, c.len_utf8()),
+                    };
+                    run.push(lit);
+                    prog.push(Inst::Char(CharSet::Lit(u32::from(lit))));
+                    rest = &rest[len..];
+                    continue;
+                }
+            };
+            // Anything but a literal ends a run of them.
+            if !run.is_empty() {
+                literals.push(std::mem::take(&mut run));
+            }
+            prog.extend(token.iter().map(Inst::clone));
+            rest = &rest[len..];
+        }
+        if !run.is_empty() {
+            literals.push(run);
+        }
+        prog.push(Inst::Match);
+        Some(Regex { prog, literals })
+    }
+
     /// Whether `text` contains every required literal run (a necessary condition for a
     /// match, checked before the NFA).
     pub(crate) fn may_match(&self, text: &str) -> bool {
@@ -734,6 +804,48 @@ mod tests {
             ["a", "b", "c"]
         );
         assert!(m("^[\\]a]$", "]"));
+    }
+
+    #[test]
+    fn simple_expressions_compile_like_the_parser() {
+        // Patterns from pieces that reach every token of patternmatcher's translation, and
+        // the characters that keep a pattern off the fast path.
+        let pieces = [
+            "a", "é", "*", "**", "**/", "/", "?", ".", "+", "(", ")", "|", "{", "}", "$", "[", "]",
+            "\\", "^", "x.txt", "/**",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut fast = 0;
+        for _ in 0..5000 {
+            let len = 1 + next(6);
+            let pattern: String = (0..len).map(|_| pieces[next(pieces.len())]).collect();
+            let (tag, re) = super::super::translate(&pattern);
+            if tag != "regexpMatch" {
+                continue;
+            }
+            match Regex::new_simple(&re) {
+                Some(simple) => {
+                    let parsed = Regex::new(&re).expect(&re);
+                    assert_eq!(format!("{simple:?}"), format!("{parsed:?}"), "{pattern:?}");
+                    fast += 1;
+                }
+                // Only patterns with a character copied into the expression verbatim.
+                None => assert!(pattern.contains(['[', ']', '\\', '^']), "{pattern:?}"),
+            }
+        }
+        assert!(fast > 1000, "{fast}");
+        // Expressions outside the token set are refused, not misread.
+        for re in [
+            "^a$b", "^a^b$", "^a.b$", "^a\\db$", "^[^/]+$", "^(a)$", "a$", "^a\\",
+        ] {
+            assert!(Regex::new_simple(re).is_none(), "{re:?}");
+        }
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //! Parsing never fails and never panics: every problem is a [`Diagnostic`] with a span, and
 //! parsing continues with the next instruction.
 
+#[cfg(test)]
+mod fast_path_tests;
 mod heredoc;
 mod node;
 mod source;
@@ -147,17 +149,18 @@ fn parse_impl(text: &str, cache: Option<&mut ParseCache>) -> Dockerfile {
 /// A cheap guess of the instruction count (lines that are neither empty, comments, nor
 /// after a line ending in a continuation character), to size the output vectors once.
 fn estimate_instructions(src: &Source) -> usize {
+    let (b, ls) = (src.text.as_bytes(), src.line_starts());
     let mut n = 0;
     let mut continued = false;
-    let mut idx = 0;
-    while let Some(l) = src.line(idx) {
-        idx += 1;
-        let t = src.text[l.start..l.content_end].trim_ascii();
-        if t.is_empty() || t.starts_with('#') {
+    for (i, &start) in ls.iter().enumerate() {
+        let end = ls.get(i + 1).copied().unwrap_or(b.len());
+        // The line ending is white space too.
+        let t = b.get(start..end).unwrap_or_default().trim_ascii();
+        if t.is_empty() || t[0] == b'#' {
             continue;
         }
         n += usize::from(!continued);
-        continued = t.ends_with('\\') || t.ends_with('`');
+        continued = matches!(t[t.len() - 1], b'\\' | b'`');
     }
     n
 }
@@ -232,6 +235,7 @@ fn trim_continuation(s: &str, esc: char) -> (&str, bool) {
 
 /// `str::trim_start` (Unicode white space, like Go's `unicode.IsSpace`) with a fast path
 /// for the ASCII indentation that almost every line has.
+#[inline]
 pub(crate) fn trim_start_ws(s: &str) -> &str {
     let n = s
         .bytes()
@@ -241,6 +245,43 @@ pub(crate) fn trim_start_ws(s: &str) -> &str {
     match r.as_bytes().first() {
         Some(&b) if b >= 0x80 => r.trim_start(),
         _ => r,
+    }
+}
+
+/// `s.contains("<<")`, eight bytes at a time.
+fn has_heredoc_marker(s: &str) -> bool {
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    // Whether the byte before the current one is a `<`.
+    let mut prev = false;
+    for c in &mut chunks {
+        let m = source::eq_mask(source::word(c), b'<');
+        if m & (m >> 8) != 0 || (prev && m & 0x80 != 0) {
+            return true;
+        }
+        prev = m >> 63 != 0;
+    }
+    for &c in chunks.remainder() {
+        let lt = c == b'<';
+        if prev && lt {
+            return true;
+        }
+        prev = lt;
+    }
+    false
+}
+
+/// `str::trim` with [`trim_start_ws`]'s ASCII fast path at both ends.
+#[inline]
+pub(crate) fn trim_ws(s: &str) -> &str {
+    let s = trim_start_ws(s);
+    let b = s.as_bytes();
+    let mut end = b.len();
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+        end -= 1;
+    }
+    match end.checked_sub(1).map(|i| b[i]) {
+        Some(last) if last >= 0x80 => s[..end].trim_end(),
+        _ => &s[..end],
     }
 }
 
@@ -298,6 +339,7 @@ impl LineParser<'_, '_> {
     fn run(&mut self) {
         let text = self.src.text;
         while let Some(l) = self.next_line() {
+            let line_idx = self.next - 1;
             let raw = &text[l.start..l.content_end];
             let tok = trim_start_ws(raw);
             let lead = raw.len() - tok.len();
@@ -345,9 +387,10 @@ impl LineParser<'_, '_> {
 
             // Unchanged instruction text parses the same (its positions move with it);
             // heredocs read lines beyond it, so those are always parsed again.
-            // `<<` (a possible heredoc), looked for once per line.
-            let marker = joined.contains("<<");
-            let chunk = (!marker).then(|| &text[l.start..last_end]);
+            // `<<` (a possible heredoc), looked for at most once per line: here when
+            // caching, else below for instructions that can have heredocs.
+            let marker = self.cache.is_some().then(|| has_heredoc_marker(joined));
+            let chunk = (marker == Some(false)).then(|| &text[l.start..last_end]);
             if let (Some(cache), Some(chunk)) = (self.cache.as_deref_mut(), chunk) {
                 // In the last text (moved to this round's map: one hash for the usual
                 // case), or seen earlier in this one (a repeated instruction).
@@ -369,7 +412,8 @@ impl LineParser<'_, '_> {
             let parsed = node::parse_line(joined, esc, 0);
             let mut heredocs = Vec::new();
             let mut end = last_end;
-            if parsed.can_contain_heredoc() && marker {
+            if parsed.can_contain_heredoc() && marker.unwrap_or_else(|| has_heredoc_marker(joined))
+            {
                 match heredoc::heredocs_from_line(joined) {
                     Ok(words) => {
                         for w in words {
@@ -390,7 +434,9 @@ impl LineParser<'_, '_> {
                     )),
                 }
             }
-            self.push(parsed, heredocs, kw_start, last_end, end);
+            // One physical line (the usual case): its span needs no line lookup.
+            let single = (self.next - 1 == line_idx && end == l.content_end).then_some(line_idx);
+            self.push(parsed, heredocs, (kw_start, last_end, end), single);
             if let (Some(cache), Some(chunk)) = (self.cache.as_deref_mut(), chunk) {
                 let line = self.src.span(l.start, l.start).line;
                 let entry = CachedInstruction {
@@ -458,16 +504,19 @@ impl LineParser<'_, '_> {
         (h, end, terminated)
     }
 
+    /// `single`: the index of the one line the instruction is on, if so.
     fn push(
         &mut self,
         parsed: Parsed,
         heredocs: Vec<Heredoc>,
-        kw_start: usize,
-        text_end: usize,
-        end: usize,
+        (kw_start, text_end, end): (usize, usize, usize),
+        single: Option<usize>,
     ) {
         let src = self.src;
-        let span = src.span(kw_start, end);
+        let span = match single {
+            Some(li) => src.span_on_line(li, kw_start, end),
+            None => src.span(kw_start, end),
+        };
         let original = &src.text[kw_start..text_end];
         let instruction = {
             let mut ctx = typed::Ctx {

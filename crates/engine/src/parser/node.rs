@@ -6,11 +6,106 @@
 /// rejects any chained ONBUILD later; the limit only keeps recursion bounded).
 pub(crate) const MAX_NESTING: usize = 8;
 
+/// A known instruction keyword (matched ASCII case-insensitively), or `Other`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Kw {
+    Add,
+    Arg,
+    Cmd,
+    Copy,
+    Entrypoint,
+    Env,
+    Expose,
+    From,
+    Healthcheck,
+    Label,
+    Maintainer,
+    Onbuild,
+    Run,
+    Shell,
+    Stopsignal,
+    User,
+    Volume,
+    Workdir,
+    #[default]
+    Other,
+}
+
+impl Kw {
+    /// The keyword `word` names (any ASCII case), matched without allocating.
+    pub fn of(word: &str) -> Kw {
+        let b = word.as_bytes();
+        if !(3..=11).contains(&b.len()) {
+            return Kw::Other;
+        }
+        let mut l = [0u8; 11];
+        for (d, s) in l.iter_mut().zip(b) {
+            *d = s.to_ascii_lowercase();
+        }
+        match &l[..b.len()] {
+            b"add" => Kw::Add,
+            b"arg" => Kw::Arg,
+            b"cmd" => Kw::Cmd,
+            b"copy" => Kw::Copy,
+            b"entrypoint" => Kw::Entrypoint,
+            b"env" => Kw::Env,
+            b"expose" => Kw::Expose,
+            b"from" => Kw::From,
+            b"healthcheck" => Kw::Healthcheck,
+            b"label" => Kw::Label,
+            b"maintainer" => Kw::Maintainer,
+            b"onbuild" => Kw::Onbuild,
+            b"run" => Kw::Run,
+            b"shell" => Kw::Shell,
+            b"stopsignal" => Kw::Stopsignal,
+            b"user" => Kw::User,
+            b"volume" => Kw::Volume,
+            b"workdir" => Kw::Workdir,
+            _ => Kw::Other,
+        }
+    }
+
+    /// Upper case name; `None` for [`Kw::Other`].
+    pub fn upper(self) -> Option<&'static str> {
+        KW_NAMES.get(self as usize).map(|n| n.0)
+    }
+
+    /// Lower case name; `None` for [`Kw::Other`].
+    pub fn lower(self) -> Option<&'static str> {
+        KW_NAMES.get(self as usize).map(|n| n.1)
+    }
+}
+
+/// Names of the known keywords, in [`Kw`] order.
+const KW_NAMES: [(&str, &str); 18] = [
+    ("ADD", "add"),
+    ("ARG", "arg"),
+    ("CMD", "cmd"),
+    ("COPY", "copy"),
+    ("ENTRYPOINT", "entrypoint"),
+    ("ENV", "env"),
+    ("EXPOSE", "expose"),
+    ("FROM", "from"),
+    ("HEALTHCHECK", "healthcheck"),
+    ("LABEL", "label"),
+    ("MAINTAINER", "maintainer"),
+    ("ONBUILD", "onbuild"),
+    ("RUN", "run"),
+    ("SHELL", "shell"),
+    ("STOPSIGNAL", "stopsignal"),
+    ("USER", "user"),
+    ("VOLUME", "volume"),
+    ("WORKDIR", "workdir"),
+];
+
 /// A raw node before positions and heredocs are attached.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Parsed<'a> {
     /// The keyword exactly as written (`Run`, `FROM`, `foo`).
     pub keyword_raw: &'a str,
+    /// The keyword, classified.
+    pub kw: Kw,
     /// Lower-cased keyword.
     pub keyword: String,
     pub flags: Vec<String>,
@@ -25,12 +120,12 @@ impl Parsed<'_> {
     /// BuildKit `Node.canContainHeredoc`: RUN/COPY/ADD (also as ONBUILD trigger), not JSON.
     pub fn can_contain_heredoc(&self) -> bool {
         let mut n = self;
-        if n.keyword == "onbuild" {
+        if n.kw == Kw::Onbuild {
             if let Some(inner) = &n.inner {
                 n = inner;
             }
         }
-        matches!(n.keyword.as_str(), "run" | "copy" | "add") && !n.json
+        matches!(n.kw, Kw::Run | Kw::Copy | Kw::Add) && !n.json
     }
 }
 
@@ -53,6 +148,7 @@ fn skip_re_ws(s: &str) -> &str {
 }
 
 /// `reWhitespace.Split(s, 2)`: the text before the first whitespace run and the text after it.
+#[inline]
 pub(crate) fn split_ws2(s: &str) -> (&str, Option<&str>) {
     match find_re_ws(s) {
         Some(i) => (&s[..i], Some(skip_re_ws(&s[i..]))),
@@ -65,7 +161,8 @@ fn split_ws_all(s: &str) -> Vec<String> {
     if s.is_empty() {
         return Vec::new();
     }
-    let mut out = Vec::new();
+    // Room for the usual `FROM image AS name` and `COPY src dst` at once.
+    let mut out = Vec::with_capacity(3);
     let mut cur = s;
     loop {
         match find_re_ws(cur) {
@@ -82,35 +179,35 @@ fn split_ws_all(s: &str) -> Vec<String> {
     out
 }
 
-#[inline]
-fn char_at(s: &str, pos: usize) -> Option<char> {
-    s.get(pos..).and_then(|r| r.chars().next())
-}
-
 /// BuildKit `splitCommand` + dispatch. `depth` counts ONBUILD nesting.
 pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
-    let trimmed = line.trim();
+    let trimmed = super::trim_ws(line);
     let (cmd, after) = split_ws2(trimmed);
+    let kw = Kw::of(cmd);
     let mut p = Parsed {
         keyword_raw: cmd,
-        keyword: cmd.to_ascii_lowercase(),
+        kw,
+        keyword: match kw.lower() {
+            Some(k) => k.to_string(),
+            None => cmd.to_ascii_lowercase(),
+        },
         ..Parsed::default()
     };
     let mut rest = "";
     if let Some(after) = after {
         let (r, flags) = extract_builder_flags(after, esc);
         p.flags = flags;
-        rest = r.trim();
+        rest = super::trim_ws(r);
     }
-    let result = match p.keyword.as_str() {
-        "add" | "copy" | "volume" => parse_maybe_json_to_list(rest),
-        "arg" => Ok((parse_words(rest, esc), false)),
-        "cmd" | "entrypoint" | "run" | "shell" => parse_maybe_json(rest),
-        "env" => parse_name_val(rest, "ENV", esc).map(|a| (a, false)),
-        "label" => parse_name_val(rest, "LABEL", esc).map(|a| (a, false)),
-        "expose" | "from" => Ok((split_ws_all(rest), false)),
-        "healthcheck" => parse_health_config(rest),
-        "maintainer" | "stopsignal" | "user" | "workdir" => Ok((
+    let result = match kw {
+        Kw::Add | Kw::Copy | Kw::Volume => parse_maybe_json_to_list(rest),
+        Kw::Arg => Ok((parse_words(rest, esc), false)),
+        Kw::Cmd | Kw::Entrypoint | Kw::Run | Kw::Shell => parse_maybe_json(rest),
+        Kw::Env => parse_name_val(rest, "ENV", esc).map(|a| (a, false)),
+        Kw::Label => parse_name_val(rest, "LABEL", esc).map(|a| (a, false)),
+        Kw::Expose | Kw::From => Ok((split_ws_all(rest), false)),
+        Kw::Healthcheck => parse_health_config(rest),
+        Kw::Maintainer | Kw::Stopsignal | Kw::User | Kw::Workdir => Ok((
             if rest.is_empty() {
                 Vec::new()
             } else {
@@ -118,7 +215,7 @@ pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
             },
             false,
         )),
-        "onbuild" => {
+        Kw::Onbuild => {
             if !rest.is_empty() {
                 if depth >= MAX_NESTING {
                     p.error = Some(format!(
@@ -135,7 +232,7 @@ pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
             Ok((Vec::new(), false))
         }
         // Unknown instructions keep no arguments (BuildKit `parseIgnore`).
-        _ => Ok((Vec::new(), false)),
+        Kw::Other => Ok((Vec::new(), false)),
     };
     match result {
         Ok((args, json)) => {
@@ -155,205 +252,267 @@ pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
 /// BuildKit `extractBuilderFlags`: leading `--words` (quotes and escapes removed), up to
 /// the first word that does not start with `--`, or a bare `--`. Returns the remaining text.
 ///
-/// Unlike BuildKit (which walks bytes and so mangles non-ASCII flag values), this walks
-/// characters.
+/// Unlike BuildKit (which walks bytes and so mangles non-ASCII flag values), this keeps
+/// characters whole. A word without quotes or escapes is copied once, as a slice.
 pub(crate) fn extract_builder_flags(line: &str, esc: char) -> (&str, Vec<String>) {
-    #[derive(PartialEq)]
-    enum Ph {
-        Spaces,
-        Word,
-        Quote,
-    }
+    debug_assert!(esc.is_ascii());
+    let (b, n, esc) = (line.as_bytes(), line.len(), esc as u8);
     let mut words = Vec::new();
-    let mut phase = Ph::Spaces;
-    let mut buf = String::new();
-    let mut quote = '\0';
-    let mut blank_ok = false;
-    let mut pos = 0;
-    let n = line.len();
+    let mut i = 0;
     loop {
-        let cur = char_at(line, pos);
-        let w = cur.map_or(0, char::len_utf8);
-        if phase == Ph::Spaces {
-            let Some(ch) = cur else { break };
-            if ch.is_whitespace() {
-                pos += w;
-                continue;
+        // Blanks between words.
+        loop {
+            if i >= n {
+                return ("", words);
             }
-            if ch != '-' || char_at(line, pos + 1) != Some('-') {
-                return (&line[pos..], words);
+            let (ws, w) = ws_at(line, i);
+            if !ws {
+                break;
             }
-            phase = Ph::Word;
+            i += w;
         }
-        let Some(ch) = cur else {
-            if buf != "--" && (blank_ok || !buf.is_empty()) {
-                words.push(buf);
+        if b[i] != b'-' || b.get(i + 1) != Some(&b'-') {
+            return (&line[i..], words);
+        }
+        // One word from `start` (it begins with `--`, so it is never empty). `buf` holds
+        // it once a quote or an escape made it differ from the source text.
+        let start = i;
+        let mut buf: Option<String> = None;
+        // 0: outside quotes, else the open quote.
+        let mut quote = 0u8;
+        let end = loop {
+            if i >= n {
+                break None;
             }
-            break;
-        };
-        if phase == Ph::Word {
-            if ch.is_whitespace() {
-                phase = Ph::Spaces;
-                if buf == "--" {
-                    return (&line[pos..], words);
+            if quote == 0 && buf.is_none() {
+                // Bytes that stand for themselves (printable ASCII other than quotes and
+                // the escape token) stay in the slice: skip them in one go.
+                while i < n
+                    && matches!(b[i], 0x21..=0x7e)
+                    && !matches!(b[i], b'\'' | b'"')
+                    && b[i] != esc
+                {
+                    i += 1;
                 }
-                if blank_ok || !buf.is_empty() {
-                    words.push(std::mem::take(&mut buf));
+                if i >= n {
+                    break None;
                 }
-                buf.clear();
-                blank_ok = false;
-                pos += w;
-                continue;
             }
-            if ch == '\'' || ch == '"' {
-                quote = ch;
-                blank_ok = true;
-                phase = Ph::Quote;
-                pos += w;
-                continue;
-            }
-            let mut c = ch;
-            if ch == esc {
-                if pos + w >= n {
-                    pos += w;
+            let c = b[i];
+            if quote == 0 {
+                let (ws, _) = ws_at(line, i);
+                if ws {
+                    break Some(i);
+                }
+                if c == b'\'' || c == b'"' {
+                    buf.get_or_insert_with(|| line[start..i].to_string());
+                    quote = c;
+                    i += 1;
                     continue;
                 }
-                pos += w;
-                c = char_at(line, pos).unwrap_or(ch);
-            }
-            buf.push(c);
-            pos += c.len_utf8();
-            continue;
-        }
-        // Quote
-        if ch == quote {
-            phase = Ph::Word;
-            pos += w;
-            continue;
-        }
-        let mut c = ch;
-        if ch == esc {
-            if pos + w >= n {
-                phase = Ph::Word;
-                pos += w;
+            } else if c == quote {
+                quote = 0;
+                i += 1;
                 continue;
             }
-            pos += w;
-            c = char_at(line, pos).unwrap_or(ch);
+            if c == esc {
+                let bf = buf.get_or_insert_with(|| line[start..i].to_string());
+                if i + 1 >= n {
+                    // A trailing escape token is dropped (and ends a quote).
+                    i += 1;
+                    quote = 0;
+                    continue;
+                }
+                let w = utf8_len(b[i + 1]);
+                bf.push_str(&line[i + 1..i + 1 + w]);
+                i += 1 + w;
+                continue;
+            }
+            let w = utf8_len(c);
+            if let Some(bf) = &mut buf {
+                bf.push_str(&line[i..i + w]);
+            }
+            i += w;
+        };
+        let word = match buf {
+            Some(b) => b,
+            None => line[start..end.unwrap_or(n)].to_string(),
+        };
+        match end {
+            Some(pos) => {
+                if word == "--" {
+                    return (&line[pos..], words);
+                }
+                push_sized(&mut words, word);
+            }
+            None => {
+                if word != "--" {
+                    push_sized(&mut words, word);
+                }
+                return ("", words);
+            }
         }
-        buf.push(c);
-        pos += c.len_utf8();
     }
-    ("", words)
+}
+
+/// `v.push(x)`, allocating room for two at the first push (cheaper than growing from empty).
+fn push_sized<T>(v: &mut Vec<T>, x: T) {
+    if v.capacity() == 0 {
+        *v = Vec::with_capacity(2);
+    }
+    v.push(x);
 }
 
 /// BuildKit `parseWords`: whitespace-separated words, quotes and escapes kept verbatim.
-///
-/// Since nothing inside a word is dropped except an escape token that ends the input, every
-/// word is a slice of `rest`.
 pub(crate) fn parse_words(rest: &str, esc: char) -> Vec<String> {
-    #[derive(PartialEq)]
-    enum Ph {
-        Spaces,
-        Word,
-        Quote,
+    Words::new(rest, esc).map(str::to_string).collect()
+}
+
+/// Length of the UTF-8 sequence starting with byte `lead`.
+#[inline]
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
     }
-    let mut words = Vec::new();
-    let mut phase = Ph::Spaces;
-    let mut quote = '\0';
-    let mut blank_ok = false;
-    let mut start = 0;
-    let n = rest.len();
-    let mut it = rest.char_indices();
-    while let Some((pos, ch)) = it.next() {
-        let w = ch.len_utf8();
-        match phase {
-            Ph::Spaces => {
-                if ch.is_whitespace() {
-                    continue;
-                }
-                phase = Ph::Word;
-                start = pos;
-                if ch == '\'' || ch == '"' {
-                    quote = ch;
-                    blank_ok = true;
-                    phase = Ph::Quote;
-                } else if ch == esc {
-                    if pos + w >= n {
-                        // A lone escape token at the very end is dropped.
-                        return words;
-                    }
-                    it.next();
-                }
-            }
-            Ph::Word => {
-                if ch.is_whitespace() {
-                    phase = Ph::Spaces;
-                    if blank_ok || pos > start {
-                        words.push(rest[start..pos].to_string());
-                    }
-                    blank_ok = false;
-                    continue;
-                }
-                if ch == '\'' || ch == '"' {
-                    quote = ch;
-                    blank_ok = true;
-                    phase = Ph::Quote;
-                } else if ch == esc {
-                    if pos + w >= n {
-                        if blank_ok || pos > start {
-                            words.push(rest[start..pos].to_string());
-                        }
-                        return words;
-                    }
-                    it.next();
-                }
-            }
-            Ph::Quote => {
-                if ch == quote {
-                    phase = Ph::Word;
-                } else if ch == esc && quote != '\'' {
-                    if pos + w >= n {
-                        words.push(rest[start..pos].to_string());
-                        return words;
-                    }
-                    it.next();
-                }
-            }
+}
+
+/// Whether the character at byte `i` (a boundary) is white space (`char::is_whitespace`),
+/// and its length.
+#[inline(always)]
+fn ws_at(s: &str, i: usize) -> (bool, usize) {
+    let b = s.as_bytes()[i];
+    if b < 0x80 {
+        return (matches!(b, b' ' | b'\t'..=b'\r'), 1);
+    }
+    ws_at_non_ascii(s, i)
+}
+
+#[cold]
+#[inline(never)]
+fn ws_at_non_ascii(s: &str, i: usize) -> (bool, usize) {
+    let c = s[i..].chars().next().unwrap_or(' ');
+    (c.is_whitespace(), c.len_utf8())
+}
+
+/// [`parse_words`] as slices, one at a time: nothing inside a word is dropped except an
+/// escape token that ends the input, so every word is a slice of the text. Walks bytes
+/// (quotes and the escape token are ASCII), decoding only non-ASCII characters.
+pub(crate) struct Words<'a> {
+    s: &'a str,
+    pos: usize,
+    esc: u8,
+}
+
+impl<'a> Words<'a> {
+    pub fn new(s: &'a str, esc: char) -> Self {
+        debug_assert!(esc.is_ascii());
+        Words {
+            s,
+            pos: 0,
+            esc: esc as u8,
         }
     }
-    if phase != Ph::Spaces && (blank_ok || n > start) {
-        words.push(rest[start..].to_string());
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let (s, b, n) = (self.s, self.s.as_bytes(), self.s.len());
+        let start = loop {
+            if self.pos >= n {
+                return None;
+            }
+            let (ws, w) = ws_at(s, self.pos);
+            if !ws {
+                break self.pos;
+            }
+            self.pos += w;
+        };
+        // 0: outside quotes, else the open quote.
+        let mut quote = 0u8;
+        let mut i = start;
+        while i < n {
+            if quote == 0 {
+                // Printable ASCII other than quotes and the escape token: skip in one go.
+                while i < n
+                    && matches!(b[i], 0x21..=0x7e)
+                    && !matches!(b[i], b'\'' | b'"')
+                    && b[i] != self.esc
+                {
+                    i += 1;
+                }
+                if i >= n {
+                    break;
+                }
+            }
+            let c = b[i];
+            if quote == 0 {
+                let (ws, w) = ws_at(s, i);
+                if ws {
+                    self.pos = i;
+                    return Some(&s[start..i]);
+                }
+                if c == b'\'' || c == b'"' {
+                    quote = c;
+                } else if c == self.esc {
+                    if i + 1 >= n {
+                        // A trailing escape token is dropped (a word of only it is none).
+                        self.pos = n;
+                        return (i > start).then(|| &s[start..i]);
+                    }
+                    i += 1 + utf8_len(b[i + 1]);
+                    continue;
+                }
+                i += w;
+            } else {
+                if c == quote {
+                    quote = 0;
+                } else if c == self.esc && quote != b'\'' {
+                    if i + 1 >= n {
+                        self.pos = n;
+                        return Some(&s[start..i]);
+                    }
+                    i += 1 + utf8_len(b[i + 1]);
+                    continue;
+                }
+                i += utf8_len(c);
+            }
+        }
+        self.pos = n;
+        Some(&s[start..])
     }
-    words
 }
 
 /// BuildKit `parseNameVal` (ENV, LABEL): triples `key value sep`; `sep` is `=` for the
 /// `k=v` form and empty for the legacy `k v` form. Values stay raw.
 fn parse_name_val(rest: &str, key: &str, esc: char) -> Result<Vec<String>, String> {
-    let words = parse_words(rest, esc);
-    if words.is_empty() {
+    let mut words = Words::new(rest, esc);
+    let Some(first) = words.next() else {
         return Ok(Vec::new());
-    }
-    if !words[0].contains('=') {
+    };
+    if !first.as_bytes().contains(&b'=') {
         let (k, v) = split_ws2(rest);
         return match v {
             Some(v) => Ok(vec![k.to_string(), v.to_string(), String::new()]),
             None => Err(format!("{key} must have two arguments")),
         };
     }
-    let mut out = Vec::with_capacity(words.len() * 3);
-    for word in words {
-        match word.split_once('=') {
-            Some((k, v)) => {
-                out.push(k.to_string());
-                out.push(v.to_string());
+    let mut out = Vec::with_capacity(3);
+    for word in std::iter::once(first).chain(words) {
+        match word.bytes().position(|b| b == b'=') {
+            Some(i) => {
+                out.push(word[..i].to_string());
+                out.push(word[i + 1..].to_string());
                 out.push("=".to_string());
             }
             None => {
                 return Err(format!(
                     "Syntax error - can't find = in {}. Must be of the form: name=value",
-                    crate::dump::go_quote(&word)
+                    crate::dump::go_quote(word)
                 ))
             }
         }

@@ -26,14 +26,77 @@ pub(crate) struct Source<'a> {
     hint: std::cell::Cell<usize>,
 }
 
+const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes as a little-endian word (byte `i` in bits `8i..8i+8`).
+#[inline]
+pub(crate) fn word(c: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(c);
+    u64::from_le_bytes(w)
+}
+
+/// The high bit of every byte of `w` that equals `b`: a byte of `x = w ^ b..` is zero
+/// exactly where `(x & 0x7f) + 0x7f` and `x` both lack the high bit (no carries cross
+/// bytes, so there are no false matches).
+#[inline]
+pub(crate) fn eq_mask(w: u64, b: u8) -> u64 {
+    let x = w ^ (u64::from(b) * 0x0101_0101_0101_0101);
+    !(((x & LO7) + LO7) | x | LO7)
+}
+
+/// `s.chars().count()`: the bytes that are not UTF-8 continuation bytes (`10xxxxxx`),
+/// counted eight at a time.
+pub(crate) fn count_chars(s: &str) -> usize {
+    let b = s.as_bytes();
+    // Per-byte counts, added up (by one multiplication, into the top byte) before their
+    // total can pass 255: per block of 31 words.
+    let mut cont = 0;
+    for block in b.chunks(8 * 31) {
+        let mut chunks = block.chunks_exact(8);
+        let mut lanes = 0u64;
+        for c in &mut chunks {
+            let w = word(c);
+            lanes += (w & !(w << 1) & HI) >> 7;
+        }
+        cont += (lanes.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
+        cont += chunks
+            .remainder()
+            .iter()
+            .filter(|&&c| c & 0xc0 == 0x80)
+            .count();
+    }
+    b.len() - cont
+}
+
+/// Pushes the offset after every `\n` of `b`, eight bytes at a time.
+pub(crate) fn push_line_starts(b: &[u8], out: &mut Vec<usize>) {
+    let mut chunks = b.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let mut m = eq_mask(word(c), b'\n');
+        while m != 0 {
+            out.push(base + (m.trailing_zeros() / 8) as usize + 1);
+            m &= m - 1;
+        }
+        base += 8;
+    }
+    for (j, &c) in chunks.remainder().iter().enumerate() {
+        if c == b'\n' {
+            out.push(base + j + 1);
+        }
+    }
+}
+
 impl<'a> Source<'a> {
     pub fn new(text: &'a str, bom_len: usize) -> Self {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(bom_len);
-        for (i, _) in text.match_indices('\n') {
-            if i + 1 < text.len() {
-                line_starts.push(i + 1);
-            }
+        push_line_starts(text.as_bytes(), &mut line_starts);
+        // A final `\n` starts no line.
+        if line_starts.len() > 1 && line_starts.last() == Some(&text.len()) {
+            line_starts.pop();
         }
         Source {
             text,
@@ -66,6 +129,11 @@ impl<'a> Source<'a> {
             content_end,
             end,
         })
+    }
+
+    /// Start offset of every line.
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
     }
 
     /// Byte offset where line `idx` starts (the end of the text past the last line).
@@ -101,9 +169,27 @@ impl<'a> Source<'a> {
         }
         let end = off.min(self.text.len());
         match self.text.get(ls..end) {
-            Some(s) => s.chars().count() as u32 + 1,
+            Some(s) => count_chars(s) as u32 + 1,
             None => 1,
         }
+    }
+
+    /// [`Source::span`] of `start..end` within the content of line `li` (0-based), without
+    /// looking the line up.
+    pub fn span_on_line(&self, li: usize, start: usize, end: usize) -> Span {
+        let ls = self.line_starts[li];
+        let col = count_chars(&self.text[ls..start]) as u32 + 1;
+        let line = li as u32 + 1;
+        let s = Span {
+            start,
+            end,
+            line,
+            col,
+            end_line: line,
+            end_col: col + count_chars(&self.text[start..end]) as u32,
+        };
+        debug_assert_eq!(s, self.span(start, end));
+        s
     }
 
     /// The span of the byte range `start..end` (both on char boundaries).
@@ -124,19 +210,26 @@ impl<'a> Source<'a> {
             };
         }
         // The last character of the range decides the end line.
-        let last = self.text[..end]
-            .char_indices()
-            .next_back()
-            .map(|(i, _)| i)
-            .unwrap_or(start);
-        let eli = self.line_index(last.max(start));
+        let mut last = end - 1;
+        while !self.text.is_char_boundary(last) {
+            last -= 1;
+        }
+        let last = last.max(start);
+        let next_line = self.line_starts.get(li + 1).copied().unwrap_or(usize::MAX);
+        let (eli, end_col) = if last < next_line {
+            // Same line: count only the range's own characters.
+            (li, col + count_chars(&self.text[start..end]) as u32)
+        } else {
+            let eli = self.line_index(last);
+            (eli, self.col(eli, end))
+        };
         Span {
             start,
             end,
             line,
             col,
             end_line: (eli + 1) as u32,
-            end_col: self.col(eli, end),
+            end_col,
         }
     }
 

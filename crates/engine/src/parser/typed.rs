@@ -6,7 +6,7 @@
 //! options) are run on the raw value unless it contains a `$`.
 
 use super::heredoc::{chomp_heredoc_content, parse_heredoc_word};
-use super::node::Parsed;
+use super::node::{Kw, Parsed};
 use super::source::Source;
 use super::suggest;
 use crate::ast::{
@@ -15,6 +15,7 @@ use crate::ast::{
 };
 use crate::dump::go_quote;
 use crate::syntax::{Diagnostic, Span};
+use std::borrow::Cow;
 
 /// Every instruction BuildKit knows, upper case (suggestion candidates, in a fixed order).
 pub(crate) const INSTRUCTIONS: &[&str] = &[
@@ -37,31 +38,6 @@ pub(crate) const INSTRUCTIONS: &[&str] = &[
     "VOLUME",
     "WORKDIR",
 ];
-
-/// The upper-case name of a known (lower-case) keyword.
-pub(crate) fn known_upper(lower: &str) -> Option<&'static str> {
-    Some(match lower {
-        "add" => "ADD",
-        "arg" => "ARG",
-        "cmd" => "CMD",
-        "copy" => "COPY",
-        "entrypoint" => "ENTRYPOINT",
-        "env" => "ENV",
-        "expose" => "EXPOSE",
-        "from" => "FROM",
-        "healthcheck" => "HEALTHCHECK",
-        "label" => "LABEL",
-        "maintainer" => "MAINTAINER",
-        "onbuild" => "ONBUILD",
-        "run" => "RUN",
-        "shell" => "SHELL",
-        "stopsignal" => "STOPSIGNAL",
-        "user" => "USER",
-        "volume" => "VOLUME",
-        "workdir" => "WORKDIR",
-        _ => return None,
-    })
-}
 
 /// Where an instruction sits in the source, for diagnostics.
 pub(crate) struct Ctx<'s, 'a> {
@@ -175,118 +151,155 @@ enum Kind {
     Strs,
 }
 
-enum Val {
+/// A flag's value, borrowed from the raw flag text.
+enum Val<'a> {
     Bool(bool),
-    Str(String),
-    Strs(Vec<String>),
+    Str(&'a str),
+    Strs(Vec<&'a str>),
 }
 
-struct Flags {
+/// Most flags any instruction has (ADD).
+const MAX_FLAGS: usize = 7;
+
+struct Flags<'a> {
     specs: &'static [(&'static str, Kind)],
-    vals: Vec<Option<Val>>,
+    vals: [Option<Val<'a>>; MAX_FLAGS],
 }
 
-impl Flags {
+impl<'a> Flags<'a> {
+    /// Flags of `raw` under `specs` (BuildKit `BFlags.Parse`), read in place.
+    fn parse(raw: &'a [String], specs: &'static [(&'static str, Kind)]) -> R<Flags<'a>> {
+        let mut f = Flags {
+            specs,
+            vals: Default::default(),
+        };
+        if !raw.is_empty() {
+            f.read(raw)?;
+        }
+        Ok(f)
+    }
+
     fn idx(&self, name: &str) -> Option<usize> {
         self.specs.iter().position(|(n, _)| *n == name)
     }
-    fn str(&self, name: &str) -> Option<String> {
-        match self.idx(name).and_then(|i| self.vals[i].as_ref()) {
-            Some(Val::Str(s)) => Some(s.clone()),
+    /// The value of the flag `specs[i]`.
+    fn str(&self, i: usize) -> Option<String> {
+        match &self.vals[i] {
+            Some(Val::Str(s)) => Some(s.to_string()),
             _ => None,
         }
     }
-    fn bool(&self, name: &str) -> Option<bool> {
-        match self.idx(name).and_then(|i| self.vals[i].as_ref()) {
+    /// [`Flags::str`] by name.
+    fn named(&self, name: &str) -> Option<String> {
+        self.idx(name).and_then(|i| self.str(i))
+    }
+    fn bool(&self, i: usize) -> Option<bool> {
+        match &self.vals[i] {
             Some(Val::Bool(b)) => Some(*b),
             _ => None,
         }
     }
-    fn strs(&self, name: &str) -> Vec<String> {
-        match self.idx(name).and_then(|i| self.vals[i].as_ref()) {
-            Some(Val::Strs(v)) => v.clone(),
+    fn strs(&mut self, i: usize) -> Vec<&'a str> {
+        match self.vals[i].take() {
+            Some(Val::Strs(v)) => v,
             _ => Vec::new(),
         }
     }
-}
 
-/// BuildKit `BFlags.Parse`: the first problem wins.
-fn parse_flags(raw: &[String], specs: &'static [(&'static str, Kind)]) -> R<Flags> {
-    let mut f = Flags {
-        specs,
-        vals: specs.iter().map(|_| None).collect(),
-    };
-    for a in raw {
-        if a == "--" {
-            break;
-        }
-        if !a.starts_with("--") {
-            return Err(fail(
-                "invalid-flag",
-                format!("arg should start with -- : {a}"),
-            ));
-        }
-        let (flag_name, value, has_value) = match a.split_once('=') {
-            Some((n, v)) => (n, v, true),
-            None => (a.as_str(), "", false),
-        };
-        let name = &flag_name[2..];
-        let Some(i) = f.idx(name) else {
-            let names: Vec<&str> = specs.iter().map(|(n, _)| *n).collect();
-            let msg = suggest::wrap(format!("unknown flag: {flag_name}"), name, &names, true);
-            return Err(fail("unknown-flag", msg).at_first(flag_name));
-        };
-        let kind = specs[i].1;
-        if f.vals[i].is_some() && kind != Kind::Strs {
-            return Err(fail(
-                "invalid-flag",
-                format!("duplicate flag specified: {flag_name}"),
-            )
-            .at_last(flag_name));
-        }
-        let missing = || {
-            fail(
-                "invalid-flag",
-                format!("missing a value on flag: {flag_name}"),
-            )
-            .at_first(flag_name)
-        };
-        match kind {
-            Kind::Bool => {
-                if has_value && value.is_empty() {
-                    return Err(missing());
-                }
-                let b = match value.to_ascii_lowercase().as_str() {
-                    "true" | "" => true,
-                    "false" => false,
-                    _ => {
+    /// BuildKit `BFlags.Parse`: the first problem wins.
+    fn read(&mut self, raw: &'a [String]) -> R<()> {
+        let specs = self.specs;
+        for a in raw {
+            if a == "--" {
+                break;
+            }
+            if !a.starts_with("--") {
+                return Err(fail(
+                    "invalid-flag",
+                    format!("arg should start with -- : {a}"),
+                ));
+            }
+            let (flag_name, value, has_value) = match split_eq(a) {
+                Some((n, v)) => (n, v, true),
+                None => (a.as_str(), "", false),
+            };
+            let name = &flag_name[2..];
+            let Some(i) = self.idx(name) else {
+                let names: Vec<&str> = specs.iter().map(|(n, _)| *n).collect();
+                let msg = suggest::wrap(format!("unknown flag: {flag_name}"), name, &names, true);
+                return Err(fail("unknown-flag", msg).at_first(flag_name));
+            };
+            let kind = specs[i].1;
+            if self.vals[i].is_some() && kind != Kind::Strs {
+                return Err(fail(
+                    "invalid-flag",
+                    format!("duplicate flag specified: {flag_name}"),
+                )
+                .at_last(flag_name));
+            }
+            let missing = || {
+                fail(
+                    "invalid-flag",
+                    format!("missing a value on flag: {flag_name}"),
+                )
+                .at_first(flag_name)
+            };
+            match kind {
+                Kind::Bool => {
+                    if has_value && value.is_empty() {
+                        return Err(missing());
+                    }
+                    let b = if value.is_empty() || value.eq_ignore_ascii_case("true") {
+                        true
+                    } else if value.eq_ignore_ascii_case("false") {
+                        false
+                    } else {
                         return Err(fail(
                             "invalid-flag",
                             format!("expecting boolean value for flag {flag_name}, not: {value}"),
                         )
-                        .at_first(flag_name))
+                        .at_first(flag_name));
+                    };
+                    self.vals[i] = Some(Val::Bool(b));
+                }
+                Kind::Str => {
+                    if !has_value {
+                        return Err(missing());
                     }
-                };
-                f.vals[i] = Some(Val::Bool(b));
-            }
-            Kind::Str => {
-                if !has_value {
-                    return Err(missing());
+                    self.vals[i] = Some(Val::Str(value));
                 }
-                f.vals[i] = Some(Val::Str(value.to_string()));
-            }
-            Kind::Strs => {
-                if !has_value {
-                    return Err(missing());
-                }
-                match &mut f.vals[i] {
-                    Some(Val::Strs(v)) => v.push(value.to_string()),
-                    slot => *slot = Some(Val::Strs(vec![value.to_string()])),
+                Kind::Strs => {
+                    if !has_value {
+                        return Err(missing());
+                    }
+                    match &mut self.vals[i] {
+                        Some(Val::Strs(v)) => v.push(value),
+                        slot => *slot = Some(Val::Strs(vec![value])),
+                    }
                 }
             }
         }
+        Ok(())
     }
-    Ok(f)
+}
+
+/// `Flags::parse(raw, NO_FLAGS)`: any flag is an error.
+fn no_flags(raw: &[String]) -> R<()> {
+    if raw.is_empty() {
+        return Ok(());
+    }
+    Flags::parse(raw, NO_FLAGS).map(|_| ())
+}
+
+fn strings(v: Vec<&str>) -> Vec<String> {
+    v.into_iter().map(str::to_string).collect()
+}
+
+/// Index `i` of `specs`, which names the flag `name` (checked in debug builds).
+fn slot(specs: &[(&str, Kind)], i: usize, name: &str) -> usize {
+    debug_assert_eq!(specs[i].0, name);
+    let _ = name;
+    i
 }
 
 const NO_FLAGS: &[(&str, Kind)] = &[];
@@ -322,10 +335,16 @@ const HEALTH_FLAGS: &[(&str, Kind)] = &[
     ("retries", Kind::Str),
 ];
 
+/// `s.split_once('=')` by a byte search (short strings: no searcher setup).
+fn split_eq(s: &str) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == b'=')?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
 /// `--name[=value]` as written → [`Flag`].
 pub(crate) fn to_flag(raw: &str) -> Flag {
     let body = raw.strip_prefix("--").unwrap_or(raw);
-    match body.split_once('=') {
+    match split_eq(body) {
         Some((n, v)) => Flag {
             name: n.to_string(),
             value: Some(v.to_string()),
@@ -348,10 +367,7 @@ pub(crate) fn build_instruction(
     span: Span,
     ctx: &mut Ctx,
 ) -> Instruction {
-    let keyword = match known_upper(&p.keyword) {
-        Some(k) => k.to_string(),
-        None => p.keyword_raw.to_string(),
-    };
+    let keyword = p.kw.upper().unwrap_or(p.keyword_raw).to_string();
     let flags = p
         .flags
         .iter()
@@ -397,82 +413,89 @@ fn command_line(p: &Parsed) -> CommandLine {
     if p.json {
         CommandLine::Exec(p.args.clone())
     } else {
-        CommandLine::Shell(p.args.join(" "))
+        CommandLine::Shell(shell_text(&p.args))
+    }
+}
+
+/// The words joined by spaces (one word, the usual shell form, is copied without a join).
+fn shell_text(args: &[String]) -> String {
+    match args {
+        [one] => one.clone(),
+        _ => args.join(" "),
     }
 }
 
 fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
     let args = &p.args;
-    let kw = p.keyword.as_str();
-    match kw {
-        "env" | "label" => {
-            let name = kw.to_ascii_uppercase();
-            parse_flags(&p.flags, NO_FLAGS)?;
-            let pairs = parse_kvps(args, &name)?;
-            Ok(if kw == "env" {
+    match p.kw {
+        Kw::Env | Kw::Label => {
+            let name = if p.kw == Kw::Env { "ENV" } else { "LABEL" };
+            no_flags(&p.flags)?;
+            let pairs = parse_kvps(args, name)?;
+            Ok(if p.kw == Kw::Env {
                 Command::Env { pairs }
             } else {
                 Command::Label { pairs }
             })
         }
-        "maintainer" => {
+        Kw::Maintainer => {
             if args.len() != 1 {
                 return Err(exactly_one("MAINTAINER"));
             }
-            parse_flags(&p.flags, NO_FLAGS)?;
+            no_flags(&p.flags)?;
             Ok(Command::Maintainer {
                 name: args[0].clone(),
             })
         }
-        "add" | "copy" => parse_copy(p, heredocs, kw == "add"),
-        "from" => parse_from(p),
-        "onbuild" => parse_onbuild(p, heredocs, ctx),
-        "workdir" => {
+        Kw::Add | Kw::Copy => parse_copy(p, heredocs, p.kw == Kw::Add),
+        Kw::From => parse_from(p),
+        Kw::Onbuild => parse_onbuild(p, heredocs, ctx),
+        Kw::Workdir => {
             if args.len() != 1 {
                 return Err(exactly_one("WORKDIR"));
             }
-            parse_flags(&p.flags, NO_FLAGS)?;
+            no_flags(&p.flags)?;
             Ok(Command::Workdir {
                 path: args[0].clone(),
             })
         }
-        "run" => parse_run(p, heredocs),
-        "cmd" => {
-            parse_flags(&p.flags, NO_FLAGS)?;
+        Kw::Run => parse_run(p, heredocs),
+        Kw::Cmd => {
+            no_flags(&p.flags)?;
             Ok(Command::Cmd {
                 command: command_line(p),
             })
         }
-        "entrypoint" => {
-            parse_flags(&p.flags, NO_FLAGS)?;
+        Kw::Entrypoint => {
+            no_flags(&p.flags)?;
             Ok(Command::Entrypoint {
                 command: command_line(p),
             })
         }
-        "healthcheck" => parse_healthcheck(p),
-        "expose" => {
+        Kw::Healthcheck => parse_healthcheck(p),
+        Kw::Expose => {
             if args.is_empty() {
                 return Err(at_least_one("EXPOSE"));
             }
-            parse_flags(&p.flags, NO_FLAGS)?;
+            no_flags(&p.flags)?;
             let mut ports = args.clone();
             crate::order::sort_unstable(&mut ports);
             Ok(Command::Expose { ports })
         }
-        "user" => {
+        Kw::User => {
             if args.len() != 1 {
                 return Err(exactly_one("USER"));
             }
-            parse_flags(&p.flags, NO_FLAGS)?;
+            no_flags(&p.flags)?;
             Ok(Command::User {
                 user: args[0].clone(),
             })
         }
-        "volume" => {
+        Kw::Volume => {
             if args.is_empty() {
                 return Err(at_least_one("VOLUME"));
             }
-            parse_flags(&p.flags, NO_FLAGS)?;
+            no_flags(&p.flags)?;
             let mut paths = Vec::with_capacity(args.len());
             for v in args {
                 let v = v.trim();
@@ -486,7 +509,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
             }
             Ok(Command::Volume { paths })
         }
-        "stopsignal" => {
+        Kw::Stopsignal => {
             // BuildKit does not check STOPSIGNAL flags.
             if args.len() != 1 {
                 return Err(exactly_one("STOPSIGNAL"));
@@ -495,14 +518,14 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
                 signal: args[0].clone(),
             })
         }
-        "arg" => {
+        Kw::Arg => {
             // BuildKit does not check ARG flags.
             if args.is_empty() {
                 return Err(at_least_one("ARG"));
             }
             let mut out = Vec::with_capacity(args.len());
             for a in args {
-                match a.split_once('=') {
+                match split_eq(a) {
                     Some((k, v)) => {
                         if k.is_empty() {
                             return Err(fail("invalid-arguments", "ARG names can not be blank"));
@@ -520,8 +543,8 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
             }
             Ok(Command::Arg { args: out })
         }
-        "shell" => {
-            parse_flags(&p.flags, NO_FLAGS)?;
+        Kw::Shell => {
+            no_flags(&p.flags)?;
             if args.is_empty() {
                 return Err(at_least_one("SHELL"));
             }
@@ -533,7 +556,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
             }
             Ok(Command::Shell { argv: args.clone() })
         }
-        _ => {
+        Kw::Other => {
             let msg = suggest::wrap(
                 format!("unknown instruction: {}", p.keyword_raw),
                 p.keyword_raw,
@@ -609,11 +632,11 @@ fn parse_from(p: &Parsed) -> R<Command> {
     } else {
         None
     };
-    let flags = parse_flags(&p.flags, FROM_FLAGS)?;
+    let flags = Flags::parse(&p.flags, FROM_FLAGS)?;
     Ok(Command::From(FromCmd {
         image: args[0].clone(),
         name,
-        platform: flags.str("platform"),
+        platform: flags.str(slot(FROM_FLAGS, 0, "platform")),
     }))
 }
 
@@ -628,7 +651,7 @@ fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
             ),
         ));
     }
-    let flags = parse_flags(&p.flags, if is_add { ADD_FLAGS } else { COPY_FLAGS })?;
+    let mut flags = Flags::parse(&p.flags, if is_add { ADD_FLAGS } else { COPY_FLAGS })?;
     let dest = &args[args.len() - 1];
     if matches!(parse_heredoc_word(dest), Ok(Some(_))) {
         return Err(fail(
@@ -641,13 +664,16 @@ fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
     // used twice as a source is kept once so repeated sources cannot multiply the body.
     // (Built lazily: most COPYs have no heredoc source.)
     let mut by_name: Option<std::collections::HashMap<&str, &Heredoc>> = None;
-    let mut seen = std::collections::HashSet::new();
-    let mut sources = Vec::new();
+    let mut seen: Option<std::collections::HashSet<String>> = None;
+    let mut sources = Vec::with_capacity(args.len() - 1);
     let mut docs = Vec::new();
     for src in &args[..args.len() - 1] {
         match parse_heredoc_word(src) {
             Ok(Some(w)) => {
-                if !seen.insert(w.name.clone()) {
+                if !seen
+                    .get_or_insert_with(Default::default)
+                    .insert(w.name.clone())
+                {
                     continue;
                 }
                 let map = by_name
@@ -671,21 +697,44 @@ fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
             _ => sources.push(src.clone()),
         }
     }
-    Ok(Command::Copy(CopyCmd {
-        is_add,
-        sources,
-        dest: dest.clone(),
-        heredocs: docs,
-        from: flags.str("from"),
-        chown: flags.str("chown"),
-        chmod: flags.str("chmod"),
-        link: flags.bool("link").unwrap_or(false),
-        parents: flags.bool("parents").unwrap_or(false),
-        exclude: flags.strs("exclude"),
-        checksum: flags.str("checksum"),
-        keep_git_dir: flags.bool("keep-git-dir"),
-        unpack: flags.bool("unpack"),
-    }))
+    // Flag slots by position (`slot` checks the names in debug builds).
+    let f = &mut flags;
+    let cmd = if is_add {
+        let a = ADD_FLAGS;
+        CopyCmd {
+            is_add,
+            sources,
+            dest: dest.clone(),
+            heredocs: docs,
+            from: None,
+            chown: f.str(slot(a, 0, "chown")),
+            chmod: f.str(slot(a, 1, "chmod")),
+            link: f.bool(slot(a, 2, "link")).unwrap_or(false),
+            parents: false,
+            exclude: strings(f.strs(slot(a, 6, "exclude"))),
+            checksum: f.str(slot(a, 4, "checksum")),
+            keep_git_dir: f.bool(slot(a, 3, "keep-git-dir")),
+            unpack: f.bool(slot(a, 5, "unpack")),
+        }
+    } else {
+        let c = COPY_FLAGS;
+        CopyCmd {
+            is_add,
+            sources,
+            dest: dest.clone(),
+            heredocs: docs,
+            from: f.str(slot(c, 1, "from")),
+            chown: f.str(slot(c, 0, "chown")),
+            chmod: f.str(slot(c, 2, "chmod")),
+            link: f.bool(slot(c, 3, "link")).unwrap_or(false),
+            parents: f.bool(slot(c, 5, "parents")).unwrap_or(false),
+            exclude: strings(f.strs(slot(c, 4, "exclude"))),
+            checksum: None,
+            keep_git_dir: None,
+            unpack: None,
+        }
+    };
+    Ok(Command::Copy(cmd))
 }
 
 /// The data of a COPY/ADD heredoc source as BuildKit's `SourceContents` holds it (`<<-`
@@ -699,15 +748,16 @@ pub fn copy_source_data(h: &Heredoc) -> String {
 }
 
 fn parse_run(p: &Parsed, heredocs: &[Heredoc]) -> R<Command> {
-    let flags = parse_flags(&p.flags, RUN_FLAGS)?;
-    let mut mounts = Vec::new();
-    for m in flags.strs("mount") {
+    let mut flags = Flags::parse(&p.flags, RUN_FLAGS)?;
+    let values = flags.strs(slot(RUN_FLAGS, 0, "mount"));
+    let mut mounts = Vec::with_capacity(values.len());
+    for m in values {
         mounts.push(
-            parse_mount(&m)
+            parse_mount(m)
                 .map_err(|e| fail("invalid-mount", e).at_first(&format!("--mount={}", m)))?,
         );
     }
-    let network = flags.str("network");
+    let network = flags.str(slot(RUN_FLAGS, 1, "network"));
     if let Some(n) = &network {
         if !matches!(n.as_str(), "default" | "none" | "host") {
             return Err(fail(
@@ -717,7 +767,7 @@ fn parse_run(p: &Parsed, heredocs: &[Heredoc]) -> R<Command> {
             .at_first("--network"));
         }
     }
-    let security = flags.str("security");
+    let security = flags.str(slot(RUN_FLAGS, 2, "security"));
     if let Some(s) = &security {
         if !matches!(s.as_str(), "insecure" | "sandbox") {
             return Err(fail(
@@ -740,7 +790,7 @@ fn parse_onbuild(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> 
     let Some(inner) = &p.inner else {
         return Err(at_least_one("ONBUILD"));
     };
-    parse_flags(&p.flags, NO_FLAGS)?;
+    no_flags(&p.flags)?;
     let trig = inner.keyword_raw.trim().to_ascii_uppercase();
     match trig.as_str() {
         "ONBUILD" => {
@@ -806,7 +856,7 @@ fn parse_healthcheck(p: &Parsed) -> R<Command> {
             flags: all_flags,
         }));
     }
-    let flags = parse_flags(&p.flags, HEALTH_FLAGS)?;
+    let flags = Flags::parse(&p.flags, HEALTH_FLAGS)?;
     if typ != "CMD" {
         return Err(fail(
             "invalid-arguments",
@@ -822,14 +872,14 @@ fn parse_healthcheck(p: &Parsed) -> R<Command> {
     let command = if p.json {
         CommandLine::Exec(rest.to_vec())
     } else {
-        CommandLine::Shell(rest.join(" "))
+        CommandLine::Shell(shell_text(rest))
     };
     for name in ["interval", "timeout", "start-period", "start-interval"] {
-        if let Some(v) = flags.str(name) {
+        if let Some(v) = flags.named(name) {
             check_interval(name, &v).map_err(|e| fail("invalid-flag", e).at_first(name))?;
         }
     }
-    if let Some(r) = flags.str("retries") {
+    if let Some(r) = flags.named("retries") {
         if !r.is_empty() {
             match parse_go_int32(&r) {
                 Ok(n) if n < 0 => {
@@ -1024,11 +1074,12 @@ const MOUNT_KEYS: &[&str] = &[
 ];
 
 /// The comma-separated fields of a mount, with CSV quoting (`"a,b"`, `""` for a quote).
-fn csv_fields(s: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
+/// Unquoted fields are slices of `s`.
+fn csv_fields(s: &str) -> Result<Vec<Cow<'_, str>>, String> {
     if s.is_empty() {
-        return Ok(out);
+        return Ok(Vec::new());
     }
+    let mut out = Vec::with_capacity(s.bytes().filter(|&b| b == b',').count() + 1);
     let mut rest = s;
     loop {
         if let Some(q) = rest.strip_prefix('"') {
@@ -1049,7 +1100,7 @@ fn csv_fields(s: &str) -> Result<Vec<String>, String> {
                     }
                 }
             }
-            out.push(field);
+            out.push(Cow::Owned(field));
             if r.is_empty() {
                 return Ok(out);
             }
@@ -1058,12 +1109,12 @@ fn csv_fields(s: &str) -> Result<Vec<String>, String> {
                 None => return Err("extraneous or missing \" in quoted-field".into()),
             }
         } else {
-            let end = rest.find(',').unwrap_or(rest.len());
+            let end = rest.bytes().position(|b| b == b',').unwrap_or(rest.len());
             let field = &rest[..end];
-            if field.contains('"') {
+            if field.as_bytes().contains(&b'"') {
                 return Err("bare \" in non-quoted-field".into());
             }
-            out.push(field.to_string());
+            out.push(Cow::Borrowed(field));
             if end == rest.len() {
                 return Ok(out);
             }
@@ -1101,11 +1152,22 @@ fn valid_ram_size(s: &str) -> bool {
     u.is_empty()
 }
 
+/// `s.to_ascii_lowercase()`, borrowed when it is already lower case.
+fn ascii_lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 /// BuildKit `parseMount` on raw (unexpanded) values.
 pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
     let fields = csv_fields(val).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
+    // The type, as the checks below see it (moved into the mount at the end).
+    let mut kind: Cow<str> = Cow::Borrowed("bind");
     let mut m = Mount {
-        kind: "bind".into(),
+        kind: String::new(),
         target: None,
         source: None,
         from: None,
@@ -1122,14 +1184,16 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
     };
     let mut readonly = false;
     let mut ro_auto = true;
-    let secret_or_ssh = |m: &Mount| m.kind == "secret" || m.kind == "ssh";
+    let secret_or_ssh = |k: &str| k == "secret" || k == "ssh";
     for field in &fields {
-        let (key, value, has) = match field.split_once('=') {
-            Some((k, v)) => (k.to_ascii_lowercase(), v, true),
-            None => (field.to_ascii_lowercase(), "", false),
+        let field: &str = field;
+        let (key, value, has) = match split_eq(field) {
+            Some((k, v)) => (ascii_lower(k), v, true),
+            None => (ascii_lower(field), "", false),
         };
+        let key: &str = &key;
         if !has {
-            match key.as_str() {
+            match key {
                 "readonly" | "ro" => {
                     readonly = true;
                     ro_auto = false;
@@ -1139,24 +1203,21 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
                     ro_auto = false;
                 }
                 "required" => {
-                    if secret_or_ssh(&m) {
+                    if secret_or_ssh(&kind) {
                         m.required = Some(true);
                     } else {
-                        return Err(format!(
-                            "unexpected key '{key}' for mount type '{}'",
-                            m.kind
-                        ));
+                        return Err(format!("unexpected key '{key}' for mount type '{kind}'"));
                     }
                 }
                 _ => return Err(format!("invalid field '{field}' must be a key=value pair")),
             }
             continue;
         }
-        let has_var = value.contains('$');
-        match key.as_str() {
+        let has_var = value.as_bytes().contains(&b'$');
+        match key {
             "type" => {
-                let v = value.to_ascii_lowercase();
-                if !has_var && !MOUNT_TYPES.contains(&v.as_str()) {
+                let v = ascii_lower(value);
+                if !has_var && !MOUNT_TYPES.contains(&&*v) {
                     return Err(suggest::wrap(
                         format!("unsupported mount type {}", go_quote(value)),
                         value,
@@ -1164,7 +1225,7 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
                         true,
                     ));
                 }
-                m.kind = v;
+                kind = v;
             }
             "from" => {
                 if let Some(i) = value.find('$') {
@@ -1194,11 +1255,8 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
                 ro_auto = false;
             }
             "required" => {
-                if !secret_or_ssh(&m) {
-                    return Err(format!(
-                        "unexpected key '{key}' for mount type '{}'",
-                        m.kind
-                    ));
+                if !secret_or_ssh(&kind) {
+                    return Err(format!("unexpected key '{key}' for mount type '{kind}'"));
                 }
                 match parse_go_bool(value) {
                     Some(b) => m.required = Some(b),
@@ -1207,11 +1265,8 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
                 }
             }
             "size" => {
-                if m.kind != "tmpfs" {
-                    return Err(format!(
-                        "unexpected key '{key}' for mount type '{}'",
-                        m.kind
-                    ));
+                if kind != "tmpfs" {
+                    return Err(format!("unexpected key '{key}' for mount type '{kind}'"));
                 }
                 if !has_var && !valid_ram_size(value) {
                     return Err(format!("invalid value for {key}: {value}"));
@@ -1258,13 +1313,14 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
             _ => {
                 return Err(suggest::wrap(
                     format!("unexpected key '{key}' in '{field}'"),
-                    &key,
+                    key,
                     MOUNT_KEYS,
                     true,
                 ))
             }
         }
     }
+    m.kind = kind.into_owned();
     let file_info_allowed = matches!(m.kind.as_str(), "secret" | "ssh" | "cache");
     if !file_info_allowed {
         let q = go_quote(&m.kind);

@@ -238,22 +238,63 @@ pub fn clean_cow(path: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(parts.join("/"))
 }
 
+/// `path` without `dir` and a `/` (`None` when it does not start with them), comparing
+/// eight bytes at a time: directories are short, and a `memcmp` call costs more than them.
+fn strip_dir<'p>(path: &'p str, dir: &str) -> Option<&'p str> {
+    let (p, d) = (path.as_bytes(), dir.as_bytes());
+    let n = d.len();
+    if p.len() <= n || p[n] != b'/' {
+        return None;
+    }
+    let mut i = 0;
+    while i + 8 <= n {
+        if word(&p[i..]) != word(&d[i..]) {
+            return None;
+        }
+        i += 8;
+    }
+    let same = if i == n {
+        true
+    } else if n >= 8 {
+        // The last eight bytes, which overlap bytes already compared.
+        word(&p[n - 8..]) == word(&d[n - 8..])
+    } else {
+        // (A loop, not `==`: that is the `memcmp` call this avoids.)
+        d.iter().zip(p).all(|(a, b)| a == b)
+    };
+    if same {
+        path.get(n + 1..)
+    } else {
+        None
+    }
+}
+
 /// Whether `b` contains a `/`, eight bytes at a time: names are short, and `memchr`'s
 /// setup costs more than their search.
 fn has_slash(b: &[u8]) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
+    // A byte of `x` is zero where `w` has a `/` (the classic has-zero-byte test).
+    let slash_in = |w: u64| {
+        let x = w ^ (LO * u64::from(b'/'));
+        x.wrapping_sub(LO) & !x & HI != 0
+    };
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {
-        // A byte of `x` is zero where `c` has a `/` (the classic has-zero-byte test).
-        let x = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
-            ^ (LO * u64::from(b'/'));
-        if x.wrapping_sub(LO) & !x & HI != 0 {
+        if slash_in(word(c)) {
             return true;
         }
     }
+    let rest = chunks.remainder();
+    if rest.is_empty() {
+        return false;
+    }
+    // The remainder within the last eight bytes, which overlap bytes already read.
+    if b.len() >= 8 {
+        return slash_in(word(&b[b.len() - 8..]));
+    }
     // (A loop, not `contains`: that is the `memchr` call this avoids.)
-    for &c in chunks.remainder() {
+    for &c in rest {
         if c == b'/' {
             return true;
         }
@@ -261,10 +302,41 @@ fn has_slash(b: &[u8]) -> bool {
     false
 }
 
+/// The first eight bytes of `b` as a word (one bounds check, then one load).
+#[inline]
+fn word(b: &[u8]) -> u64 {
+    u64::from_le_bytes(b[..8].try_into().unwrap_or_default())
+}
+
+/// The identity of a file's content. Identities are only compared and hashed into keys,
+/// never shown: a content shorter than 16 bytes is its own identity (its bytes, its length
+/// and the top bit set), which costs a fraction of hashing it (contexts of thousands of
+/// small files); a longer one is hashed, with the top bit clear, so no two differ.
+#[inline]
 fn file_id(content: &str) -> Id {
-    const FILE: KeyHasher = KeyHasher::new("file");
-    let mut h = FILE;
-    h.str(content).finish()
+    #[inline(never)]
+    fn hashed(content: &str) -> Id {
+        const FILE: KeyHasher = KeyHasher::new("file");
+        let mut h = FILE;
+        Id(h.str(content).finish().0 & !(1 << 127))
+    }
+    let b = content.as_bytes();
+    let n = b.len();
+    if n >= 16 {
+        return hashed(content);
+    }
+    let bytes = if n >= 8 {
+        // Bytes 8.. from the last eight (which overlap the first eight when `n < 16`).
+        let high = word(&b[n - 8..])
+            .checked_shr(8 * (16 - n as u32))
+            .unwrap_or(0);
+        u128::from(word(b)) | (u128::from(high) << 64)
+    } else {
+        b.iter()
+            .enumerate()
+            .fold(0u128, |x, (i, &c)| x | (u128::from(c) << (8 * i)))
+    };
+    Id(bytes | ((n as u128) << 120) | (1 << 127))
 }
 
 impl Context {
@@ -307,67 +379,132 @@ impl Context {
         // whose name is a plain name, is clean and a sibling (paths come sorted, so most
         // are), without reading its directories again.
         let mut prev_parent: Option<&str> = None;
-        for (p, spec) in files {
-            let sibling = prev_parent.and_then(|d| {
-                let name = p.strip_prefix(d)?.strip_prefix('/')?;
-                (!matches!(name, "" | "." | "..") && !has_slash(name.as_bytes())).then_some(d.len())
-            });
-            let clean_parent = match sibling {
-                Some(i) => Some(Some(i)),
-                None => ignore::clean_relative_parent(p),
-            };
-            let entry = FileEntry {
-                content: file_id(spec.content()),
-                mode: spec.mode(),
-            };
-            let (slot, excluded) = match clean_parent {
-                Some(parent) => {
-                    prev_parent = parent.map(|i| &p[..i]);
-                    let excluded = batch
-                        .as_mut()
-                        .is_some_and(|m| m.matches_clean(p, parent, sibling.is_some()));
-                    (push(&mut names, p, entry), excluded)
-                }
-                None => {
-                    prev_parent = None;
-                    all_clean = false;
-                    let p = clean(p);
-                    if p.is_empty() {
-                        continue;
+        // The matcher's answer for every file of `prev_parent`, when the directory alone
+        // decides it.
+        let mut dir_verdict: Option<bool> = None;
+        // The generated files replace context files of the same name. They are placed
+        // where they belong in the scenario's order as the loop passes there (inserting
+        // them afterwards would move every slot after them): by name, each with the index
+        // of the first context path not before it and whether that path is its own name.
+        let mut generated: Vec<(&str, &str, usize, bool)> = [(".dockerignore", dockerignore)]
+            .into_iter()
+            .filter_map(|(p, t)| Some((p, t?)))
+            .chain([("Dockerfile", dockerfile)])
+            .map(|(p, text)| match files.find_index(p) {
+                Ok(i) => (p, text, i, true),
+                Err(i) => (p, text, i, false),
+            })
+            .collect();
+        // (Names sort before their index does: `.dockerignore` < `Dockerfile`.)
+        generated.sort_by_key(|g| g.2);
+        // The generated files' excluded flags and slots, for the unsorted case.
+        let mut placed: Vec<(bool, Slot)> = Vec::with_capacity(2);
+        let mut rest = files.iter();
+        let mut at = 0;
+        // The context files before each generated file (and after the last one), then it.
+        for next in 0..=generated.len() {
+            let until = generated.get(next).map_or(files.len(), |g| g.2);
+            for (p, spec) in rest.by_ref().take(until - at) {
+                let sibling = prev_parent.and_then(|d| {
+                    let name = strip_dir(p, d)?;
+                    let name = name.as_bytes();
+                    (!matches!(name, [] | [b'.'] | [b'.', b'.']) && !has_slash(name))
+                        .then_some(d.len())
+                });
+                if let (Some(_), Some(excluded)) = (sibling, dir_verdict) {
+                    let entry = FileEntry {
+                        content: file_id(spec.content()),
+                        mode: spec.mode(),
+                    };
+                    let slot = push(&mut names, p, entry);
+                    if excluded {
+                        ignored.push(slot);
+                    } else {
+                        visible.push(slot);
                     }
-                    let excluded = batch
-                        .as_mut()
-                        .is_some_and(|m| m.matches_or_parent_matches(&p));
-                    (push(&mut names, &p, entry), excluded)
+                    continue;
                 }
+                let clean_parent = match sibling {
+                    Some(i) => Some(Some(i)),
+                    None => ignore::clean_relative_parent(p),
+                };
+                let entry = FileEntry {
+                    content: file_id(spec.content()),
+                    mode: spec.mode(),
+                };
+                let (slot, excluded) = match clean_parent {
+                    Some(parent) => {
+                        prev_parent = parent.map(|i| &p[..i]);
+                        let excluded = match batch.as_mut() {
+                            Some(m) => {
+                                let x = m.matches_clean(p, parent, sibling.is_some());
+                                dir_verdict = parent.and(m.parent_verdict());
+                                x
+                            }
+                            None => {
+                                dir_verdict = Some(false);
+                                false
+                            }
+                        };
+                        (push(&mut names, p, entry), excluded)
+                    }
+                    None => {
+                        prev_parent = None;
+                        dir_verdict = None;
+                        all_clean = false;
+                        let p = clean(p);
+                        if p.is_empty() {
+                            continue;
+                        }
+                        let excluded = batch
+                            .as_mut()
+                            .is_some_and(|m| m.matches_or_parent_matches(&p));
+                        (push(&mut names, &p, entry), excluded)
+                    }
+                };
+                if excluded {
+                    ignored.push(slot);
+                } else {
+                    visible.push(slot);
+                }
+            }
+            at = until;
+            let Some(&(g, text, _, same)) = generated.get(next) else {
+                break;
             };
+            let excluded = batch
+                .as_mut()
+                .is_some_and(|m| m.matches_or_parent_matches(g));
+            let slot = push(&mut names, g, Context::text_entry(text));
+            placed.push((excluded, slot));
             if excluded {
                 ignored.push(slot);
             } else {
                 visible.push(slot);
             }
-        }
-        let by_name = |a: &Slot, b: &Slot| slot_name(&names, a).cmp(slot_name(&names, b));
-        if !all_clean {
-            keep_last_sorted(&mut visible, by_name);
-            keep_last_sorted(&mut ignored, by_name);
-        }
-        // The generated files come last (they replace context files of the same name) and
-        // are inserted where they belong.
-        let mut generated = vec![("Dockerfile", dockerfile)];
-        generated.extend(dockerignore.map(|t| (".dockerignore", t)));
-        for (p, text) in generated {
-            let excluded = batch
-                .as_mut()
-                .is_some_and(|m| m.matches_or_parent_matches(p));
-            let slot = push(&mut names, p, Context::text_entry(text));
-            if excluded {
-                insert_slot(&mut ignored, &names, slot);
-            } else {
-                insert_slot(&mut visible, &names, slot);
+            if same {
+                // The context file of its name is replaced. (The generated file has no `/`:
+                // the matcher's parent is unchanged, and the next path's sibling test
+                // against `prev_parent` still holds.)
+                rest.next();
+                at += 1;
             }
         }
         drop(batch);
+        if !all_clean {
+            // A cleaned path may land anywhere: sort, keeping the last of equal names, then
+            // put the generated files back over any context file of their name.
+            let by_name = |a: &Slot, b: &Slot| slot_name(&names, a).cmp(slot_name(&names, b));
+            keep_last_sorted(&mut visible, by_name);
+            keep_last_sorted(&mut ignored, by_name);
+            for &(excluded, slot) in &placed {
+                insert_slot(
+                    if excluded { &mut ignored } else { &mut visible },
+                    &names,
+                    slot,
+                );
+            }
+        }
         let names: Rc<str> = names.into();
         ctx.files = Files {
             names: Rc::clone(&names),
@@ -841,6 +978,130 @@ pub fn diff(a: &Selection, b: &Selection) -> Vec<FileChange> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_identities_differ_for_different_contents() {
+        // Every length around the short/hashed boundary, contents that differ in one byte,
+        // in their length only (trailing NULs) or between a short and a hashed form.
+        let mut contents: Vec<String> = Vec::new();
+        for n in 0..=20 {
+            let base: String = (0..n).map(|i| char::from(b'a' + i as u8)).collect();
+            for at in 0..n {
+                let mut b = base.clone().into_bytes();
+                b[at] = b'Z';
+                contents.push(String::from_utf8(b).unwrap());
+            }
+            contents.push(base.clone() + "\0");
+            contents.push("\0".repeat(n));
+            contents.push(base);
+        }
+        contents.push("\u{ff}".repeat(7));
+        contents.sort();
+        contents.dedup();
+        let mut ids: Vec<Id> = contents.iter().map(|c| file_id(c)).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), contents.len());
+    }
+
+    #[test]
+    fn context_files_are_the_cleaned_paths_and_the_generated_files() {
+        // The reference: every path cleaned (the last of equal names wins), then the
+        // Dockerfile and `.dockerignore` over any context file of their name, each kept or
+        // ignored as the plain matcher says.
+        type Listed = Vec<(String, FileEntry)>;
+        fn reference(
+            files: &Map<String, FileSpec>,
+            df: &str,
+            ignore: Option<&str>,
+        ) -> (Listed, Listed) {
+            let m = ignore.and_then(|t| PatternMatcher::new(&ignore::read_ignore_file(t)).ok());
+            let mut all: std::collections::BTreeMap<String, FileEntry> = Default::default();
+            for (p, spec) in files {
+                let c = clean(p);
+                if !c.is_empty() {
+                    all.insert(c, Context::entry(spec));
+                }
+            }
+            all.insert("Dockerfile".into(), Context::text_entry(df));
+            if let Some(t) = ignore {
+                all.insert(".dockerignore".into(), Context::text_entry(t));
+            }
+            let excluded = |p: &str| {
+                m.as_ref()
+                    .is_some_and(|m| m.matches_or_parent_matches(p).unwrap_or(false))
+            };
+            let (ignored, visible) = all.into_iter().partition(|(p, _)| excluded(p));
+            (visible, ignored)
+        }
+        let listed = |f: &Files| {
+            f.iter()
+                .map(|(p, e)| (p.to_string(), *e))
+                .collect::<Vec<_>>()
+        };
+        let sets: [&[&str]; 7] = [
+            &["a", "b/c", "z"],
+            &["Dockerfile", ".dockerignore", "A", "E", "src/x"],
+            &[".a", ".dockerignore/x", "Dockerfile.dev", "Dockerfilf", "D"],
+            &["./Dockerfile", "a/../.dockerignore", "b", "./c/d", "c/d"],
+            &["Dockerfile", "./Dockerfile", "x/./y", "x/y"],
+            &[],
+            &["zz/Dockerfile", "Dockerfile/x"],
+        ];
+        let ignores = [
+            None,
+            Some(""),
+            Some("Dockerfile\n"),
+            Some(".dockerignore\nsrc\n"),
+            Some("*\n!Dockerfile\n"),
+            Some("**/x\n!b\n"),
+            Some("[\n"),
+        ];
+        for set in sets {
+            let files: Map<String, FileSpec> = set
+                .iter()
+                .map(|p| (p.to_string(), FileSpec::Content(format!("{p} content"))))
+                .collect();
+            for ignore in ignores {
+                let ctx = Context::new(&files, "FROM scratch", ignore);
+                let (visible, ignored) = reference(&files, "FROM scratch", ignore);
+                assert_eq!(listed(&ctx.files), visible, "{set:?} {ignore:?}");
+                assert_eq!(listed(&ctx.ignored), ignored, "{set:?} {ignore:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn strip_dir_is_strip_prefix_and_slash() {
+        // Directories shorter than, as long as and longer than a word, differing anywhere.
+        let paths = [
+            "",
+            "a",
+            "a/",
+            "a/b",
+            "ab/c",
+            "abcdefgh/x",
+            "abcdefgh",
+            "abcdefghi/x/y",
+            "abcdefghijklmnopq/r",
+        ];
+        let dirs = [
+            "abcdefgX",
+            "abcdefgh/x",
+            "abcdefghi",
+            "abcdefghX",
+            "Xbcdefghi",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopX",
+            "abcdefghijkXmnopq",
+        ];
+        for p in paths {
+            for d in paths.iter().chain(&dirs) {
+                let want = p.strip_prefix(d).and_then(|r| r.strip_prefix('/'));
+                assert_eq!(strip_dir(p, d), want, "{p:?} {d:?}");
+            }
+        }
+    }
 
     #[test]
     fn has_slash_finds_every_slash() {

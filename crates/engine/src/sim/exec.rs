@@ -322,14 +322,14 @@ struct Env {
 }
 
 impl Env {
-    fn set(&mut self, k: &str, v: String, origin: Origin) {
+    fn set(&mut self, k: &str, v: Rc<str>, origin: Origin) {
         if let Some(e) = self.vars.iter_mut().find(|e| e.name() == k) {
-            e.value = v.into();
+            e.value = v;
             e.origin = origin;
         } else {
             self.vars.push(EnvVar {
                 field: cat!("env:", k).into(),
-                value: v.into(),
+                value: v,
                 origin,
             });
         }
@@ -397,27 +397,81 @@ impl EnvLookup for Pairs<'_> {
     }
 }
 
-/// The lookup environment for expansion: stage env plus args in scope.
-struct Lookup<'a> {
-    first: &'a [EnvVar],
-    second: Vec<(&'a str, &'a str)>,
-}
+/// The lookup environment for expansion: the stage env, then the declared args that have a
+/// value (names are distinct in each; the env wins, which is also the classic builder's rule
+/// that args are only allowed values).
+struct Lookup<'a>(&'a StageState);
 
 impl EnvLookup for Lookup<'_> {
     fn lookup(&self, name: &str) -> Option<&str> {
-        self.first
-            .iter()
-            .rev()
-            .find(|e| e.name() == name)
-            .map(|e| &*e.value)
-            .or_else(|| {
-                self.second
-                    .iter()
-                    .rev()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, v)| *v)
-            })
+        let st = self.0;
+        match st.env.get(name) {
+            Some(v) => Some(v),
+            None => st
+                .args
+                .iter()
+                .rev()
+                .find(|a| a.value.is_some() && a.name == name)
+                .and_then(|a| a.value.as_deref()),
+        }
     }
+}
+
+/// An expanded word: the word itself when there was nothing to expand, else a value
+/// shared with the executor's memo.
+#[derive(Clone, Debug)]
+pub(crate) enum Word<'w> {
+    Borrowed(&'w str),
+    Shared(Rc<str>),
+}
+
+impl std::ops::Deref for Word<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Word::Borrowed(s) => s,
+            Word::Shared(s) => s,
+        }
+    }
+}
+
+impl Word<'_> {
+    fn into_owned(self) -> String {
+        (*self).to_string()
+    }
+}
+
+impl From<Word<'_>> for Rc<str> {
+    fn from(w: Word<'_>) -> Rc<str> {
+        match w {
+            Word::Borrowed(s) => s.into(),
+            Word::Shared(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for Word<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl From<Word<'_>> for Text {
+    fn from(w: Word<'_>) -> Text {
+        match w {
+            Word::Borrowed(s) => Text::Owned(s.to_string()),
+            Word::Shared(s) => Text::Shared(s),
+        }
+    }
+}
+
+/// One remembered expansion of a word: the variables it read (set or not) with the values
+/// they had, and the result. Expansion is a function of the word and those values.
+#[derive(Debug)]
+struct Expansion {
+    read: Vec<(String, Option<Rc<str>>)>,
+    value: Rc<str>,
+    used: Args,
 }
 
 /// Which Docker engine generation is simulated: its Dockerfile frontend decides which
@@ -446,6 +500,19 @@ pub struct Executor<'a> {
     pub rerun: &'a Map<String, RerunOutput>,
     /// The draft buffers of the last step pushed, for the next one.
     pub spare: std::cell::RefCell<Draft>,
+    /// What the run remembers (expansions, stage contents): start with `Default::default()`.
+    pub memo: Memo,
+}
+
+/// Results an executor remembers while it runs.
+#[derive(Default)]
+pub struct Memo {
+    /// Expansions by word ([`Executor::expand`]).
+    expansions: std::cell::RefCell<FxHashMap<String, Expansion>>,
+    /// [`Executor::stage_content`] of a built stage, by stage and path.
+    stage_contents: std::cell::RefCell<Vec<Vec<(String, Id)>>>,
+    /// Each stage name's first stage ([`Executor::stage_ref`]).
+    stage_names: std::cell::OnceCell<FxHashMap<String, usize>>,
 }
 
 /// Whether `s` is `/`-separated segments that need no cleaning: none empty, `.` or `..`
@@ -526,7 +593,12 @@ fn overlaps(w: &Writes, path: &str) -> bool {
 
 /// An instruction keyword as a [`Text`]: the known ones are static (no allocation per step).
 fn keyword_text(k: &str) -> Text {
-    match crate::parser::INSTRUCTIONS.iter().find(|&&x| x == k) {
+    // Length and first letter first: most candidates are rejected without a `memcmp` call.
+    let first = k.as_bytes().first();
+    match crate::parser::INSTRUCTIONS
+        .iter()
+        .find(|&&x| x.len() == k.len() && x.as_bytes().first() == first && x == k)
+    {
         Some(&x) => Text::Static(x),
         None => Text::Owned(k.to_string()),
     }
@@ -549,10 +621,22 @@ fn command_text(c: &CommandLine) -> String {
 
 /// A RUN mount's target, source, id and from after expansion.
 struct Expanded<'w> {
-    target: Option<Cow<'w, str>>,
-    source: Option<Cow<'w, str>>,
-    id: Option<Cow<'w, str>>,
-    from: Option<Cow<'w, str>>,
+    target: Option<Word<'w>>,
+    source: Option<Word<'w>>,
+    id: Option<Word<'w>>,
+    from: Option<Word<'w>>,
+}
+
+/// Expanded words joined by one space.
+fn join(words: &[Word]) -> String {
+    let mut out = String::new();
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
 }
 
 /// `type=cache,target=/x,...`: the mount as its key field shows it, built in one buffer.
@@ -614,6 +698,7 @@ impl<'a> Executor<'a> {
     }
 
     /// What the scenario declares about the instruction at `line` when it runs again.
+    #[inline]
     fn rerun_at(&self, line: u32) -> Option<RerunOutput> {
         if self.rerun.is_empty() {
             return None;
@@ -626,7 +711,8 @@ impl<'a> Executor<'a> {
         word: &'w str,
         st: &StageState,
         meta: &[(String, String)],
-    ) -> (Cow<'w, str>, Vec<String>) {
+    ) -> (Word<'w>, Args) {
+        let _ = meta;
         let escape = self.df().directives.escape;
         let plain = if escape.is_ascii() {
             let e = escape as u8;
@@ -639,30 +725,38 @@ impl<'a> Executor<'a> {
         if plain {
             // Nothing to substitute or unquote: process_word would return the word as is
             // (and on a budget error the word is kept too), so skip building the lookup.
-            return (Cow::Borrowed(word), Vec::new());
+            return (Word::Borrowed(word), Args::default());
         }
-        let lookup = self.lookup(st, meta);
+        let lookup = Lookup(st);
+        // The same word with the same values of the variables it reads (`value-$VERSION`
+        // in every stage) expands to the same value: remembered, and shared.
+        let mut memo = self.memo.expansions.borrow_mut();
+        if let Some(e) = memo.get(word) {
+            if e.read.iter().all(|(n, v)| lookup.lookup(n) == v.as_deref()) {
+                return (Word::Shared(Rc::clone(&e.value)), e.used.clone());
+            }
+        }
         match shell::process_word(word, &lookup, escape) {
-            Ok(e) => (Cow::Owned(e.value), e.used.into_iter().collect()),
-            Err(_) => (Cow::Borrowed(word), Vec::new()),
-        }
-    }
-
-    fn lookup<'s>(&self, st: &'s StageState, meta: &[(String, String)]) -> Lookup<'s> {
-        // Expansion sees the stage env plus the declared args that have a value.
-        let mut second: Vec<(&str, &str)> = st
-            .args
-            .iter()
-            .filter_map(|a| a.value.as_deref().map(|v| (a.name.as_str(), v)))
-            .collect();
-        if self.builder == Builder::Classic {
-            // Classic: args are allowed values, env wins over them.
-            second.retain(|(n, _)| st.env.get(n).is_none());
-        }
-        let _ = meta;
-        Lookup {
-            first: &st.env.vars,
-            second,
+            Ok(e) => {
+                let read = e
+                    .used
+                    .iter()
+                    .chain(e.unset.iter())
+                    .map(|n| (n.clone(), lookup.lookup(n).map(Rc::from)))
+                    .collect();
+                let value: Rc<str> = e.value.into();
+                let used: Args = e.used.into_iter().collect::<Vec<_>>().into();
+                memo.insert(
+                    word.to_string(),
+                    Expansion {
+                        read,
+                        value: Rc::clone(&value),
+                        used: used.clone(),
+                    },
+                );
+                (Word::Shared(value), used)
+            }
+            Err(_) => (Word::Borrowed(word), Args::default()),
         }
     }
 
@@ -757,17 +851,22 @@ impl<'a> Executor<'a> {
 
     /// Resolves a stage reference (`FROM x`, `--from=x`) to a stage index before `current`.
     fn stage_ref(&self, name: &str, current: usize, allow_index: bool) -> Option<usize> {
-        // `s.name == name.to_ascii_lowercase()`, without building the lower-case copy.
-        let is_lower_of = |n: &str| {
-            n.len() == name.len()
-                && n.bytes()
-                    .zip(name.bytes())
-                    .all(|(x, y)| x == y.to_ascii_lowercase())
+        // The first stage whose name is `name.to_ascii_lowercase()`, if it is before `current`.
+        let names = self.memo.stage_names.get_or_init(|| {
+            let mut m = FxHashMap::default();
+            for (i, s) in self.df().stages.iter().enumerate() {
+                if let Some(n) = &s.name {
+                    m.entry(n.clone()).or_insert(i);
+                }
+            }
+            m
+        });
+        let first = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            names.get(&name.to_ascii_lowercase())
+        } else {
+            names.get(name)
         };
-        if let Some(i) = self.df().stages[..current.min(self.df().stages.len())]
-            .iter()
-            .position(|s| s.name.as_deref().is_some_and(is_lower_of))
-        {
+        if let Some(&i) = first.filter(|&&i| i < current) {
             return Some(i);
         }
         if allow_index {
@@ -984,6 +1083,25 @@ impl<'a> Executor<'a> {
     /// Content of a stage's filesystem at an absolute path: a hash of the outputs of every
     /// step in its chain that may have written there.
     fn stage_content(&self, exec: &Exec, stage: usize, path: &str) -> Id {
+        // A stage that was built is complete (stages only refer to earlier ones, and run
+        // one after another): its content at a path is remembered.
+        if !exec.built.get(stage).copied().unwrap_or(false) {
+            return self.stage_content_uncached(exec, stage, path);
+        }
+        let mut memo = self.memo.stage_contents.borrow_mut();
+        if memo.len() <= stage {
+            memo.resize_with(stage + 1, Vec::new);
+        }
+        let known = &mut memo[stage];
+        if let Some((_, id)) = known.iter().find(|(p, _)| p == path) {
+            return *id;
+        }
+        let id = self.stage_content_uncached(exec, stage, path);
+        known.push((path.to_string(), id));
+        id
+    }
+
+    fn stage_content_uncached(&self, exec: &Exec, stage: usize, path: &str) -> Id {
         const STAGE_CONTENT: KeyHasher = KeyHasher::new("stage-content");
         let mut h = STAGE_CONTENT;
         h.str(path);
@@ -1213,6 +1331,15 @@ impl<'a> Executor<'a> {
     /// Appends a finished step: its draft fields and content inputs move to the build's
     /// arrays, and the emptied buffers serve the next step.
     fn file_step(&self, mut step: Step, exec: &mut Exec) {
+        // Explanations pair A's and B's fields by name (explain::field_diffs).
+        debug_assert!(
+            step.draft
+                .fields
+                .iter()
+                .enumerate()
+                .all(|(i, f)| step.draft.fields[..i].iter().all(|g| g.name != f.name)),
+            "a step's field names are distinct"
+        );
         let at = |start: usize, len: usize| (start as u32, (start + len) as u32);
         step.fields_at = at(exec.fields.len(), step.draft.fields.len());
         step.contents_at = at(exec.contents.len(), step.draft.contents.len());
@@ -1310,6 +1437,9 @@ impl<'a> Executor<'a> {
         trigger: bool,
     ) {
         let classic = self.builder == Builder::Classic;
+        // The classic builder's key fields; none after a failed step, which drops them
+        // (the stage state still follows every instruction).
+        let fields = classic && !*failed;
         let line = ins.span.line;
         let mut step = self.new_step(ci, si, if classic { Kind::Step } else { Kind::Metadata });
         step.trigger = trigger;
@@ -1345,7 +1475,7 @@ impl<'a> Executor<'a> {
                 };
                 st.cwd_line = Some(line);
                 let args = self.args_behind(&used, st);
-                if classic {
+                if fields {
                     step.draft.fields.push(Field {
                         name: "instruction".into(),
                         value: cat!("WORKDIR ", &*st.cwd).into(),
@@ -1376,7 +1506,7 @@ impl<'a> Executor<'a> {
                 for (i, kv) in pairs.iter().enumerate() {
                     let (v, used) = self.expand(&kv.value, st, meta);
                     let args = self.args_behind(&used, st);
-                    if classic {
+                    if fields {
                         text.push_str(if i == 0 { "ENV " } else { " " });
                         text.push_str(&kv.key);
                         text.push('=');
@@ -1384,7 +1514,7 @@ impl<'a> Executor<'a> {
                     }
                     st.env.set(
                         &kv.key,
-                        v.into_owned(),
+                        v.into(),
                         Origin {
                             line: Some(line),
                             args,
@@ -1392,7 +1522,7 @@ impl<'a> Executor<'a> {
                         },
                     );
                 }
-                if classic {
+                if fields {
                     let args = pairs
                         .iter()
                         .flat_map(|kv| {
@@ -1421,10 +1551,12 @@ impl<'a> Executor<'a> {
                     meta.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                 let mut text = Vec::new();
                 for a in args {
-                    text.push(match &a.default {
-                        Some(d) => format!("{}={}", a.name, d),
-                        None => a.name.clone(),
-                    });
+                    if fields {
+                        text.push(match &a.default {
+                            Some(d) => format!("{}={}", a.name, d),
+                            None => a.name.clone(),
+                        });
+                    }
                     let (value, origin) = match self.input.args.get(&a.name) {
                         Some(v) => (
                             Some(v.as_str().into()),
@@ -1460,7 +1592,7 @@ impl<'a> Executor<'a> {
                     st.args.retain(|x| x.name != a.name);
                     if !classic {
                         if let Some(v) = &value {
-                            st.env.set(&a.name, v.to_string(), origin.clone());
+                            st.env.set(&a.name, Rc::clone(v), origin.clone());
                         }
                     }
                     st.args.push(ArgVar {
@@ -1470,7 +1602,7 @@ impl<'a> Executor<'a> {
                         origin,
                     });
                 }
-                if classic {
+                if fields {
                     step.draft
                         .fields
                         .push(field("instruction", format!("ARG {}", text.join(" "))));
@@ -1480,7 +1612,7 @@ impl<'a> Executor<'a> {
                 let (u, _) = self.expand(user, st, meta);
                 st.user = (*u).into();
                 st.user_line = Some(line);
-                if classic {
+                if fields {
                     step.draft
                         .fields
                         .push(field("instruction", format!("USER {u}")));
@@ -1489,22 +1621,22 @@ impl<'a> Executor<'a> {
             Command::Shell { argv } => {
                 st.shell = argv.join(" ").into();
                 st.shell_line = Some(line);
-                if classic {
+                if fields {
                     step.draft
                         .fields
                         .push(field("instruction", format!("SHELL {}", argv.join(" "))));
                 }
             }
             Command::Label { pairs } => {
-                if classic {
+                if fields {
                     // `LABEL k=v k2=v2`, built in one string.
                     let mut text = String::from("LABEL ");
                     let mut used_all = Vec::new();
                     for (i, kv) in pairs.iter().enumerate() {
                         let (k, u1) = self.expand(&kv.key, st, meta);
                         let (v, u2) = self.expand(&kv.value, st, meta);
-                        used_all.extend(u1);
-                        used_all.extend(u2);
+                        used_all.extend(u1.iter().cloned());
+                        used_all.extend(u2.iter().cloned());
                         if i > 0 {
                             text.push(' ');
                         }
@@ -1524,17 +1656,17 @@ impl<'a> Executor<'a> {
                 }
             }
             Command::Expose { ports } | Command::Volume { paths: ports } => {
-                if classic {
+                if fields {
                     let mut parts = Vec::new();
                     let mut used_all = Vec::new();
                     for p in ports {
                         let (v, u) = self.expand(p, st, meta);
-                        used_all.extend(u);
+                        used_all.extend(u.iter().cloned());
                         parts.push(v);
                     }
                     step.draft.fields.push(Field {
                         name: "instruction".into(),
-                        value: format!("{} {}", ins.keyword, parts.join(" ")).into(),
+                        value: format!("{} {}", ins.keyword, join(&parts)).into(),
                         origin: Origin {
                             line: Some(line),
                             args: self.args_behind(&used_all, st),
@@ -1544,7 +1676,7 @@ impl<'a> Executor<'a> {
                 }
             }
             Command::Stopsignal { signal } => {
-                if classic {
+                if fields {
                     let (v, _) = self.expand(signal, st, meta);
                     step.draft
                         .fields
@@ -1557,7 +1689,7 @@ impl<'a> Executor<'a> {
             }
             _ => {
                 // CMD, ENTRYPOINT, HEALTHCHECK, MAINTAINER, ONBUILD: config only, not expanded.
-                if classic {
+                if fields {
                     step.draft
                         .fields
                         .push(field("instruction", ins.text.clone()));
@@ -1886,11 +2018,11 @@ impl<'a> Executor<'a> {
         let classic = self.builder == Builder::Classic;
         let line = ins.span.line;
         let (dest, dest_used) = self.expand(&c.dest, st, meta);
-        let mut used_all = dest_used;
+        let mut used_all = dest_used.to_vec();
         let mut sources = Vec::new();
         for s in &c.sources {
             let (v, u) = self.expand(s, st, meta);
-            used_all.extend(u);
+            used_all.extend(u.iter().cloned());
             sources.push(v);
         }
         let origin = Origin {
@@ -1903,7 +2035,7 @@ impl<'a> Executor<'a> {
             name: "sources".into(),
             value: match &sources[..] {
                 [one] => Text::Owned(one.to_string()),
-                more => Text::Owned(more.join(" ")),
+                more => Text::Owned(join(more)),
             },
             origin: origin.clone(),
         });
@@ -2031,6 +2163,129 @@ fn resolve_lazy(exec: &mut Exec) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn executor_test<R>(dockerfile: &str, f: impl FnOnce(&Executor) -> R) -> R {
+        let scenario = crate::scenario::Scenario {
+            dockerfile: dockerfile.into(),
+            ..Default::default()
+        };
+        let input = BuildInput::a(&scenario);
+        let records = Records::default();
+        let rerun = Map::new();
+        let ex = Executor {
+            input: &input,
+            builder: Builder::Buildkit,
+            engine: Engine::Modern,
+            network: None,
+            records: &records,
+            link_independent: false,
+            previous: None,
+            rerun: &rerun,
+            spare: Default::default(),
+            memo: Default::default(),
+        };
+        f(&ex)
+    }
+
+    #[test]
+    fn remembered_expansions_equal_process_word() {
+        // Words expanded again and again while the variables they read change (set, unset,
+        // from ENV or from ARG): the memo must give what process_word gives every time.
+        let words = [
+            "value-$VERSION",
+            "${A}/${B}",
+            "$A$A",
+            "${A:-dflt}",
+            "${B:+alt}",
+            "'q'$A",
+            "\"$B\"",
+            "$UNSET-x",
+        ];
+        executor_test("FROM scratch\n", |ex| {
+            let mut st = StageState::new();
+            let mut seed = 0x9e37_79b9u64;
+            for round in 0..400 {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let pick = (seed >> 33) % 6;
+                let origin = Origin::default();
+                match pick {
+                    0 => st
+                        .env
+                        .set("VERSION", format!("{}", round % 3).into(), origin),
+                    1 => st.env.set("A", ["", "a", "aa"][round % 3].into(), origin),
+                    2 => st.args.push(ArgVar {
+                        name: "B".into(),
+                        field: "arg:B".into(),
+                        value: Some(format!("b{}", round % 2).into()),
+                        origin,
+                    }),
+                    3 => st.args.retain(|a| a.name != "B"),
+                    4 => st.env.vars.retain(|e| e.name() != "A"),
+                    _ => {}
+                }
+                for w in words {
+                    let (got, used) = ex.expand(w, &st, &[]);
+                    let want = shell::process_word(w, &Lookup(&st), '\\').unwrap();
+                    assert_eq!(&*got, want.value, "{w} round {round}");
+                    let want_used: Vec<String> = want.used.into_iter().collect();
+                    assert_eq!(&*used, &want_used[..], "{w} round {round}");
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn stage_ref_finds_the_first_earlier_stage_of_the_lowercased_name() {
+        let df = "FROM scratch AS a\nFROM scratch AS b\nFROM scratch AS a\nFROM scratch AS c1\nFROM scratch\n";
+        executor_test(df, |ex| {
+            // The linear search stage_ref replaced.
+            let reference = |name: &str, current: usize, allow_index: bool| {
+                let stages = &ex.df().stages;
+                let lower = name.to_ascii_lowercase();
+                stages[..current.min(stages.len())]
+                    .iter()
+                    .position(|s| s.name.as_deref() == Some(lower.as_str()))
+                    .or_else(|| {
+                        name.parse::<usize>()
+                            .ok()
+                            .filter(|&n| allow_index && n < current)
+                    })
+            };
+            for name in ["a", "A", "b", "B", "c1", "C1", "d", "0", "2", "4", "", "é"] {
+                for current in 0..7 {
+                    for allow in [false, true] {
+                        assert_eq!(
+                            ex.stage_ref(name, current, allow),
+                            reference(name, current, allow),
+                            "{name} {current} {allow}"
+                        );
+                    }
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn remembered_stage_contents_equal_the_computed_ones() {
+        let df = "FROM scratch AS a\nWORKDIR /src\nCOPY x /src/x\nRUN echo > /out/y\n\
+                  FROM a AS b\nRUN echo > /src/z\nFROM scratch\nCOPY --from=b /src /s\nCOPY --from=a /out /o\n";
+        executor_test(df, |ex| {
+            let exec = ex.run();
+            for stage in 0..3 {
+                for path in ["/", "/src", "/src/x", "/out", "/out/y", "/other", "/src/z"] {
+                    for _ in 0..2 {
+                        assert_eq!(
+                            ex.stage_content(&exec, stage, path),
+                            ex.stage_content_uncached(&exec, stage, path),
+                            "{stage} {path}"
+                        );
+                    }
+                }
+            }
+        });
+    }
 
     #[test]
     fn abs_path_matches_clean_of_the_joined_path() {

@@ -41,7 +41,12 @@ fn mask_userinfo(v: &str) -> String {
 
 /// Names whose values are credentials: never shown.
 fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
+    // `name.to_ascii_uppercase().contains(w)`, without the upper-case copy.
+    let n = name.as_bytes();
+    let contains = |w: &str| {
+        let w = w.as_bytes();
+        n.len() >= w.len() && n.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w))
+    };
     [
         "TOKEN",
         "PASSWORD",
@@ -53,7 +58,7 @@ fn is_secret_name(name: &str) -> bool {
         "CREDENTIAL",
     ]
     .iter()
-    .any(|w| n.contains(w))
+    .any(|w| contains(w))
 }
 
 /// Shortens a value for display, keeping it on one line and masking credentials.
@@ -67,6 +72,10 @@ fn show(v: &str) -> String {
     };
     // One pass (this runs for every changed field of every missed step): at most 48
     // characters, `⏎` for a newline, `…` when something was cut.
+    if v.len() <= 48 && !v.contains('\n') {
+        // At most 48 bytes are at most 48 characters: shown as they are.
+        return cat!("\"", v, "\"");
+    }
     let mut out = String::with_capacity(v.len().min(48 * 4) + 8);
     out.push('"');
     for (n, c) in v.chars().enumerate() {
@@ -576,7 +585,8 @@ impl<'a> Ctx<'a> {
     }
 
     fn miss_reasons(&self, s: &'a Step) -> Vec<Reason> {
-        let mut out = Vec::new();
+        // Room for a few changed inputs and the parent without growing.
+        let mut out = Vec::with_capacity(8);
         if let Some(e) = &s.error {
             out.push(reason("build-error", e.clone(), Some(s.line)));
             return out;
@@ -593,18 +603,12 @@ impl<'a> Ctx<'a> {
         };
         // 1. The step's own key inputs.
         let (s_fields, a_fields) = (self.eb.fields_of(s), self.ea.fields_of(a));
-        for f in s_fields {
-            match a_fields.iter().find(|x| x.name == f.name) {
-                Some(x) if x.value == f.value => {}
-                Some(x) => out.push(self.var_or_field_reason(s, f, Some(x))),
-                None => out.push(self.var_or_field_reason(s, f, None)),
-            }
-        }
-        for x in a_fields {
-            if !s_fields.iter().any(|f| f.name == x.name) {
-                out.push(self.removed_field_reason(x));
-            }
-        }
+        field_diffs(s_fields, a_fields, |d| {
+            out.push(match d {
+                FieldDiff::Changed(f, old) => self.var_or_field_reason(s, f, old),
+                FieldDiff::Removed(x) => self.removed_field_reason(x),
+            })
+        });
         // 2. Content-based inputs.
         let a_contents = self.ea.contents_of(a);
         for (i, c) in self.eb.contents_of(s).iter().enumerate() {
@@ -1068,6 +1072,41 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// A key field of a B step that differs from its A counterpart.
+#[derive(Debug, PartialEq)]
+enum FieldDiff<'f> {
+    /// B's field, and A's field of that name if it had one.
+    Changed(&'f Field, Option<&'f Field>),
+    /// A's field that B's step does not have.
+    Removed(&'f Field),
+}
+
+/// The fields that differ between B's and A's step: B's in order, then those only A had.
+fn field_diffs<'f>(
+    s_fields: &'f [Field],
+    a_fields: &'f [Field],
+    mut out: impl FnMut(FieldDiff<'f>),
+) {
+    // A step's field names are distinct, and A's counterpart mostly has the same ones in
+    // the same order: the field at the same place is the one a search would find.
+    let mut aligned = s_fields.len() == a_fields.len();
+    for (i, f) in s_fields.iter().enumerate() {
+        let at = a_fields.get(i).filter(|x| x.name == f.name);
+        aligned &= at.is_some();
+        match at.or_else(|| a_fields.iter().find(|x| x.name == f.name)) {
+            Some(x) if x.value == f.value => {}
+            old => out(FieldDiff::Changed(f, old)),
+        }
+    }
+    if !aligned {
+        for x in a_fields {
+            if !s_fields.iter().any(|f| f.name == x.name) {
+                out(FieldDiff::Removed(x));
+            }
+        }
+    }
+}
+
 fn s_parent_changed(cx: &Ctx, s: &Step) -> Option<u32> {
     // For a linked COPY: the layer it would have sat on was rebuilt.
     let ins_idx = s.instr;
@@ -1096,6 +1135,134 @@ fn s_parent_changed(cx: &Ctx, s: &Step) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`field_diffs`] by search alone, as it was written before its positional fast path.
+    fn field_diffs_by_search<'f>(s: &'f [Field], a: &'f [Field]) -> Vec<FieldDiff<'f>> {
+        let mut out = Vec::new();
+        for f in s {
+            match a.iter().find(|x| x.name == f.name) {
+                Some(x) if x.value == f.value => {}
+                old => out.push(FieldDiff::Changed(f, old)),
+            }
+        }
+        for x in a {
+            if !s.iter().any(|f| f.name == x.name) {
+                out.push(FieldDiff::Removed(x));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn field_diffs_equal_the_search_over_distinct_names() {
+        // Every list of distinct names from a small alphabet, in every order it comes in,
+        // with values that sometimes differ: small pseudo-random cases, deterministic.
+        let seed = std::cell::Cell::new(0x2545_f491_4f6c_dd1du64);
+        let next = |n: u64| {
+            let mut x = seed.get();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            seed.set(x);
+            x % n
+        };
+        let names = [
+            "command", "shell", "env:A", "env:B", "workdir", "user", "mount[0]",
+        ];
+        for _ in 0..5000 {
+            let make = |len: u64| {
+                let mut pool: Vec<&str> = names.to_vec();
+                let mut v = Vec::new();
+                for _ in 0..len.min(pool.len() as u64) {
+                    let n = pool.remove(next(pool.len() as u64) as usize);
+                    let value = ["1", "2"][next(2) as usize];
+                    v.push(super::super::exec::Field {
+                        name: n.into(),
+                        value: value.into(),
+                        origin: Default::default(),
+                    });
+                }
+                v
+            };
+            let a = make(next(8));
+            let mut b = if next(2) == 0 {
+                a.clone()
+            } else {
+                make(next(8))
+            };
+            if let Some(f) = b.first_mut().filter(|_| next(3) == 0) {
+                f.value = "3".into();
+            }
+            let mut fast = Vec::new();
+            field_diffs(&b, &a, |d| fast.push(d));
+            assert_eq!(fast, field_diffs_by_search(&b, &a));
+        }
+    }
+
+    #[test]
+    fn show_and_is_secret_name_equal_their_plain_forms() {
+        // The forms the fast paths replaced.
+        let show_ref = |v: &str| {
+            let v = if v.contains("://") {
+                mask_userinfo(v)
+            } else {
+                v.to_string()
+            };
+            let mut out = String::from("\"");
+            for (n, c) in v.chars().enumerate() {
+                if n == 48 {
+                    out.push('…');
+                    break;
+                }
+                out.push(if c == '\n' { '⏎' } else { c });
+            }
+            out.push('"');
+            out
+        };
+        let secret_ref = |name: &str| {
+            let n = name.to_ascii_uppercase();
+            [
+                "TOKEN",
+                "PASSWORD",
+                "PASSWD",
+                "SECRET",
+                "API_KEY",
+                "APIKEY",
+                "PRIVATE_KEY",
+                "CREDENTIAL",
+            ]
+            .iter()
+            .any(|w| n.contains(w))
+        };
+        let values = [
+            "",
+            "1",
+            "value-2",
+            "a\nb",
+            "\n",
+            "https://u:p@h/x",
+            "é",
+            "ééé",
+            &"x".repeat(47),
+            &"y".repeat(48),
+            &"z".repeat(49),
+            &"é".repeat(30),
+            &"é".repeat(48),
+            &format!("{}\n", "w".repeat(47)),
+            "npm_token",
+            "DB_Password",
+            "my_secretx",
+            "api_keyz",
+            "TOKE",
+            "tOkEn",
+            "PRIVATE_KE",
+            "ÉTOKEN",
+        ];
+        for v in values {
+            assert_eq!(show(v), show_ref(v), "{v:?}");
+            assert_eq!(is_secret_name(v), secret_ref(v), "{v:?}");
+        }
+    }
 
     #[test]
     fn credentials_are_masked_in_displayed_values() {

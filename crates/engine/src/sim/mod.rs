@@ -179,6 +179,7 @@ fn run_builder(
         previous: None,
         rerun: &no_rerun,
         spare: Default::default(),
+        memo: Default::default(),
     }
     .run();
     let (records, mut errors) = records_for(builder, scenario, a, &exec_a);
@@ -192,6 +193,7 @@ fn run_builder(
         previous: Some((&exec_a, align)),
         rerun: &scenario.rerun_output,
         spare: Default::default(),
+        memo: Default::default(),
     }
     .run();
     let mut rep = explain::explain(builder, scenario, a, b, &exec_a, &exec_b, align);

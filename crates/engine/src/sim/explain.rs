@@ -39,6 +39,18 @@ fn mask_userinfo(v: &str) -> String {
     }
 }
 
+/// Words (upper case) that make a variable's value a credential.
+const SECRET_WORDS: [&str; 8] = [
+    "TOKEN",
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "CREDENTIAL",
+];
+
 /// Names whose values are credentials: never shown.
 fn is_secret_name(name: &str) -> bool {
     // `name.to_ascii_uppercase().contains(w)`, without the upper-case copy.
@@ -47,18 +59,7 @@ fn is_secret_name(name: &str) -> bool {
         let w = w.as_bytes();
         n.len() >= w.len() && n.windows(w.len()).any(|x| x.eq_ignore_ascii_case(w))
     };
-    [
-        "TOKEN",
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "API_KEY",
-        "APIKEY",
-        "PRIVATE_KEY",
-        "CREDENTIAL",
-    ]
-    .iter()
-    .any(|w| contains(w))
+    SECRET_WORDS.iter().any(|w| contains(w))
 }
 
 /// Shortens a value for display, keeping it on one line and masking credentials.
@@ -1221,18 +1222,7 @@ mod tests {
         };
         let secret_ref = |name: &str| {
             let n = name.to_ascii_uppercase();
-            [
-                "TOKEN",
-                "PASSWORD",
-                "PASSWD",
-                "SECRET",
-                "API_KEY",
-                "APIKEY",
-                "PRIVATE_KEY",
-                "CREDENTIAL",
-            ]
-            .iter()
-            .any(|w| n.contains(w))
+            SECRET_WORDS.iter().any(|w| n.contains(w))
         };
         let values = [
             "",

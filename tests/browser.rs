@@ -267,7 +267,12 @@ async fn changes_panel_edits_the_scenario() {
 #[wasm_bindgen_test]
 async fn gallery_loads_an_example_and_the_graph_shows_stages() {
     let app = Mounted::new("").await;
+    app.q("details.gallery").set_attribute("open", "").unwrap();
     app.click("button.card[data-example='unused-stage']").await;
+    assert!(
+        !app.q("details.gallery").has_attribute("open"),
+        "picking an example closes the gallery"
+    );
     assert!(app
         .textarea()
         .value()

@@ -1,15 +1,15 @@
 //! The root component: builds the initial state (URL fragment or the default example), keeps
 //! the URL in sync with the state, and lays out the playground or the embed view.
 
-use super::changes::ChangesPanel;
+use super::changes::changes_panel;
 use super::editor::Editor;
 use super::embed::EmbedView;
 use super::export_panel::ExportPanel;
 use super::fixes::FixesPanel;
-use super::graph::StageGraphView;
-use super::results::{Summary, TimeEstimate, VerdictTable, WhyPanel};
+use super::graph::stage_graph_view;
+use super::results::{summary, time_estimate, verdict_table, why_panel};
 use super::share_panel::SharePanel;
-use super::{use_store, with_class, Store};
+use super::{with_class, Store};
 use crate::examples::{self, Group, EXAMPLES};
 use crate::model::{Action, AppState};
 use crate::share::{self, EngineChoice, SharedState, SharedUi};
@@ -221,13 +221,14 @@ pub fn App() -> Html {
         });
     }
 
+    let store = Store(store);
     let view = if opts.embed {
         html! { <EmbedView editable={opts.editable} /> }
     } else {
-        html! { <Playground /> }
+        playground(&store)
     };
     html! {
-        <ContextProvider<Store> context={Store(store)}>
+        <ContextProvider<Store> context={store}>
             { view }
         </ContextProvider<Store>>
     }
@@ -295,9 +296,10 @@ impl Drop for ResizeReporter {
     }
 }
 
-#[function_component]
-pub fn FocusToggle() -> Html {
-    let store = use_store();
+/// The gutter's builder switch. The panels below are plain functions of the store, rendered
+/// with their parent (the app re-renders at every change of the state anyway): a component
+/// per panel cost about a kilobyte of bundle each.
+pub fn focus_toggle(store: &Store) -> Html {
     let focus = store.focus();
     let btn = |b: Builder, label: &'static str| {
         let store = store.clone();
@@ -323,9 +325,7 @@ pub fn FocusToggle() -> Html {
 
 /// Which Docker engine is simulated: a current one (23+, recorded on 26.1) or 20.10, whose
 /// older frontend rejects `COPY --link` and heredocs and keys some steps differently.
-#[function_component]
-pub fn EngineToggle() -> Html {
-    let store = use_store();
+fn engine_toggle(store: &Store) -> Html {
     let cur = store.ui.engine.unwrap_or_default();
     let btn = |e: EngineChoice, label: &'static str, title: &'static str| {
         let store = store.clone();
@@ -351,14 +351,14 @@ pub fn EngineToggle() -> Html {
     }
 }
 
-#[function_component]
-pub fn Gallery() -> Html {
-    let store = use_store();
-    let details = use_node_ref();
-    // Parsed once: the gallery re-renders with every change of the state.
-    let scenarios = use_memo((), |_| {
-        EXAMPLES.iter().map(|e| e.scenario()).collect::<Vec<_>>()
-    });
+thread_local! {
+    /// The examples, parsed once: the gallery re-renders with every change of the state.
+    static GALLERY: Rc<Vec<layerlab_engine::Scenario>> =
+        Rc::new(EXAMPLES.iter().map(|e| e.scenario()).collect());
+}
+
+fn gallery(store: &Store) -> Html {
+    let scenarios = GALLERY.with(Rc::clone);
     let group = |g: Group, title: &'static str| {
         let cards: Html = EXAMPLES
             .iter()
@@ -368,9 +368,14 @@ pub fn Gallery() -> Html {
                 let sc = &scenarios[i];
                 let onclick = {
                     let store = store.clone();
-                    let details = details.clone();
                     let scenarios = scenarios.clone();
-                    Callback::from(move |_: MouseEvent| {
+                    Callback::from(move |e: MouseEvent| {
+                        let details = e
+                            .target()
+                            .and_then(|t| {
+                                wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok()
+                            })
+                            .and_then(|t| t.closest("details").ok().flatten());
                         let ui = SharedUi {
                             focus: store.ui.focus,
                             ..Default::default()
@@ -379,7 +384,7 @@ pub fn Gallery() -> Html {
                             scenarios[i].clone(),
                             ui,
                         ))));
-                        if let Some(d) = details.cast::<web_sys::Element>() {
+                        if let Some(d) = details {
                             let _ = d.remove_attribute("open");
                         }
                     })
@@ -404,7 +409,7 @@ pub fn Gallery() -> Html {
     let stories = group(Group::Story, "Stories");
     let pitfalls = group(Group::Pitfall, "Classic pitfalls");
     html! {
-        <details class="gallery" ref={details}>
+        <details class="gallery">
             <summary>{ "Examples" }</summary>
             <div class="gallery-pop">
                 { stories }
@@ -414,9 +419,7 @@ pub fn Gallery() -> Html {
     }
 }
 
-#[function_component]
-pub fn Notice() -> Html {
-    let store = use_store();
+pub fn notice(store: &Store) -> Html {
     let Some(msg) = store.tr.notice.clone() else {
         return Html::default();
     };
@@ -432,9 +435,7 @@ pub fn Notice() -> Html {
     }
 }
 
-#[function_component]
-pub fn ScenarioIntro() -> Html {
-    let store = use_store();
+fn scenario_intro(store: &Store) -> Html {
     let s = &store.scenario;
     let name = s.name.clone().unwrap_or_else(|| "Your scenario".into());
     html! {
@@ -445,9 +446,7 @@ pub fn ScenarioIntro() -> Html {
     }
 }
 
-#[function_component]
-pub fn Playground() -> Html {
-    let store = use_store();
+fn playground(store: &Store) -> Html {
     html! {
         <div class="app">
             <header class="top">
@@ -456,27 +455,27 @@ pub fn Playground() -> Html {
                     <p class="tagline">{ "Why did my Docker build not use the cache?" }</p>
                 </div>
                 <nav class="actions" aria-label="Playground">
-                    <Gallery />
-                    <FocusToggle />
-                    <EngineToggle />
+                    { gallery(store) }
+                    { focus_toggle(store) }
+                    { engine_toggle(store) }
                     <SharePanel />
                 </nav>
             </header>
-            <Notice />
-            <ScenarioIntro />
+            { notice(store) }
+            { scenario_intro(store) }
             <main class="grid">
                 <div class="col col-left">
                     <Editor />
-                    <ChangesPanel />
+                    { changes_panel(store) }
                 </div>
                 <div class="col col-right">
-                    <Summary />
-                    <VerdictTable />
-                    <WhyPanel />
+                    { summary(store) }
+                    { verdict_table(store, false) }
+                    { why_panel(store) }
                     <FixesPanel />
                     <ExportPanel />
-                    <StageGraphView />
-                    <TimeEstimate />
+                    { stage_graph_view(store) }
+                    { time_estimate(store) }
                 </div>
             </main>
             <footer class="foot muted">

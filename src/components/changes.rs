@@ -559,11 +559,9 @@ fn cache_section(store: &Store) -> Html {
 
 /// The panel: re-rendered only when something it shows changed, not at every edit of the
 /// Dockerfile text (132 context files on the stress example).
-#[function_component]
-pub fn ChangesPanel() -> Html {
-    let store = use_store();
-    let facts = Facts::of(&store);
-    html! { <ChangesBody {store} {facts} /> }
+pub fn changes_panel(store: &Store) -> Html {
+    let facts = Facts::of(store);
+    html! { <ChangesBody store={store.clone()} {facts} /> }
 }
 
 /// What the panel reads off the parsed Dockerfiles.

@@ -1,9 +1,9 @@
 //! The embed view (`?embed=1`): compact and read-mostly, for iframes in docs and blog posts.
 //! The Dockerfile is read-only unless `readonly=0`; a link opens the full playground.
 
-use super::app::{FocusToggle, Notice};
+use super::app::{focus_toggle, notice};
 use super::editor::Editor;
-use super::results::{Summary, VerdictTable, WhyPanel};
+use super::results::{summary, verdict_table, why_panel};
 use super::{use_fragment, use_store};
 use crate::web;
 use yew::prelude::*;
@@ -28,16 +28,16 @@ pub fn EmbedView(props: &EmbedProps) -> Html {
         <div class="app embed">
             <header class="embed-top">
                 <strong class="scenario-name">{ name }</strong>
-                <FocusToggle />
+                { focus_toggle(&store) }
                 <a class="open-full" href={url} target="_blank" rel="noopener">{ "Open in playground ↗" }</a>
             </header>
-            <Notice />
-            <Summary />
+            { notice(&store) }
+            { summary(&store) }
             <div class="embed-grid">
                 <Editor readonly={!props.editable} />
                 <div>
-                    <VerdictTable compact=true />
-                    <WhyPanel />
+                    { verdict_table(&store, true) }
+                    { why_panel(&store) }
                 </div>
             </div>
         </div>

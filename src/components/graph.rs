@@ -2,7 +2,7 @@
 //! `COPY --from` and `RUN --mount from=`, and for each stage whether the classic builder and
 //! BuildKit build it.
 
-use super::{use_store, with_class};
+use super::{with_class, Store};
 use crate::analysis::{stage_graph, EdgeKind, StageGraph};
 use crate::model::{Action, AppState};
 use layerlab_engine::report::Builder;
@@ -47,10 +47,8 @@ fn clip(s: &str, n: usize) -> String {
 
 /// The stage graph of the state: what the drawing shows is computed here, and the drawing
 /// re-renders only when that changes (not at every keystroke in a long file).
-#[function_component]
-pub fn StageGraphView() -> Html {
-    let store = use_store();
-    let st = &*store;
+pub fn stage_graph_view(store: &Store) -> Html {
+    let st = &**store;
     let an = &st.analysis;
     let g = stage_graph(&an.df_b);
     if g.nodes.is_empty() {

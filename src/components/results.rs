@@ -1,7 +1,7 @@
 //! Results: one-line summaries, the verdict table (classic and BuildKit side by side), the
 //! causal chain of the selected instruction, and the time-lost estimate.
 
-use super::{badge, class_list, event_value, use_store, with_class};
+use super::{badge, class_list, event_value, with_class, Store};
 use crate::analysis::Analysis;
 use crate::costs::{format_secs, KINDS};
 use crate::model::{Action, AppState};
@@ -127,16 +127,7 @@ fn VerdictRow(p: &RowProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct ResultsProps {
-    /// Compact (embed): no cost column or editor.
-    #[prop_or_default]
-    pub compact: bool,
-}
-
-#[function_component]
-pub fn Summary() -> Html {
-    let store = use_store();
+pub fn summary(store: &Store) -> Html {
     let an = &store.analysis;
     let costs = &store.ui.costs;
     let line = |b: Builder| {
@@ -186,10 +177,9 @@ pub fn Summary() -> Html {
     }
 }
 
-#[function_component]
-pub fn VerdictTable(props: &ResultsProps) -> Html {
-    let store = use_store();
-    let st = &*store;
+/// The verdict table; `compact` (embed): no cost column.
+pub fn verdict_table(store: &Store, compact: bool) -> Html {
+    let st = &**store;
     let an = &st.analysis;
     let selected = st.ui.line;
     let hover = st.tr.hover;
@@ -202,7 +192,7 @@ pub fn VerdictTable(props: &ResultsProps) -> Html {
         let k = an.step(Builder::Buildkit, line).map(|s| s.status);
         let rebuilt = c == Some(Status::Rebuilt) || k == Some(Status::Rebuilt);
         // Only rebuilt steps show a cost.
-        let cost = (!props.compact).then(|| {
+        let cost = (!compact).then(|| {
             if rebuilt {
                 st.ui.costs.cost(line, &ins.keyword)
             } else {
@@ -233,7 +223,7 @@ pub fn VerdictTable(props: &ResultsProps) -> Html {
                     <th scope="col">{ "Instruction" }</th>
                     <th scope="col">{ "Classic" }</th>
                     <th scope="col">{ "BuildKit" }</th>
-                    if !props.compact { <th scope="col">{ "Cost" }</th> }
+                    if !compact { <th scope="col">{ "Cost" }</th> }
                 </tr>
             </thead>
             <tbody>{ rows }</tbody>
@@ -241,7 +231,7 @@ pub fn VerdictTable(props: &ResultsProps) -> Html {
     }
 }
 
-fn reason_item(store: &super::Store, r: &Reason) -> Html {
+fn reason_item(store: &Store, r: &Reason) -> Html {
     let line = r.line;
     let enter = {
         let store = store.clone();
@@ -281,10 +271,8 @@ fn reason_item(store: &super::Store, r: &Reason) -> Html {
     }
 }
 
-#[function_component]
-pub fn WhyPanel() -> Html {
-    let store = use_store();
-    let st = &*store;
+pub fn why_panel(store: &Store) -> Html {
+    let st = &**store;
     let an = &st.analysis;
     let Some(line) = st.ui.line else {
         return html! {
@@ -300,7 +288,7 @@ pub fn WhyPanel() -> Html {
         .map(|b| {
             let step = an.step(b, line);
             let reasons: Html = step
-                .map(|s| s.reasons.iter().map(|r| reason_item(&store, r)).collect())
+                .map(|s| s.reasons.iter().map(|r| reason_item(store, r)).collect())
                 .unwrap_or_default();
             html! {
                 <div class="why-builder">
@@ -326,7 +314,7 @@ pub fn WhyPanel() -> Html {
         .map(|_| {
             let key = line.to_string();
             let cur = st.scenario.rerun_output.get(&key).copied();
-            let onchange = super::on_value(&store, move |s, v| {
+            let onchange = super::on_value(store, move |s, v| {
                 match v.as_str() {
                     "identical" => s.rerun_output.insert(key.clone(), RerunOutput::Identical),
                     "different" => s.rerun_output.insert(key.clone(), RerunOutput::Different),
@@ -381,10 +369,8 @@ pub fn WhyPanel() -> Html {
     }
 }
 
-#[function_component]
-pub fn TimeEstimate() -> Html {
-    let store = use_store();
-    let st = &*store;
+pub fn time_estimate(store: &Store) -> Html {
+    let st = &**store;
     let an = &st.analysis;
     let costs = &st.ui.costs;
     let full = costs.full_build(&an.df_b);

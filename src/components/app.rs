@@ -9,7 +9,7 @@ use super::fixes::FixesPanel;
 use super::graph::stage_graph_view;
 use super::results::{summary, time_estimate, verdict_table, why_panel};
 use super::share_panel::SharePanel;
-use super::{with_class, Store};
+use super::{fixed, with_class, Store};
 use crate::examples::{self, Group, EXAMPLES};
 use crate::model::{Action, AppState};
 use crate::share::{self, EngineChoice, SharedState, SharedUi};
@@ -316,7 +316,7 @@ pub fn focus_toggle(store: &Store) -> Html {
     };
     html! {
         <div class="focus" role="group" aria-label="Builder shown in the editor gutter">
-            <span class="muted">{ "Gutter: " }</span>
+            { fixed(r#"<span class="muted">Gutter: </span>"#) }
             { btn(Builder::Classic, "classic") }
             { btn(Builder::Buildkit, "BuildKit") }
         </div>
@@ -344,7 +344,7 @@ fn engine_toggle(store: &Store) -> Html {
     };
     html! {
         <div class="focus engine" role="group" aria-label="Docker engine simulated">
-            <span class="muted">{ "Engine: " }</span>
+            { fixed(r#"<span class="muted">Engine: </span>"#) }
             { btn(EngineChoice::Current, "Docker 23+", "Docker 23 and later (recorded on 26.1 with BuildKit 0.13)") }
             { btn(EngineChoice::Docker2010, "20.10", "Docker 20.10 (classic builder and BuildKit 0.8)") }
         </div>
@@ -359,7 +359,7 @@ thread_local! {
 
 fn gallery(store: &Store) -> Html {
     let scenarios = GALLERY.with(Rc::clone);
-    let group = |g: Group, title: &'static str| {
+    let group = |g: Group, title: Html| {
         let cards: Html = EXAMPLES
             .iter()
             .enumerate()
@@ -401,16 +401,16 @@ fn gallery(store: &Store) -> Html {
             .collect();
         html! {
             <div class="gallery-group">
-                <h3>{ title }</h3>
+                { title }
                 <ul class="cards plain">{ cards }</ul>
             </div>
         }
     };
-    let stories = group(Group::Story, "Stories");
-    let pitfalls = group(Group::Pitfall, "Classic pitfalls");
+    let stories = group(Group::Story, fixed("<h3>Stories</h3>"));
+    let pitfalls = group(Group::Pitfall, fixed("<h3>Classic pitfalls</h3>"));
     html! {
         <details class="gallery">
-            <summary>{ "Examples" }</summary>
+            { fixed("<summary>Examples</summary>") }
             <div class="gallery-pop">
                 { stories }
                 { pitfalls }
@@ -450,10 +450,7 @@ fn playground(store: &Store) -> Html {
     html! {
         <div class="app">
             <header class="top">
-                <div class="brand">
-                    <h1>{ "layerlab" }</h1>
-                    <p class="tagline">{ "Why did my Docker build not use the cache?" }</p>
-                </div>
+                { fixed(r#"<div class="brand"><h1>layerlab</h1><p class="tagline">Why did my Docker build not use the cache?</p></div>"#) }
                 <nav class="actions" aria-label="Playground">
                     { gallery(store) }
                     { focus_toggle(store) }
@@ -479,7 +476,7 @@ fn playground(store: &Store) -> Html {
                 </div>
             </main>
             <footer class="foot muted">
-                <span>{ "Runs entirely in your browser; nothing is uploaded." }</span>
+                { fixed("<span>Runs entirely in your browser; nothing is uploaded.</span>") }
                 <span class="timing" data-analysis-us={micros(store.analysis.ms).to_string()}
                       data-analyses={store.analyses.to_string()}>
                     { format!(" Analysis: {} ms.", millis_text(store.analysis.ms)) }

@@ -2,7 +2,7 @@
 //! digests, target, .dockerignore, the Dockerfile) and where B's cache comes from. Every
 //! control edits the [`Scenario`] directly.
 
-use super::{event_value, on_check, on_value, use_store, with_class, Store};
+use super::{event_value, fixed, on_check, on_value, use_store, with_class, Store};
 use crate::analysis::{
     base_images, context_suggestions, covered_by, declared_args, secret_ids, stage_names,
 };
@@ -83,7 +83,7 @@ fn files_section(store: &Store) -> Html {
 
     html! {
         <fieldset class="group">
-            <legend>{ "Context files" }</legend>
+            { fixed(r#"<legend>Context files</legend>"#) }
             <ul class="files plain">{ rows }{ suggested }</ul>
             <AddFile />
         </fieldset>
@@ -170,7 +170,7 @@ fn FileRow(p: &FileRowProps) -> Html {
                 }
             </div>
             <details class="file-content">
-                <summary>{ "content" }</summary>
+                { fixed(r#"<summary>content</summary>"#) }
                 if let Some(a) = &p.a_text {
                     <label class="stack">{ "in A" }<textarea rows="3" spellcheck="false" value={a.clone()} oninput={edit_a} /></label>
                 }
@@ -231,7 +231,7 @@ fn args_section(store: &Store) -> Html {
     }
     if names.is_empty() {
         return html! {
-            <fieldset class="group"><legend>{ "Build args" }</legend><p class="muted">{ "The Dockerfile declares no ARG." }</p></fieldset>
+            { fixed(r#"<fieldset class="group"><legend>Build args</legend><p class="muted">The Dockerfile declares no ARG.</p></fieldset>"#) }
         };
     }
     let rows: Html = names
@@ -279,9 +279,9 @@ fn args_section(store: &Store) -> Html {
         .collect();
     html! {
         <fieldset class="group">
-            <legend>{ "Build args" }</legend>
+            { fixed(r#"<legend>Build args</legend>"#) }
             <table class="kv">
-                <thead><tr><th scope="col">{ "ARG" }</th><th scope="col">{ "A" }</th><th scope="col">{ "B" }</th><th scope="col"><span class="sr-only">{ "shortcut" }</span></th></tr></thead>
+                <thead><tr><th scope="col">{ "ARG" }</th><th scope="col">{ "A" }</th><th scope="col">{ "B" }</th><th scope="col">{ fixed(r#"<span class="sr-only">shortcut</span>"#) }</th></tr></thead>
                 <tbody>{ rows }</tbody>
             </table>
         </fieldset>
@@ -329,7 +329,7 @@ fn secrets_section(store: &Store) -> Html {
         .collect();
     html! {
         <fieldset class="group">
-            <legend>{ "Secrets" }</legend>
+            { fixed(r#"<legend>Secrets</legend>"#) }
             <table class="kv"><tbody>{ rows }</tbody></table>
         </fieldset>
     }
@@ -359,7 +359,7 @@ fn base_section(store: &Store) -> Html {
         .collect();
     html! {
         <fieldset class="group">
-            <legend>{ "Base images" }</legend>
+            { fixed(r#"<legend>Base images</legend>"#) }
             <ul class="plain">{ rows }</ul>
         </fieldset>
     }
@@ -380,7 +380,7 @@ fn target_section(store: &Store) -> Html {
     let set_b = on_value(store, |s, v| s.change.target = (!v.is_empty()).then_some(v));
     html! {
         <fieldset class="group">
-            <legend>{ "Target (--target)" }</legend>
+            { fixed(r#"<legend>Target (--target)</legend>"#) }
             <label class="field">{ "A builds " }<select onchange={set_a}>{ opts(s.target.as_ref(), "the last stage") }</select></label>
             <label class="field">{ "B builds " }<select onchange={set_b}>{ opts(s.change.target.as_ref(), "same as A") }</select></label>
         </fieldset>
@@ -407,7 +407,7 @@ fn dockerignore_section(store: &Store) -> Html {
     let edit_b = on_value(store, |s, v| s.change.dockerignore = Some(v));
     html! {
         <fieldset class="group">
-            <legend>{ ".dockerignore" }</legend>
+            { fixed(r#"<legend>.dockerignore</legend>"#) }
             { check(s.dockerignore.is_some(), has_a, html! { "A has a .dockerignore" }) }
             if let Some(a) = &s.dockerignore {
                 <textarea class="mono" rows="3" spellcheck="false" aria-label=".dockerignore of build A" value={a.clone()} oninput={edit_a} />
@@ -436,7 +436,7 @@ fn dockerfile_section(store: &Store) -> Html {
     };
     html! {
         <fieldset class="group">
-            <legend>{ "Dockerfile" }</legend>
+            { fixed(r#"<legend>Dockerfile</legend>"#) }
             { check(s.change.dockerfile.is_some(), toggle, html! { "B edits the Dockerfile (edit it in the editor's \"Build B\" tab)" }) }
         </fieldset>
     }
@@ -542,7 +542,7 @@ fn cache_section(store: &Store) -> Html {
     });
     html! {
         <fieldset class="group cache">
-            <legend>{ "Where B's cache comes from" }</legend>
+            { fixed(r#"<legend>Where B's cache comes from</legend>"#) }
             { radios }
             { export_opts }
             { inline_opt }
@@ -665,7 +665,7 @@ fn ChangesBody(p: &BodyProps) -> Html {
     let store = &p.store;
     html! {
         <section class="changes" aria-label="What changes in build B">
-            <h2>{ "Build B changes…" }</h2>
+            { fixed(r#"<h2>Build B changes…</h2>"#) }
             { cache_section(store) }
             { files_section(store) }
             { args_section(store) }

@@ -5,7 +5,7 @@
 //! scenario's `export` section, so a share link and `layerlab export` see the same values; the
 //! chosen CI travels in the link's UI state.
 
-use super::{event_value, use_store, with_class, Store};
+use super::{event_value, fixed, use_store, with_class, Store};
 use crate::extras::{self, Job, Reply};
 use crate::model::Action;
 use crate::web;
@@ -125,7 +125,7 @@ pub fn ExportPanel() -> Html {
     html! {
         <section class="export" aria-label="Export">
             <details open={*open}>
-                <summary onclick={toggle}><h2>{ "Export: build command and CI pipeline" }</h2></summary>
+                <summary onclick={toggle}>{ fixed(r#"<h2>Export: build command and CI pipeline</h2>"#) }</summary>
                 { body }
             </details>
         </section>
@@ -173,11 +173,11 @@ fn export_body(
     let form = html! {
         <div class="export-form">
             <label class="field" for="export-ci">
-                <span>{ "CI system" }</span>
+                { fixed(r#"<span>CI system</span>"#) }
                 <select id="export-ci" onchange={on_ci}>{ ci_options }</select>
             </label>
             <label class="field" for="export-backend">
-                <span>{ "Cache backend" }</span>
+                { fixed(r#"<span>Cache backend</span>"#) }
                 <select id="export-backend" onchange={on_backend}>{ backend_options }</select>
             </label>
             { text_field(store, "export-image", "Image", params.image.clone().unwrap_or_default(),
@@ -192,7 +192,7 @@ fn export_body(
     };
 
     let out = match reply {
-        None => html! { <p class="muted" role="status">{ "Generating…" }</p> },
+        None => fixed(r#"<p class="muted" role="status">Generating…</p>"#),
         Some(Reply::Failed(m)) => html! {
             <p class="error" role="alert">{ format!("Could not export: {m}") }</p>
         },
@@ -220,7 +220,7 @@ fn export_body(
                         <div class="export-block-head">
                             <h3 class="mono">{ title }</h3>
                             <button type="button" {onclick} aria-label={format!("Copy {key}")}>{ "Copy" }</button>
-                            if done { <span class="copied" role="status">{ "Copied!" }</span> }
+                            if done { { fixed(r#"<span class="copied" role="status">Copied!</span>"#) } }
                         </div>
                         { with_class(html! { <pre tabindex="0">{ text }</pre> }, class) }
                     </div>
@@ -239,7 +239,7 @@ fn export_body(
                     { block("command".into(), "docker buildx build".into(), x.buildx_command.clone(), "mono export-cmd") }
                     { files }
                     if !x.notes.is_empty() {
-                        <h3>{ "Set up and why" }</h3>
+                        { fixed(r#"<h3>Set up and why</h3>"#) }
                         <ul class="export-notes">{ notes }</ul>
                     }
                 </>
@@ -248,7 +248,7 @@ fn export_body(
     };
     html! {
         <div class="export-body" aria-busy={busy.to_string()}>
-            <p class="muted">{ "Generated from this Dockerfile and scenario; values reach the pipeline through environment variables, never spliced into scripts. Also: layerlab export SCENARIO.json --ci NAME." }</p>
+            { fixed(r#"<p class="muted">Generated from this Dockerfile and scenario; values reach the pipeline through environment variables, never spliced into scripts. Also: layerlab export SCENARIO.json --ci NAME.</p>"#) }
             { form }
             { out }
         </div>

@@ -3,7 +3,7 @@
 //! scenario several times. A mechanical fix can be applied in one click: the rewritten scenario
 //! replaces the current one, so the verdicts show what the fix keeps cached.
 
-use super::{use_store, with_class};
+use super::{fixed, use_store, with_class};
 use crate::extras::{self, AdviceItem, Job, Reply};
 use crate::model::Action;
 use crate::share::SharedState;
@@ -51,17 +51,17 @@ pub fn FixesPanel() -> Html {
     let fresh = matches!(&*result, Found::Done(rev, _) if *rev == store.revision);
     let running = matches!(&*result, Found::Running(_));
     let list = match &*result {
-        Found::Nothing => {
-            html! { <p class="muted">{ "Look for cache-hostile patterns in this scenario; each one is measured with the simulator (which steps it makes rebuild)." }</p> }
-        }
+        Found::Nothing => fixed(
+            r#"<p class="muted">Look for cache-hostile patterns in this scenario; each one is measured with the simulator (which steps it makes rebuild).</p>"#,
+        ),
         Found::Running(_) => {
-            html! { <p class="muted" role="status">{ "Measuring each rule with the simulator…" }</p> }
+            fixed(r#"<p class="muted" role="status">Measuring each rule with the simulator…</p>"#)
         }
         Found::Failed(m) => {
             html! { <p class="error" role="alert">{ format!("Could not look for fixes: {m}") }</p> }
         }
         Found::Done(_, advice) if advice.is_empty() => {
-            html! { <p class="ok">{ "No cache problems found in this scenario." }</p> }
+            fixed(r#"<p class="ok">No cache problems found in this scenario.</p>"#)
         }
         Found::Done(_, advice) => {
             let items: Html = advice
@@ -103,7 +103,7 @@ pub fn FixesPanel() -> Html {
                             </div>
                             <p>{ &a.message }</p>
                             if !cost.is_empty() { <p class="muted">{ cost }</p> }
-                            <p><strong>{ "Fix: " }</strong>{ &a.fix }</p>
+                            <p>{ fixed("<strong>Fix: </strong>") }{ &a.fix }</p>
                             if let Some(eq) = &a.equivalent { <p class="muted">{ format!("Also reported by: {eq}") }</p> }
                             { apply.unwrap_or_default() }
                         </li>
@@ -130,9 +130,9 @@ pub fn FixesPanel() -> Html {
     };
     html! {
         <section class="fixes" aria-live="polite" aria-label="Suggested fixes" aria-busy={running.to_string()}>
-            <h2>{ "What do I change?" }</h2>
+            { fixed(r#"<h2>What do I change?</h2>"#) }
             { button }
-            if stale { <p class="muted">{ "These results are for an earlier version of the scenario." }</p> }
+            if stale { { fixed(r#"<p class="muted">These results are for an earlier version of the scenario.</p>"#) } }
             { list }
         </section>
     }

@@ -2,7 +2,7 @@
 //! `COPY --from` and `RUN --mount from=`, and for each stage whether the classic builder and
 //! BuildKit build it.
 
-use super::{with_class, Store};
+use super::{fixed, with_class, Store};
 use crate::analysis::{stage_graph, EdgeKind, StageGraph};
 use crate::model::{Action, AppState};
 use layerlab_engine::report::Builder;
@@ -182,13 +182,13 @@ fn StageGraphSvg(p: &SvgProps) -> Html {
 
     html! {
         <section class="graph" aria-label="Stage graph">
-            <h2>{ "Stages" }</h2>
-            <p class="legend muted">
-                <span class="lg lg-from">{ "FROM stage" }</span>
-                <span class="lg lg-copy">{ "COPY --from" }</span>
-                <span class="lg lg-mount">{ "RUN --mount from=" }</span>
-                { " · C = classic, BK = BuildKit" }
-            </p>
+            { fixed(concat!(
+                "<h2>Stages</h2>",
+                r#"<p class="legend muted"><span class="lg lg-from">FROM stage</span>"#,
+                r#"<span class="lg lg-copy">COPY --from</span>"#,
+                r#"<span class="lg lg-mount">RUN --mount from=</span>"#,
+                " · C = classic, BK = BuildKit</p>",
+            )) }
             <div class="graph-scroll">
                 <svg class="stage-graph" width={width.to_string()} height={height.to_string()}
                      viewBox={format!("0 0 {width} {height}")} role="group" aria-label="Stage dependency graph">

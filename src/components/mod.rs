@@ -169,6 +169,16 @@ pub fn badge(s: Option<Status>) -> Html {
     )
 }
 
+/// Markup that never changes (no handler, no computed value) as one string, parsed by the
+/// browser when it is first shown: an `html!` element costs about 150-250 bytes of bundle
+/// code to build, this a call. The page's CSP forbids inline scripts, styles and handlers, so
+/// such markup has none (checked by a test over every call's string), and its elements are
+/// ones the HTML parser keeps outside a table (no `<caption>`, `<thead>`, `<tr>`...).
+#[inline(never)]
+pub fn fixed(markup: &'static str) -> Html {
+    Html::from_html_unchecked(AttrValue::Static(markup))
+}
+
 /// `node` (one element made by `html!`) with its `class` attribute set to `class`.
 ///
 /// Yew turns a computed `class={..}` into `Classes`, a set of the words built on every
@@ -191,4 +201,103 @@ pub fn class_list(base: &str, words: &[Option<&str>]) -> String {
         c.push_str(w);
     }
     c
+}
+
+#[cfg(test)]
+mod tests {
+    /// The string literals inside every `fixed(...)` call of the components, joined per call.
+    fn fixed_markup() -> Vec<String> {
+        let sources = [
+            include_str!("app.rs"),
+            include_str!("changes.rs"),
+            include_str!("editor.rs"),
+            include_str!("embed.rs"),
+            include_str!("export_panel.rs"),
+            include_str!("fixes.rs"),
+            include_str!("graph.rs"),
+            include_str!("results.rs"),
+            include_str!("share_panel.rs"),
+        ];
+        let mut out = Vec::new();
+        for src in sources {
+            let mut rest = src;
+            while let Some(i) = rest.find("fixed(") {
+                rest = &rest[i + "fixed(".len()..];
+                if rest.starts_with("markup") {
+                    continue; // the definition
+                }
+                // Up to the call's closing parenthesis, skipping string contents.
+                let (mut depth, mut markup, mut chars) = (1, String::new(), rest.char_indices());
+                while let Some((j, c)) = chars.next() {
+                    match c {
+                        '(' => depth += 1,
+                        ')' if depth == 1 => {
+                            rest = &rest[j..];
+                            break;
+                        }
+                        ')' => depth -= 1,
+                        'r' if rest[j..].starts_with("r#\"") => {
+                            let body = &rest[j + 3..];
+                            let end = body.find("\"#").expect("raw string ends");
+                            markup.push_str(&body[..end]);
+                            let stop = j + 3 + end + 2;
+                            while chars.next().is_some_and(|(k, _)| k + 1 < stop) {}
+                        }
+                        '"' => {
+                            for (_, c) in chars.by_ref() {
+                                if c == '"' {
+                                    break;
+                                }
+                                assert_ne!(c, '\\', "no escapes in fixed markup: {markup}");
+                                markup.push(c);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                out.push(markup);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fixed_markup_is_balanced_and_csp_safe() {
+        let all = fixed_markup();
+        assert!(all.len() > 30, "{}", all.len());
+        for m in &all {
+            assert!(m.starts_with('<') && m.ends_with('>'), "{m:?}");
+            assert!(!m.contains('&'), "no entities: {m:?}");
+            // Elements only (no table parts, which the parser drops outside a table), every
+            // one closed in order.
+            let mut open: Vec<&str> = Vec::new();
+            for tag in m.split('<').skip(1) {
+                let name_end = tag.find([' ', '>']).expect("tag ends");
+                // No inline handler or style attribute (the CSP would refuse them).
+                let attrs = &tag[name_end..tag.find('>').expect("tag ends")].to_ascii_lowercase();
+                assert!(
+                    !attrs.contains(" on") && !attrs.contains("style") && !attrs.contains(':'),
+                    "{attrs:?} in {m:?}"
+                );
+                let (closing, name) = match tag.strip_prefix('/') {
+                    Some(n) => (true, &n[..name_end - 1]),
+                    None => (false, &tag[..name_end]),
+                };
+                assert!(
+                    [
+                        "div", "p", "span", "h1", "h2", "h3", "strong", "legend", "summary",
+                        "fieldset"
+                    ]
+                    .contains(&name),
+                    "<{name}> in {m:?}"
+                );
+                if closing {
+                    assert_eq!(open.pop(), Some(name), "{m:?}");
+                } else {
+                    open.push(name);
+                }
+            }
+            assert!(open.is_empty(), "{m:?}");
+        }
+    }
 }

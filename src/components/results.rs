@@ -1,7 +1,7 @@
 //! Results: one-line summaries, the verdict table (classic and BuildKit side by side), the
 //! causal chain of the selected instruction, and the time-lost estimate.
 
-use super::{badge, class_list, event_value, with_class, Store};
+use super::{badge, class_list, event_value, fixed, with_class, Store};
 use crate::analysis::Analysis;
 use crate::costs::{format_secs, KINDS};
 use crate::model::{Action, AppState};
@@ -277,8 +277,7 @@ pub fn why_panel(store: &Store) -> Html {
     let Some(line) = st.ui.line else {
         return html! {
             <section class="why" aria-live="polite" aria-label="Why">
-                <h2>{ "Why?" }</h2>
-                <p class="muted">{ "Select an instruction (click a line in the editor or the table) to see the causal chain behind each builder's verdict." }</p>
+                { fixed(r#"<h2>Why?</h2><p class="muted">Select an instruction (click a line in the editor or the table) to see the causal chain behind each builder's verdict.</p>"#) }
             </section>
         };
     };
@@ -296,7 +295,7 @@ pub fn why_panel(store: &Store) -> Html {
                     if step.is_some_and(|s| !s.reasons.is_empty()) {
                         <ol class="chain">{ reasons }</ol>
                     } else {
-                        <p class="muted">{ if step.is_some() { "No reasons given." } else { "No verdict for this line." } }</p>
+                        { fixed(if step.is_some() { r#"<p class="muted">No reasons given.</p>"# } else { r#"<p class="muted">No verdict for this line.</p>"# }) }
                     }
                 </div>
             }
@@ -414,14 +413,13 @@ pub fn time_estimate(store: &Store) -> Html {
     };
     html! {
         <section class="time" aria-label="Time lost">
-            <h2>{ "Time lost in build B" }</h2>
+            { fixed(r#"<h2>Time lost in build B</h2>"#) }
             <table class="lost-table">
                 <thead><tr><th scope="col">{ "Builder" }</th><th scope="col">{ "Re-executed" }</th><th scope="col">{ "of a full build" }</th></tr></thead>
                 <tbody>{ row(Builder::Classic) }{ row(Builder::Buildkit) }</tbody>
             </table>
             <details class="costs">
-                <summary>{ "Step costs" }</summary>
-                <p class="muted">{ "Seconds a step takes when it re-executes, by kind. Set one line's cost in its Why panel." }</p>
+                { fixed(r#"<summary>Step costs</summary><p class="muted">Seconds a step takes when it re-executes, by kind. Set one line's cost in its Why panel.</p>"#) }
                 <div class="cost-kinds">{ kinds }</div>
                 if !costs.is_default() { <button type="button" onclick={reset}>{ "Reset to defaults" }</button> }
             </details>

@@ -1,7 +1,7 @@
 //! The share popover: link (with its length), Markdown, iframe snippet and scenario JSON, each
 //! with a copy button and "Copied!" feedback.
 
-use super::{use_fragment, use_store, with_class};
+use super::{fixed, use_fragment, use_store, with_class};
 use crate::share::LONG_LINK_CHARS;
 use crate::web;
 use wasm_bindgen::JsCast;
@@ -82,7 +82,7 @@ pub fn SharePanel() -> Html {
                         <input id={id} class="share-value mono" type="text" readonly=true value={value} />
                     }
                     <button type="button" {onclick}>{ "Copy" }</button>
-                    if *copied == Some(key) { <span class="copied" role="status">{ "Copied!" }</span> }
+                    if *copied == Some(key) { { fixed(r#"<span class="copied" role="status">Copied!</span>"#) } }
                     { extra }
                 </div>
             }
@@ -104,10 +104,10 @@ pub fn SharePanel() -> Html {
         );
         html! {
             <div class="share-pop" role="dialog" aria-label="Share">
-                <p class="muted">{ "The whole scenario is in the link itself (nothing is uploaded)." }</p>
+                { fixed(r#"<p class="muted">The whole scenario is in the link itself (nothing is uploaded).</p>"#) }
                 { item("link", "Link", url, false, length_note) }
                 { item("md", "Markdown", markdown, false, Html::default()) }
-                { item("iframe", "Embed (iframe)", iframe, true, html! { <p class="muted">{ "See docs/EMBED.md for auto-height and postMessage." }</p> }) }
+                { item("iframe", "Embed (iframe)", iframe, true, fixed(r#"<p class="muted">See docs/EMBED.md for auto-height and postMessage.</p>"#)) }
                 { item("json", "Scenario JSON (for the CLI)", json, true, Html::default()) }
             </div>
         }

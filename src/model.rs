@@ -343,7 +343,7 @@ pub fn engine_of(ui: &SharedUi) -> layerlab_engine::Engine {
 }
 
 type ScenarioEdit = Rc<dyn Fn(&mut Scenario)>;
-type UiEdit = Rc<dyn Fn(&mut SharedUi, &mut Transient)>;
+pub type UiEdit = Rc<dyn Fn(&mut SharedUi, &mut Transient)>;
 
 pub enum Action {
     /// Edit the scenario (re-analyses).

@@ -262,6 +262,18 @@ async fn changes_panel_edits_the_scenario() {
         .await;
     assert_eq!(app.verdict(4, "buildkit"), "rebuilt");
     assert_eq!(app.verdict(4, "classic"), "rebuilt");
+    // A new context file: typed, added to A, the field cleared.
+    let path: HtmlInputElement = app
+        .q("input[aria-label='new context file path']")
+        .dyn_into()
+        .unwrap();
+    path.set_value(" ./docs/new.md ");
+    app.click(".add-file button").await;
+    assert_eq!(path.value(), "");
+    assert!(app
+        .all("ul.files code.path")
+        .iter()
+        .any(|c| c.text_content().as_deref() == Some("docs/new.md")));
 }
 
 #[wasm_bindgen_test]

@@ -9,7 +9,7 @@ use super::fixes::FixesPanel;
 use super::graph::stage_graph_view;
 use super::results::{summary, time_estimate, verdict_table, why_panel};
 use super::share_panel::SharePanel;
-use super::{fixed, with_class, Store};
+use super::{fixed, on_click_ui, toggle_button, Store};
 use crate::examples::{self, Group, EXAMPLES};
 use crate::model::{Action, AppState};
 use crate::share::{self, EngineChoice, SharedState, SharedUi};
@@ -301,18 +301,10 @@ impl Drop for ResizeReporter {
 /// per panel cost about a kilobyte of bundle each.
 pub fn focus_toggle(store: &Store) -> Html {
     let focus = store.focus();
+    let d = store.dispatcher();
     let btn = |b: Builder, label: &'static str| {
-        let store = store.clone();
-        let onclick = Callback::from(move |_: MouseEvent| {
-            store.dispatch(Action::ui(move |ui, _| ui.focus = Some(b)))
-        });
-        let on = focus == b;
-        with_class(
-            html! {
-                <button type="button" aria-pressed={on.to_string()} {onclick}>{ label }</button>
-            },
-            if on { "seg on" } else { "seg" },
-        )
+        let onclick = on_click_ui(&d, Rc::new(move |ui, _| ui.focus = Some(b)));
+        toggle_button(label, None, focus == b, false, onclick)
     };
     html! {
         <div class="focus" role="group" aria-label="Builder shown in the editor gutter">
@@ -327,20 +319,13 @@ pub fn focus_toggle(store: &Store) -> Html {
 /// older frontend rejects `COPY --link` and heredocs and keys some steps differently.
 fn engine_toggle(store: &Store) -> Html {
     let cur = store.ui.engine.unwrap_or_default();
+    let d = store.dispatcher();
     let btn = |e: EngineChoice, label: &'static str, title: &'static str| {
-        let store = store.clone();
-        let onclick = Callback::from(move |_: MouseEvent| {
-            store.dispatch(Action::ui(move |ui, _| {
-                ui.engine = (e != EngineChoice::Current).then_some(e)
-            }))
-        });
-        let on = cur == e;
-        with_class(
-            html! {
-                <button type="button" aria-pressed={on.to_string()} {title} {onclick}>{ label }</button>
-            },
-            if on { "seg on" } else { "seg" },
-        )
+        let onclick = on_click_ui(
+            &d,
+            Rc::new(move |ui, _| ui.engine = (e != EngineChoice::Current).then_some(e)),
+        );
+        toggle_button(label, Some(title), cur == e, false, onclick)
     };
     html! {
         <div class="focus engine" role="group" aria-label="Docker engine simulated">
@@ -423,10 +408,7 @@ pub fn notice(store: &Store) -> Html {
     let Some(msg) = store.tr.notice.clone() else {
         return Html::default();
     };
-    let dismiss = {
-        let store = store.clone();
-        Callback::from(move |_: MouseEvent| store.dispatch(Action::ui(|_, tr| tr.notice = None)))
-    };
+    let dismiss = on_click_ui(&store.dispatcher(), Rc::new(|_, tr| tr.notice = None));
     html! {
         <div class="notice" role="alert">
             <span>{ msg }</span>

@@ -2,7 +2,7 @@
 //! digests, target, .dockerignore, the Dockerfile) and where B's cache comes from. Every
 //! control edits the [`Scenario`] directly.
 
-use super::{event_value, fixed, on_check, on_value, use_store, with_class, Store};
+use super::{event_value, fixed, on_check, on_value, with_class, Store};
 use crate::analysis::{
     base_images, context_suggestions, covered_by, declared_args, secret_ids, stage_names,
 };
@@ -12,6 +12,7 @@ use crate::model::{
 };
 use layerlab_engine::scenario::{BuilderSetup, CacheSource, FileSpec};
 use layerlab_engine::Scenario;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// `<label class="check"><input type="checkbox"/><span>{label}</span></label>`: one copy of
@@ -85,7 +86,7 @@ fn files_section(store: &Store) -> Html {
         <fieldset class="group">
             { fixed(r#"<legend>Context files</legend>"#) }
             <ul class="files plain">{ rows }{ suggested }</ul>
-            <AddFile />
+            { add_file(store) }
         </fieldset>
     }
 }
@@ -183,23 +184,26 @@ fn FileRow(p: &FileRowProps) -> Html {
     with_class(li, format!("file fc-{}", p.cur.id()))
 }
 
-#[function_component]
-fn AddFile() -> Html {
-    let store = use_store();
-    let path = use_state_eq(String::new);
-    let oninput = {
-        let path = path.clone();
-        Callback::from(move |e: InputEvent| path.set(event_value(&e)))
-    };
+/// The row adding a context file. Its input is the browser's own: the buttons read and clear
+/// it, so the row needs no state (nor a component) of its own.
+fn add_file(store: &Store) -> Html {
     let add = |added_in_b: bool| {
         let store = store.clone();
-        let path = path.clone();
-        Callback::from(move |_: MouseEvent| {
-            let p = path.trim().trim_start_matches("./").to_string();
+        Callback::from(move |e: MouseEvent| {
+            let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|b| b.parent_element())
+                .and_then(|row| row.query_selector("input").ok().flatten())
+                .and_then(|i| i.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            let p = input.value().trim().trim_start_matches("./").to_string();
             if p.is_empty() {
                 return;
             }
-            path.set(String::new());
+            input.set_value("");
             store.dispatch(Action::edit(move |s| {
                 if added_in_b {
                     set_file_change(s, &p, FileChange::Added);
@@ -213,7 +217,7 @@ fn AddFile() -> Html {
     };
     html! {
         <div class="add-file">
-            <input type="text" placeholder="path/in/context" aria-label="new context file path" value={(*path).clone()} {oninput} />
+            <input type="text" placeholder="path/in/context" aria-label="new context file path" />
             <button type="button" onclick={add(false)}>{ "Add to A" }</button>
             <button type="button" onclick={add(true)}>{ "Added in B" }</button>
         </div>

@@ -2,7 +2,10 @@
 //! size, transparent text), a gutter with each instruction's verdict for the builder in
 //! focus, and diagnostics underlined and listed with line and column.
 
-use super::{class_list, status_class, status_mark, status_text, use_store, with_class};
+use super::{
+    class_list, on_click_ui, select_line, status_class, status_mark, status_text, toggle_button,
+    use_store, with_class,
+};
 use crate::highlight::{highlight, split_marks, Tok, Token};
 use crate::model::{Action, AppState, EditorTab};
 use gloo::timers::callback::Timeout;
@@ -254,13 +257,6 @@ pub fn Editor(props: &EditorProps) -> Html {
     let hover = st.tr.hover;
     let causes = &st.tr.causes;
 
-    let select_line = {
-        let store = store.clone();
-        move |line: u32| {
-            store.dispatch(Action::ui(move |ui, _| ui.line = Some(line)));
-        }
-    };
-
     let dispatcher = store.dispatcher();
     let gutter = (w0 + 1..=w1).map(|l| {
         let l = l as u32;
@@ -398,7 +394,7 @@ pub fn Editor(props: &EditorProps) -> Html {
             let line = line_of_utf16(&dom_text.borrow(), pos);
             if let Some(Some(o)) = owner.get(line as usize) {
                 let o = *o;
-                store.dispatch(Action::ui(move |ui, _| ui.line = Some(o)));
+                store.dispatch(Action::Ui(select_line(o)));
             }
         })
     };
@@ -412,18 +408,10 @@ pub fn Editor(props: &EditorProps) -> Html {
     };
 
     let tabs = if st.scenario.change.dockerfile.is_some() {
+        let d = store.dispatcher();
         let tab_btn = |tab: EditorTab, label: &'static str| {
-            let store = store.clone();
-            let onclick = Callback::from(move |_: MouseEvent| {
-                store.dispatch(Action::ui(move |_, tr| tr.tab = tab))
-            });
-            let on = st.tr.tab == tab;
-            with_class(
-                html! {
-                    <button type="button" role="tab" aria-selected={on.to_string()} {onclick}>{ label }</button>
-                },
-                if on { "tab on" } else { "tab" },
-            )
+            let onclick = on_click_ui(&d, Rc::new(move |_, tr| tr.tab = tab));
+            toggle_button(label, None, st.tr.tab == tab, true, onclick)
         };
         html! {
             <div class="tabs" role="tablist" aria-label="Which Dockerfile">
@@ -443,14 +431,14 @@ pub fn Editor(props: &EditorProps) -> Html {
                 let text = text.clone();
                 let start = d.span.start;
                 let line = d.span.line;
-                let sel = select_line.clone();
+                let d = store.dispatcher();
                 Callback::from(move |_: MouseEvent| {
                     if let Some(t) = area.cast::<HtmlTextAreaElement>() {
                         let u = utf16_of_byte(&text, start);
                         let _ = t.focus();
                         let _ = t.set_selection_range(u, u);
                     }
-                    sel(line);
+                    d.dispatch(Action::Ui(select_line(line)));
                 })
             };
             let who = b.map(|b| format!("{}: ", b.label())).unwrap_or_default();
@@ -581,15 +569,7 @@ struct GutterProps {
 /// props are plain values, cheap to build and compare for every line on every render.
 #[function_component]
 fn GutterLine(p: &GutterProps) -> Html {
-    let onclick = {
-        let d = p.dispatcher.clone();
-        let own = p.owner;
-        Callback::from(move |_: MouseEvent| {
-            if let Some(o) = own {
-                d.dispatch(Action::ui(move |ui, _| ui.line = Some(o)));
-            }
-        })
-    };
+    let onclick = p.owner.map(|o| on_click_ui(&p.dispatcher, select_line(o)));
     let class = class_list(
         "g",
         &[p.status, p.sel.then_some("sel"), p.diag.then_some("g-diag")],

@@ -5,7 +5,7 @@
 //! scenario's `export` section, so a share link and `layerlab export` see the same values; the
 //! chosen CI travels in the link's UI state.
 
-use super::{event_value, fixed, use_store, with_class, Store};
+use super::{aria_bool, event_value, fixed, use_store, with_class, Store};
 use crate::extras::{self, Job, Reply};
 use crate::model::Action;
 use crate::web;
@@ -247,7 +247,7 @@ fn export_body(
         }
     };
     html! {
-        <div class="export-body" aria-busy={busy.to_string()}>
+        <div class="export-body" aria-busy={aria_bool(busy)}>
             { fixed(r#"<p class="muted">Generated from this Dockerfile and scenario; values reach the pipeline through environment variables, never spliced into scripts. Also: layerlab export SCENARIO.json --ci NAME.</p>"#) }
             { form }
             { out }

@@ -3,7 +3,7 @@
 //! scenario several times. A mechanical fix can be applied in one click: the rewritten scenario
 //! replaces the current one, so the verdicts show what the fix keeps cached.
 
-use super::{fixed, use_store, with_class};
+use super::{aria_bool, fixed, on_click_ui, select_line, use_store, with_class};
 use crate::extras::{self, AdviceItem, Job, Reply};
 use crate::model::Action;
 use crate::share::SharedState;
@@ -73,8 +73,7 @@ pub fn FixesPanel() -> Html {
                         _ => ("fix sev-low", "badge sev-low"),
                     };
                     let goto = a.line.map(|l| {
-                        let store = store.clone();
-                        let onclick = Callback::from(move |_: MouseEvent| store.dispatch(Action::ui(move |ui, _| ui.line = Some(l))));
+                        let onclick = on_click_ui(&store.dispatcher(), select_line(l));
                         html! { <button type="button" class="linkish" {onclick}>{ format!("line {l}") }</button> }
                     });
                     let apply = a.rewrite.clone().filter(|_| fresh).map(|rw| {
@@ -129,7 +128,7 @@ pub fn FixesPanel() -> Html {
         with_class(button, "primary")
     };
     html! {
-        <section class="fixes" aria-live="polite" aria-label="Suggested fixes" aria-busy={running.to_string()}>
+        <section class="fixes" aria-live="polite" aria-label="Suggested fixes" aria-busy={aria_bool(running)}>
             { fixed(r#"<h2>What do I change?</h2>"#) }
             { button }
             if stale { { fixed(r#"<p class="muted">These results are for an earlier version of the scenario.</p>"#) } }

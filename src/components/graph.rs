@@ -2,7 +2,7 @@
 //! `COPY --from` and `RUN --mount from=`, and for each stage whether the classic builder and
 //! BuildKit build it.
 
-use super::{fixed, with_class, Store};
+use super::{fixed, on_click_ui, select_line, with_class, Store};
 use crate::analysis::{stage_graph, EdgeKind, StageGraph};
 use crate::model::{Action, AppState};
 use layerlab_engine::report::Builder;
@@ -144,16 +144,13 @@ fn StageGraphSvg(p: &SvgProps) -> Html {
                 with_class(pill, cls)
             };
             let line = n.line;
-            let select = {
-                let d = p.dispatcher.clone();
-                Callback::from(move |_: MouseEvent| d.dispatch(Action::ui(move |ui, _| ui.line = Some(line))))
-            };
+            let select = on_click_ui(&p.dispatcher, select_line(line));
             let onkeydown = {
                 let d = p.dispatcher.clone();
                 Callback::from(move |e: KeyboardEvent| {
                     if e.key() == "Enter" || e.key() == " " {
                         e.prevent_default();
-                        d.dispatch(Action::ui(move |ui, _| ui.line = Some(line)))
+                        d.dispatch(Action::Ui(select_line(line)))
                     }
                 })
             };

@@ -11,7 +11,7 @@ pub mod graph;
 pub mod results;
 pub mod share_panel;
 
-use crate::model::{Action, AppState};
+use crate::model::{Action, AppState, UiEdit};
 use layerlab_engine::report::Status;
 use layerlab_engine::Scenario;
 use wasm_bindgen::JsCast;
@@ -106,6 +106,51 @@ fn check_callback(store: &Store, f: CheckEdit) -> Callback<Event> {
         let f = f.clone();
         store.dispatch(Action::edit(move |s| f(s, on)));
     })
+}
+
+/// A click callback that dispatches `edit`: one closure type for every such button or row
+/// (each `Callback::from` closure is its own code in the bundle).
+pub fn on_click_ui(d: &UseReducerDispatcher<AppState>, edit: UiEdit) -> Callback<MouseEvent> {
+    let d = d.clone();
+    Callback::from(move |_: MouseEvent| d.dispatch(Action::Ui(edit.clone())))
+}
+
+/// The edit that selects the instruction starting at `line` (editor, table, graph, fixes).
+pub fn select_line(line: u32) -> UiEdit {
+    std::rc::Rc::new(move |ui, _| ui.line = Some(line))
+}
+
+/// A button of a segmented control (`tab`: of a tab list): class `seg`/`tab`, plus `on`
+/// and `aria-pressed`/`aria-selected` when it is the chosen one.
+pub fn toggle_button(
+    label: &'static str,
+    title: Option<&'static str>,
+    on: bool,
+    tab: bool,
+    onclick: Callback<MouseEvent>,
+) -> Html {
+    let mut node = html! { <button type="button" {title} {onclick}>{ label }</button> };
+    if let Html::VTag(t) = &mut node {
+        let state = aria_bool(on);
+        if tab {
+            t.add_attribute("role", "tab");
+            t.add_attribute("aria-selected", state);
+            t.add_attribute("class", if on { "tab on" } else { "tab" });
+        } else {
+            t.add_attribute("aria-pressed", state);
+            t.add_attribute("class", if on { "seg on" } else { "seg" });
+        }
+    }
+    node
+}
+
+/// `"true"` or `"false"` for an ARIA state (a static string: `bool::to_string` allocates).
+pub fn aria_bool(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
 }
 
 pub fn event_value(e: &web_sys::Event) -> String {

@@ -1,7 +1,9 @@
 //! Results: one-line summaries, the verdict table (classic and BuildKit side by side), the
 //! causal chain of the selected instruction, and the time-lost estimate.
 
-use super::{badge, class_list, event_value, fixed, with_class, Store};
+use super::{
+    aria_bool, badge, class_list, event_value, fixed, on_click_ui, select_line, with_class, Store,
+};
 use crate::analysis::Analysis;
 use crate::costs::{format_secs, KINDS};
 use crate::model::{Action, AppState};
@@ -84,22 +86,9 @@ fn RowChunk(p: &RowChunkProps) -> Html {
 fn VerdictRow(p: &RowProps) -> Html {
     let line = p.line;
     let d = &p.dispatcher;
-    let select = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| {
-            d.dispatch(Action::ui(move |ui, _| ui.line = Some(line)))
-        })
-    };
-    let enter = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| {
-            d.dispatch(Action::ui(move |_, tr| tr.hover = Some(line)))
-        })
-    };
-    let leave = {
-        let d = d.clone();
-        Callback::from(move |_: MouseEvent| d.dispatch(Action::ui(move |_, tr| tr.hover = None)))
-    };
+    let select = on_click_ui(d, select_line(line));
+    let enter = on_click_ui(d, Rc::new(move |_, tr| tr.hover = Some(line)));
+    let leave = on_click_ui(d, Rc::new(|_, tr| tr.hover = None));
     let class = class_list(
         "",
         &[
@@ -111,7 +100,7 @@ fn VerdictRow(p: &RowProps) -> Html {
     let row = html! {
         <tr onmouseenter={enter} onmouseleave={leave} onclick={select} data-line={line.to_string()}>
             <td class="num">
-                <button type="button" class="linkish" aria-pressed={p.selected.to_string()}
+                <button type="button" class="linkish" aria-pressed={aria_bool(p.selected)}
                         aria-label={format!("line {line}: why?")}>{ line }</button>
             </td>
             <td class="ins"><code>{ short(p.text()) }</code></td>
@@ -233,32 +222,26 @@ pub fn verdict_table(store: &Store, compact: bool) -> Html {
 
 fn reason_item(store: &Store, r: &Reason) -> Html {
     let line = r.line;
-    let enter = {
-        let store = store.clone();
-        Callback::from(move |_: MouseEvent| {
-            store.dispatch(Action::ui(move |_, tr| {
-                tr.causes = line.into_iter().collect()
-            }))
-        })
-    };
-    let leave = {
-        let store = store.clone();
-        Callback::from(move |_: MouseEvent| store.dispatch(Action::ui(|_, tr| tr.causes.clear())))
-    };
+    let d = store.dispatcher();
+    let enter = on_click_ui(
+        &d,
+        Rc::new(move |_, tr| tr.causes = line.into_iter().collect()),
+    );
+    let leave = on_click_ui(&d, Rc::new(|_, tr| tr.causes.clear()));
     let jump = line.map(|l| {
-        let store = store.clone();
         let focus_in = {
             let store = store.clone();
             Callback::from(move |_: FocusEvent| {
                 store.dispatch(Action::ui(move |_, tr| tr.causes = vec![l]))
             })
         };
-        let onclick = Callback::from(move |_: MouseEvent| {
-            store.dispatch(Action::ui(move |ui, tr| {
+        let onclick = on_click_ui(
+            &d,
+            Rc::new(move |ui, tr| {
                 ui.line = Some(l);
                 tr.causes.clear();
-            }))
-        });
+            }),
+        );
         html! { <button type="button" class="linkish cause-link" {onclick} onfocus={focus_in}>{ format!("line {l}") }</button> }
     });
     html! {
@@ -405,12 +388,10 @@ pub fn time_estimate(store: &Store) -> Html {
             </tr>
         }
     };
-    let reset = {
-        let store = store.clone();
-        Callback::from(move |_: MouseEvent| {
-            store.dispatch(Action::ui(|ui, _| ui.costs = Default::default()))
-        })
-    };
+    let reset = on_click_ui(
+        &store.dispatcher(),
+        Rc::new(|ui, _| ui.costs = Default::default()),
+    );
     html! {
         <section class="time" aria-label="Time lost">
             { fixed(r#"<h2>Time lost in build B</h2>"#) }

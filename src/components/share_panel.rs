@@ -1,7 +1,7 @@
 //! The share popover: link (with its length), Markdown, iframe snippet and scenario JSON, each
 //! with a copy button and "Copied!" feedback.
 
-use super::{fixed, use_fragment, use_store, with_class};
+use super::{aria_bool, fixed, use_fragment, use_store, with_class};
 use crate::share::LONG_LINK_CHARS;
 use crate::web;
 use wasm_bindgen::JsCast;
@@ -116,7 +116,7 @@ pub fn SharePanel() -> Html {
     };
     html! {
         <div class="share">
-            <button type="button" class="primary" aria-expanded={(*open).to_string()} onclick={toggle}>{ "Share" }</button>
+            <button type="button" class="primary" aria-expanded={aria_bool(*open)} onclick={toggle}>{ "Share" }</button>
             { body }
         </div>
     }

@@ -2,7 +2,9 @@
 //! digests, target, .dockerignore, the Dockerfile) and where B's cache comes from. Every
 //! control edits the [`Scenario`] directly.
 
-use super::{event_value, fixed, on_check, on_value, with_class, Store};
+use super::{
+    event_value, field_select, fixed, on_check, on_value, option, thead, with_class, Store,
+};
 use crate::analysis::{
     base_images, context_suggestions, covered_by, declared_args, secret_ids, stage_names,
 };
@@ -21,10 +23,6 @@ fn check(checked: bool, onchange: Callback<Event>, label: Html) -> Html {
     html! {
         <label class="check"><input type="checkbox" {checked} {onchange} /><span>{ label }</span></label>
     }
-}
-
-fn option(value: &str, selected: bool, label: &str) -> Html {
-    html! { <option value={value.to_string()} {selected}>{ label.to_string() }</option> }
 }
 
 fn set_content(spec: &mut FileSpec, text: String) {
@@ -285,7 +283,7 @@ fn args_section(store: &Store) -> Html {
         <fieldset class="group">
             { fixed(r#"<legend>Build args</legend>"#) }
             <table class="kv">
-                <thead><tr><th scope="col">{ "ARG" }</th><th scope="col">{ "A" }</th><th scope="col">{ "B" }</th><th scope="col">{ fixed(r#"<span class="sr-only">shortcut</span>"#) }</th></tr></thead>
+                { thead(&["ARG", "A", "B"], html! { <th scope="col">{ fixed(r#"<span class="sr-only">shortcut</span>"#) }</th> }) }
                 <tbody>{ rows }</tbody>
             </table>
         </fieldset>
@@ -385,8 +383,8 @@ fn target_section(store: &Store) -> Html {
     html! {
         <fieldset class="group">
             { fixed(r#"<legend>Target (--target)</legend>"#) }
-            <label class="field">{ "A builds " }<select onchange={set_a}>{ opts(s.target.as_ref(), "the last stage") }</select></label>
-            <label class="field">{ "B builds " }<select onchange={set_b}>{ opts(s.change.target.as_ref(), "same as A") }</select></label>
+            { field_select("A builds ", set_a, opts(s.target.as_ref(), "the last stage")) }
+            { field_select("B builds ", set_b, opts(s.change.target.as_ref(), "same as A")) }
         </fieldset>
     }
 }
@@ -480,17 +478,12 @@ fn cache_section(store: &Store) -> Html {
         let backend = s.cache.backend.clone().unwrap_or_else(|| "registry".into());
         html! {
             <div class="sub">
-                <label class="field">{ "mode " }
-                    <select onchange={set_mode}>
-                        { option("min", s.cache.source == CacheSource::ExportMin, "min (final image layers only)") }
-                        { option("max", s.cache.source == CacheSource::ExportMax, "max (every stage)") }
-                    </select>
-                </label>
-                <label class="field">{ "backend " }
-                    <select onchange={set_backend}>
-                        { for ["registry", "gha", "local"].iter().map(|b| option(b, backend == *b, b)) }
-                    </select>
-                </label>
+                { field_select("mode ", set_mode, html! { <>
+                    { option("min", s.cache.source == CacheSource::ExportMin, "min (final image layers only)") }
+                    { option("max", s.cache.source == CacheSource::ExportMax, "max (every stage)") }
+                </> }) }
+                { field_select("backend ", set_backend,
+                    ["registry", "gha", "local"].iter().map(|b| option(b, backend == *b, b)).collect()) }
             </div>
         }
     } else {
@@ -551,12 +544,10 @@ fn cache_section(store: &Store) -> Html {
             { export_opts }
             { inline_opt }
             { stages_opt }
-            <label class="field">{ "BuildKit runs " }
-                <select onchange={setup}>
-                    { option("docker-driver", s.builder_setup == BuilderSetup::DockerDriver, "inside dockerd (docker driver, classic image store)") }
-                    { option("container", s.builder_setup == BuilderSetup::Container, "with the containerd image store or a docker-container builder") }
-                </select>
-            </label>
+            { field_select("BuildKit runs ", setup, html! { <>
+                { option("docker-driver", s.builder_setup == BuilderSetup::DockerDriver, "inside dockerd (docker driver, classic image store)") }
+                { option("container", s.builder_setup == BuilderSetup::Container, "with the containerd image store or a docker-container builder") }
+            </> }) }
         </fieldset>
     }
 }

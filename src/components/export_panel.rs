@@ -5,7 +5,7 @@
 //! scenario's `export` section, so a share link and `layerlab export` see the same values; the
 //! chosen CI travels in the link's UI state.
 
-use super::{aria_bool, event_value, fixed, use_store, with_class, Store};
+use super::{aria_bool, event_value, fixed, option, use_store, with_class, Store};
 use crate::extras::{self, Job, Reply};
 use crate::model::Action;
 use crate::web;
@@ -158,16 +158,20 @@ fn export_body(
     };
     let ci_options: Html = Ci::ALL
         .iter()
-        .map(|c| html! { <option value={c.name()} selected={*c == ci}>{ ci_label(*c) }</option> })
+        .map(|c| option(c.name(), *c == ci, ci_label(*c)))
         .collect();
     let chosen_backend = params.backend.clone().unwrap_or_default();
     let default_backend = ci.default_backend().name();
-    let backend_options: Html = std::iter::once(html! {
-        <option value="" selected={chosen_backend.is_empty()}>{ format!("recommended for this CI ({default_backend})") }</option>
-    })
-    .chain(Backend::ALL.iter().map(|b| {
-        html! { <option value={b.name()} selected={chosen_backend == b.name()}>{ b.name() }</option> }
-    }))
+    let backend_options: Html = std::iter::once(option(
+        "",
+        chosen_backend.is_empty(),
+        &format!("recommended for this CI ({default_backend})"),
+    ))
+    .chain(
+        Backend::ALL
+            .iter()
+            .map(|b| option(b.name(), chosen_backend == b.name(), b.name())),
+    )
     .collect();
 
     let form = html! {

@@ -214,6 +214,26 @@ pub fn badge(s: Option<Status>) -> Html {
     )
 }
 
+/// `<option value={value} selected={selected}>{label}</option>`: one copy of the element
+/// code for every option list.
+pub fn option(value: &str, selected: bool, label: &str) -> Html {
+    html! { <option value={value.to_string()} {selected}>{ label.to_string() }</option> }
+}
+
+/// `<label class="field">{text}<select onchange={onchange}>{options}</select></label>`.
+pub fn field_select(text: &'static str, onchange: Callback<Event>, options: Html) -> Html {
+    html! { <label class="field">{ text }<select {onchange}>{ options }</select></label> }
+}
+
+/// A table head row: a `<th scope="col">` per column, then `last` (more cells, or nothing).
+pub fn thead(cols: &[&'static str], last: Html) -> Html {
+    let cells: Html = cols
+        .iter()
+        .map(|c| html! { <th scope="col">{ *c }</th> })
+        .collect();
+    html! { <thead><tr>{ cells }{ last }</tr></thead> }
+}
+
 /// Markup that never changes (no handler, no computed value) as one string, parsed by the
 /// browser when it is first shown: an `html!` element costs about 150-250 bytes of bundle
 /// code to build, this a call. The page's CSP forbids inline scripts, styles and handlers, so

@@ -2,7 +2,8 @@
 //! causal chain of the selected instruction, and the time-lost estimate.
 
 use super::{
-    aria_bool, badge, class_list, event_value, fixed, on_click_ui, select_line, with_class, Store,
+    aria_bool, badge, class_list, event_value, field_select, fixed, on_click_ui, option,
+    select_line, thead, with_class, Store,
 };
 use crate::analysis::Analysis;
 use crate::costs::{format_secs, KINDS};
@@ -203,18 +204,14 @@ pub fn verdict_table(store: &Store, compact: bool) -> Html {
     });
     let rows = super::editor::chunks(rows, 0, |rows, k| html! { <RowChunk key={k} {rows} /> });
 
+    const COLS: [&str; 5] = ["Line", "Instruction", "Classic", "BuildKit", "Cost"];
     html! {
         <table class="verdicts">
             <caption>{ "Each instruction of build B, per builder (select a line to see why)" }</caption>
-            <thead>
-                <tr>
-                    <th scope="col">{ "Line" }</th>
-                    <th scope="col">{ "Instruction" }</th>
-                    <th scope="col">{ "Classic" }</th>
-                    <th scope="col">{ "BuildKit" }</th>
-                    if !compact { <th scope="col">{ "Cost" }</th> }
-                </tr>
-            </thead>
+            { thead(
+                if compact { &COLS[..4] } else { &COLS },
+                Html::default(),
+            ) }
             <tbody>{ rows }</tbody>
         </table>
     }
@@ -289,9 +286,10 @@ pub fn why_panel(store: &Store) -> Html {
     let rerun = ins
         .filter(|i| i.keyword.eq_ignore_ascii_case("RUN"))
         .filter(|_| {
-            [Builder::Classic, Builder::Buildkit]
-                .iter()
-                .any(|b| an.step(*b, line).is_some_and(|s| s.status == Status::Rebuilt))
+            [Builder::Classic, Builder::Buildkit].iter().any(|b| {
+                an.step(*b, line)
+                    .is_some_and(|s| s.status == Status::Rebuilt)
+            })
         })
         .map(|_| {
             let key = line.to_string();
@@ -303,16 +301,15 @@ pub fn why_panel(store: &Store) -> Html {
                     _ => s.rerun_output.remove(&key),
                 };
             });
-            html! {
-                <label class="field">
-                    { "When this RUN re-executes, its output is " }
-                    <select {onchange}>
-                        <option value="" selected={cur.is_none()}>{ "different (assumed)" }</option>
-                        <option value="identical" selected={cur == Some(RerunOutput::Identical)}>{ "byte-identical" }</option>
-                        <option value="different" selected={cur == Some(RerunOutput::Different)}>{ "different" }</option>
-                    </select>
-                </label>
-            }
+            field_select(
+                "When this RUN re-executes, its output is ",
+                onchange,
+                html! { <>
+                    { option("", cur.is_none(), "different (assumed)") }
+                    { option("identical", cur == Some(RerunOutput::Identical), "byte-identical") }
+                    { option("different", cur == Some(RerunOutput::Different), "different") }
+                </> },
+            )
         })
         .unwrap_or_default();
 
@@ -396,7 +393,7 @@ pub fn time_estimate(store: &Store) -> Html {
         <section class="time" aria-label="Time lost">
             { fixed(r#"<h2>Time lost in build B</h2>"#) }
             <table class="lost-table">
-                <thead><tr><th scope="col">{ "Builder" }</th><th scope="col">{ "Re-executed" }</th><th scope="col">{ "of a full build" }</th></tr></thead>
+                { thead(&["Builder", "Re-executed", "of a full build"], Html::default()) }
                 <tbody>{ row(Builder::Classic) }{ row(Builder::Buildkit) }</tbody>
             </table>
             <details class="costs">

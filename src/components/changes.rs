@@ -25,6 +25,21 @@ fn check(checked: bool, onchange: Callback<Event>, label: Html) -> Html {
     }
 }
 
+/// `<input type="text">` of a table row (`label`: its accessible name).
+fn text_input(
+    label: String,
+    placeholder: Option<AttrValue>,
+    value: String,
+    oninput: Callback<InputEvent>,
+) -> Html {
+    html! { <input type="text" aria-label={label} {placeholder} {value} {oninput} /> }
+}
+
+/// A three-row plain-text area (file contents, .dockerignore).
+fn text_area(label: Option<&'static str>, value: String, oninput: Callback<InputEvent>) -> Html {
+    html! { <textarea rows="3" spellcheck="false" aria-label={label} {value} {oninput} /> }
+}
+
 fn set_content(spec: &mut FileSpec, text: String) {
     match spec {
         FileSpec::Content(c) => *c = text,
@@ -171,10 +186,10 @@ fn FileRow(p: &FileRowProps) -> Html {
             <details class="file-content">
                 { fixed(r#"<summary>content</summary>"#) }
                 if let Some(a) = &p.a_text {
-                    <label class="stack">{ "in A" }<textarea rows="3" spellcheck="false" value={a.clone()} oninput={edit_a} /></label>
+                    <label class="stack">{ "in A" }{ text_area(None, a.clone(), edit_a) }</label>
                 }
                 if let Some(b) = &p.b_text {
-                    <label class="stack">{ "in B" }<textarea rows="3" spellcheck="false" value={b.clone()} oninput={edit_b} /></label>
+                    <label class="stack">{ "in B" }{ text_area(None, b.clone(), edit_b) }</label>
                 }
             </details>
         </li>
@@ -268,11 +283,11 @@ fn args_section(store: &Store) -> Html {
             let row = html! {
                 <tr>
                     <th scope="row"><code>{ name }</code></th>
-                    <td data-label="A"><input type="text" aria-label={format!("{name} in build A")} placeholder={placeholder_a}
-                               value={a.unwrap_or_default()} oninput={set_a} /></td>
-                    <td data-label="B"><input type="text" aria-label={format!("{name} in build B")}
-                               placeholder={if b == ArgB::Unset { "(unset)" } else { "same as A" }}
-                               value={match &b { ArgB::Value(v) => v.clone(), _ => String::new() }} oninput={set_b} /></td>
+                    <td data-label="A">{ text_input(format!("{name} in build A"), Some(placeholder_a.into()),
+                               a.unwrap_or_default(), set_a) }</td>
+                    <td data-label="B">{ text_input(format!("{name} in build B"),
+                               Some(if b == ArgB::Unset { "(unset)" } else { "same as A" }.into()),
+                               match &b { ArgB::Value(v) => v.clone(), _ => String::new() }, set_b) }</td>
                     <td>{ check(changes, every_run, html! { "changes every run" }) }</td>
                 </tr>
             };
@@ -312,7 +327,9 @@ fn secrets_section(store: &Store) -> Html {
             let toggle = on_check(store, move |s, on| {
                 if on {
                     let a = s.secrets.get(&i).cloned().unwrap_or_default();
-                    s.change.secrets.insert(i.clone(), Some(format!("{a}-rotated")));
+                    s.change
+                        .secrets
+                        .insert(i.clone(), Some(format!("{a}-rotated")));
                 } else {
                     s.change.secrets.remove(&i);
                 }
@@ -321,12 +338,16 @@ fn secrets_section(store: &Store) -> Html {
             let row = html! {
                 <tr>
                     <th scope="row"><code>{ id }</code></th>
-                    <td><input type="text" aria-label={format!("secret {id} in build A")}
-                               value={s.secrets.get(id).cloned().unwrap_or_default()} oninput={set_a} /></td>
+                    <td>{ text_input(format!("secret {id} in build A"), None,
+                               s.secrets.get(id).cloned().unwrap_or_default(), set_a) }</td>
                     <td>{ check(changed, toggle, html! { "value changes in B" }) }</td>
                 </tr>
             };
-            if changed { with_class(row, "changed") } else { row }
+            if changed {
+                with_class(row, "changed")
+            } else {
+                row
+            }
         })
         .collect();
     html! {
@@ -412,11 +433,11 @@ fn dockerignore_section(store: &Store) -> Html {
             { fixed(r#"<legend>.dockerignore</legend>"#) }
             { check(s.dockerignore.is_some(), has_a, html! { "A has a .dockerignore" }) }
             if let Some(a) = &s.dockerignore {
-                <textarea class="mono" rows="3" spellcheck="false" aria-label=".dockerignore of build A" value={a.clone()} oninput={edit_a} />
+                { with_class(text_area(Some(".dockerignore of build A"), a.clone(), edit_a), "mono") }
             }
             { check(s.change.dockerignore.is_some(), has_b, html! { "B changes the .dockerignore" }) }
             if let Some(b) = &s.change.dockerignore {
-                <textarea class="mono" rows="3" spellcheck="false" aria-label=".dockerignore of build B" value={b.clone()} oninput={edit_b} />
+                { with_class(text_area(Some(".dockerignore of build B"), b.clone(), edit_b), "mono") }
             }
         </fieldset>
     }

@@ -23,6 +23,14 @@ fn short(text: &str) -> String {
     s
 }
 
+/// `<input type="number">` for a cost in seconds (`label`: its accessible name).
+fn secs_input(value: u32, label: String, oninput: Callback<InputEvent>) -> Html {
+    html! {
+        <input type="number" min="0" step="1" class="secs" value={value.to_string()} {oninput}
+               aria-label={label} />
+    }
+}
+
 fn builder_id(b: Builder) -> &'static str {
     match b {
         Builder::Classic => "classic",
@@ -329,8 +337,7 @@ pub fn why_panel(store: &Store) -> Html {
             html! {
                 <label class="field">
                     { "This step takes " }
-                    <input type="number" min="0" step="1" class="secs" value={cur.to_string()} {oninput}
-                           aria-label={format!("seconds for line {line}")} />
+                    { secs_input(cur, format!("seconds for line {line}"), oninput) }
                     { if overridden { " s (set for this line)" } else { " s (default for its kind)" } }
                 </label>
             }
@@ -368,8 +375,7 @@ pub fn time_estimate(store: &Store) -> Html {
             html! {
                 <label class="cost-kind">
                     <span>{ k }</span>
-                    <input type="number" min="0" step="1" class="secs" value={costs.kind_cost(k).to_string()} {oninput}
-                           aria-label={format!("seconds per {k} step")} />
+                    { secs_input(costs.kind_cost(k), format!("seconds per {k} step"), oninput) }
                     { " s" }
                 </label>
             }

@@ -222,15 +222,10 @@ pub fn App() -> Html {
     }
 
     let store = Store(store);
-    let view = if opts.embed {
-        html! { <EmbedView editable={opts.editable} /> }
+    if opts.embed {
+        html! { <EmbedView editable={opts.editable} {store} /> }
     } else {
         playground(&store)
-    };
-    html! {
-        <ContextProvider<Store> context={store}>
-            { view }
-        </ContextProvider<Store>>
     }
 }
 
@@ -437,22 +432,22 @@ fn playground(store: &Store) -> Html {
                     { gallery(store) }
                     { focus_toggle(store) }
                     { engine_toggle(store) }
-                    <SharePanel />
+                    <SharePanel store={store.clone()} />
                 </nav>
             </header>
             { notice(store) }
             { scenario_intro(store) }
             <main class="grid">
                 <div class="col col-left">
-                    <Editor />
+                    <Editor store={store.clone()} />
                     { changes_panel(store) }
                 </div>
                 <div class="col col-right">
                     { summary(store) }
                     { verdict_table(store, false) }
                     { why_panel(store) }
-                    <FixesPanel />
-                    <ExportPanel />
+                    <FixesPanel store={store.clone()} />
+                    <ExportPanel store={store.clone()} />
                     { stage_graph_view(store) }
                     { time_estimate(store) }
                 </div>

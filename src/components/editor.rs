@@ -4,7 +4,7 @@
 
 use super::{
     class_list, on_click_ui, select_line, status_class, status_mark, status_text, toggle_button,
-    use_store, with_class,
+    with_class, Store,
 };
 use crate::highlight::{highlight, split_marks, Tok, Token};
 use crate::model::{Action, AppState, EditorTab};
@@ -98,6 +98,7 @@ pub fn line_window(n: usize, scroll_top: i32, height: i32) -> (usize, usize) {
 pub struct EditorProps {
     #[prop_or_default]
     pub readonly: bool,
+    pub store: Store,
 }
 
 /// Which Dockerfile text is on screen, and whether verdicts (which refer to B) apply to it.
@@ -137,7 +138,7 @@ pub fn utf16_of_byte(text: &str, byte: usize) -> u32 {
 
 #[function_component]
 pub fn Editor(props: &EditorProps) -> Html {
-    let store = use_store();
+    let store = props.store.clone();
     let st = &*store;
     let (store_text, verdicts_apply, showing_b) = shown(st);
     // While typing in a file whose analysis is slow, the text lives here until typing pauses:

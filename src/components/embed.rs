@@ -4,21 +4,22 @@
 use super::app::{focus_toggle, notice};
 use super::editor::Editor;
 use super::results::{summary, verdict_table, why_panel};
-use super::{use_fragment, use_store};
+use super::{use_fragment, Store};
 use crate::web;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct EmbedProps {
     pub editable: bool,
+    pub store: Store,
 }
 
 #[function_component]
 pub fn EmbedView(props: &EmbedProps) -> Html {
-    let store = use_store();
+    let store = &props.store;
     // The playground link of this state: no `href` (not a link yet) until the browser has
     // compressed the state, a moment after it changes.
-    let url = use_fragment(&store, true).map(|f| web::share_url(&f));
+    let url = use_fragment(store, true).map(|f| web::share_url(&f));
     let name = store
         .scenario
         .name
@@ -28,16 +29,16 @@ pub fn EmbedView(props: &EmbedProps) -> Html {
         <div class="app embed">
             <header class="embed-top">
                 <strong class="scenario-name">{ name }</strong>
-                { focus_toggle(&store) }
+                { focus_toggle(store) }
                 <a class="open-full" href={url} target="_blank" rel="noopener">{ "Open in playground ↗" }</a>
             </header>
-            { notice(&store) }
-            { summary(&store) }
+            { notice(store) }
+            { summary(store) }
             <div class="embed-grid">
-                <Editor readonly={!props.editable} />
+                <Editor readonly={!props.editable} store={store.clone()} />
                 <div>
-                    { verdict_table(&store, true) }
-                    { why_panel(&store) }
+                    { verdict_table(store, true) }
+                    { why_panel(store) }
                 </div>
             </div>
         </div>

@@ -5,7 +5,7 @@
 //! scenario's `export` section, so a share link and `layerlab export` see the same values; the
 //! chosen CI travels in the link's UI state.
 
-use super::{aria_bool, event_value, fixed, option, use_store, with_class, Store};
+use super::{aria_bool, event_value, fixed, option, with_class, Store, StoreProps};
 use crate::extras::{self, Job, Reply};
 use crate::model::Action;
 use crate::web;
@@ -86,8 +86,8 @@ fn text_field(
 }
 
 #[function_component]
-pub fn ExportPanel() -> Html {
-    let store = use_store();
+pub fn ExportPanel(p: &StoreProps) -> Html {
+    let store = p.store.clone();
     let open = use_state_eq(|| false);
     let copied = use_state_eq(|| None::<String>);
     // (revision the reply is for, the reply); the previous reply stays on screen meanwhile.

@@ -3,7 +3,7 @@
 //! scenario several times. A mechanical fix can be applied in one click: the rewritten scenario
 //! replaces the current one, so the verdicts show what the fix keeps cached.
 
-use super::{aria_bool, fixed, on_click_ui, select_line, use_store, with_class};
+use super::{aria_bool, fixed, on_click_ui, select_line, with_class, StoreProps};
 use crate::extras::{self, AdviceItem, Job, Reply};
 use crate::model::Action;
 use crate::share::SharedState;
@@ -29,8 +29,8 @@ enum Found {
 }
 
 #[function_component]
-pub fn FixesPanel() -> Html {
-    let store = use_store();
+pub fn FixesPanel(p: &StoreProps) -> Html {
+    let store = p.store.clone();
     let result = use_state(|| Found::Nothing);
     let run = {
         let store = store.clone();

@@ -1,5 +1,6 @@
-//! Yew components, one file per panel. They read the [`Store`] from context and change it only
-//! through [`crate::model::Action`]s.
+//! Yew components, one file per panel. They get the [`Store`] from their parent (a prop, or
+//! an argument of the panels that are plain functions) and change it only through
+//! [`crate::model::Action`]s.
 
 pub mod app;
 pub mod changes;
@@ -17,10 +18,12 @@ use layerlab_engine::Scenario;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// The app state handle every component reads from context. Two handles are equal when they
-/// hold the same state (the reducer makes a new one for every change), so the context tells
-/// its consumers about a change without comparing two states field by field: that walked
-/// both analyses, reports and parsed Dockerfiles, milliseconds per keystroke on long files.
+/// The app state handle every component gets from its parent. Two handles are equal when they
+/// hold the same state (the reducer makes a new one for every change), so a component sees a
+/// change without comparing two states field by field: that walked both analyses, reports
+/// and parsed Dockerfiles, milliseconds per keystroke on long files. (A prop rather than a
+/// context: the app re-renders at every change anyway, and the context provider and its
+/// hook cost about 3 KB of bundle.)
 #[derive(Clone)]
 pub struct Store(pub UseReducerHandle<AppState>);
 
@@ -37,9 +40,10 @@ impl std::ops::Deref for Store {
     }
 }
 
-#[hook]
-pub fn use_store() -> Store {
-    use_context::<Store>().expect("components render inside the app's ContextProvider<Store>")
+/// Props of a panel that only needs the store.
+#[derive(Properties, PartialEq)]
+pub struct StoreProps {
+    pub store: Store,
 }
 
 /// The state's share-link fragment while `active`: `None` until the browser has compressed

@@ -1,7 +1,7 @@
 //! The share popover: link (with its length), Markdown, iframe snippet and scenario JSON, each
 //! with a copy button and "Copied!" feedback.
 
-use super::{aria_bool, fixed, use_fragment, use_store, with_class};
+use super::{aria_bool, fixed, use_fragment, with_class, StoreProps};
 use crate::share::LONG_LINK_CHARS;
 use crate::web;
 use wasm_bindgen::JsCast;
@@ -23,8 +23,8 @@ fn html_attr(s: &str) -> String {
 }
 
 #[function_component]
-pub fn SharePanel() -> Html {
-    let store = use_store();
+pub fn SharePanel(p: &StoreProps) -> Html {
+    let store = p.store.clone();
     let open = use_state_eq(|| false);
     let copied = use_state_eq(|| None::<&'static str>);
     let toggle = {

@@ -3,13 +3,13 @@
 
 use super::changes::changes_panel;
 use super::editor::Editor;
-use super::embed::EmbedView;
+use super::embed::embed_view;
 use super::export_panel::ExportPanel;
 use super::fixes::FixesPanel;
 use super::graph::stage_graph_view;
 use super::results::{summary, time_estimate, verdict_table, why_panel};
 use super::share_panel::SharePanel;
-use super::{fixed, on_click_ui, toggle_button, Store};
+use super::{fixed, on_click_ui, toggle_button, use_fragment, Store};
 use crate::examples::{self, Group, EXAMPLES};
 use crate::model::{Action, AppState};
 use crate::share::{self, EngineChoice, SharedState, SharedUi};
@@ -222,8 +222,10 @@ pub fn App() -> Html {
     }
 
     let store = Store(store);
+    // The embed view's link to the playground follows the state (compressed by the browser).
+    let fragment = use_fragment(&store, opts.embed);
     if opts.embed {
-        html! { <EmbedView editable={opts.editable} {store} /> }
+        embed_view(&store, opts.editable, fragment)
     } else {
         playground(&store)
     }

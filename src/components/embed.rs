@@ -4,22 +4,14 @@
 use super::app::{focus_toggle, notice};
 use super::editor::Editor;
 use super::results::{summary, verdict_table, why_panel};
-use super::{use_fragment, Store};
+use super::Store;
 use crate::web;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct EmbedProps {
-    pub editable: bool,
-    pub store: Store,
-}
-
-#[function_component]
-pub fn EmbedView(props: &EmbedProps) -> Html {
-    let store = &props.store;
-    // The playground link of this state: no `href` (not a link yet) until the browser has
-    // compressed the state, a moment after it changes.
-    let url = use_fragment(store, true).map(|f| web::share_url(&f));
+/// The embed view of `store`; `fragment`: the state's link fragment once the browser has
+/// compressed it (the "open in playground" link has no `href` until then).
+pub fn embed_view(store: &Store, editable: bool, fragment: Option<String>) -> Html {
+    let url = fragment.map(|f| web::share_url(&f));
     let name = store
         .scenario
         .name
@@ -35,7 +27,7 @@ pub fn EmbedView(props: &EmbedProps) -> Html {
             { notice(store) }
             { summary(store) }
             <div class="embed-grid">
-                <Editor readonly={!props.editable} store={store.clone()} />
+                <Editor readonly={!editable} store={store.clone()} />
                 <div>
                     { verdict_table(store, true) }
                     { why_panel(store) }

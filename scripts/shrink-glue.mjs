@@ -10,15 +10,18 @@
 // 2. The main glue (an ES module Trunk copies as wasm-bindgen wrote it) is minified with
 //    terser, installed into .tools/ like binaryen. Without terser this step is skipped, with a
 //    message.
-// 3. index.html's `integrity=` (sha384) attributes are updated for the files that changed.
+// 3. The wasm's functions are put in an order that compresses better (scripts/order-functions.mjs;
+//    skipped with LAYERLAB_ORDER_FUNCTIONS=0 or when it fails, with a message).
+// 4. index.html's `integrity=` (sha384) attributes are updated for the files that changed.
 //
-// Everything else in the wasm stays byte for byte. docs/benchmarks/app.md has the sizes.
+// Apart from the function order, everything else in the wasm stays byte for byte. docs/benchmarks/app.md has the sizes.
 
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { orderFunctions } from './order-functions.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -176,6 +179,22 @@ async function loadTerser() {
   }
 }
 
+// The wasm with its functions reordered (see order-functions.mjs), with the wasm-opt the build
+// installed into .tools/ (or the one on PATH); unchanged when switched off or on failure.
+function reorder(name, wasm) {
+  if (process.env.LAYERLAB_ORDER_FUNCTIONS === '0') return wasm;
+  const local = join(repo, '.tools', 'node_modules', '.bin', 'wasm-opt');
+  try {
+    const t0 = Date.now();
+    const out = orderFunctions(wasm, existsSync(local) ? local : 'wasm-opt');
+    console.error(`shrink-glue: ${name}: functions reordered for compression (${Date.now() - t0} ms)`);
+    return out;
+  } catch (e) {
+    console.error(`shrink-glue: ${name}: function order left as it was: ${e.message}`);
+    return wasm;
+  }
+}
+
 function sri(bytes) {
   return `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
 }
@@ -192,7 +211,9 @@ async function main(dir) {
     const wasmFile = join(dir, f);
     const wasm0 = readFileSync(wasmFile);
     const js0 = readFileSync(jsFile, 'utf8');
-    const { wasm, js, renamed } = shrinkImports(wasm0, js0);
+    const shrunk = shrinkImports(wasm0, js0);
+    const { js, renamed } = shrunk;
+    const wasm = reorder(f, shrunk.wasm);
     let out = js;
     // Trunk already minifies the worker's glue (a classic script); the main glue is a module.
     const isModule = /^\s*export\s/m.test(js);

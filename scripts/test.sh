@@ -49,7 +49,7 @@ trunk_build() {
 e2e() {
   [ -f dist/index.html ] || { say "dist/index.html missing (trunk build failed?)"; return 1; }
   ensure_chromium && ensure_e2e_deps || return 1
-  node --test --test-reporter=spec tests/e2e/app.test.mjs tests/e2e/shrink-glue.test.mjs
+  node --test --test-reporter=spec tests/e2e/app.test.mjs tests/e2e/shrink-glue.test.mjs tests/e2e/order-functions.test.mjs
 }
 
 suite fmt cargo fmt --all --check

@@ -396,7 +396,7 @@ impl Context {
             })
             .collect();
         // (Names sort before their index does: `.dockerignore` < `Dockerfile`.)
-        generated.sort_by_key(|g| g.2);
+        crate::order::sort_by_key(&mut generated, |g| g.2);
         // The generated files' excluded flags and slots, for the unsorted case.
         let mut placed: Vec<(bool, Slot)> = Vec::with_capacity(2);
         let mut rest = files.iter();

@@ -220,14 +220,16 @@ pub fn normalize_image(r: &str) -> String {
     let first = repo.split('/').next().unwrap_or(repo);
     let has_domain =
         repo.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
-    let full = if has_domain {
-        repo.to_string()
-    } else if repo.contains('/') {
-        format!("docker.io/{repo}")
-    } else {
-        format!("docker.io/library/{repo}")
-    };
-    let mut out = full.to_ascii_lowercase();
+    // Built in one buffer (the prefixes are lower case already).
+    let mut out = String::with_capacity(r.len() + 25);
+    if !has_domain {
+        out.push_str(match repo.contains('/') {
+            true => "docker.io/",
+            false => "docker.io/library/",
+        });
+    }
+    out.push_str(repo);
+    out.make_ascii_lowercase();
     if let Some(t) = tag {
         out.push(':');
         out.push_str(t);
@@ -264,6 +266,59 @@ mod tests {
             "127.0.0.1:5000/x/y:2"
         );
         assert!(same_image("docker.io/library/alpine", "alpine:latest"));
+        // The form normalize_image had before it was built in one buffer.
+        let reference = |r: &str| {
+            let r = r.trim();
+            let (name, digest) = match r.split_once('@') {
+                Some((n, d)) => (n, Some(d)),
+                None => (r, None),
+            };
+            let last = name.rsplit('/').next().unwrap_or(name);
+            let (repo, tag) = match last.rfind(':') {
+                Some(i) => (&name[..name.len() - (last.len() - i)], Some(&last[i + 1..])),
+                None => (name, None),
+            };
+            let first = repo.split('/').next().unwrap_or(repo);
+            let has_domain = repo.contains('/')
+                && (first.contains('.') || first.contains(':') || first == "localhost");
+            let full = if has_domain {
+                repo.to_string()
+            } else if repo.contains('/') {
+                format!("docker.io/{repo}")
+            } else {
+                format!("docker.io/library/{repo}")
+            };
+            let mut out = full.to_ascii_lowercase();
+            if let Some(t) = tag {
+                out.push(':');
+                out.push_str(t);
+            } else if digest.is_none() {
+                out.push_str(":latest");
+            }
+            if let Some(d) = digest {
+                out.push('@');
+                out.push_str(d);
+            }
+            out
+        };
+        for r in [
+            "",
+            " ",
+            "Alpine",
+            "ALPINE:3.19",
+            "My/Img:TAG",
+            "Localhost/X",
+            "localhost:5000/A/B:1",
+            "ghcr.io/Org/App@sha256:ABC",
+            "busybox@sha256:0f",
+            "a:b:c",
+            "/x",
+            "x/",
+            "É/Ü:1",
+            " registry.example.com/team/svc:v2 ",
+        ] {
+            assert_eq!(normalize_image(r), reference(r), "{r:?}");
+        }
         assert!(!same_image("alpine:3", "alpine"));
     }
 }

@@ -2039,7 +2039,7 @@ impl<'a> Executor<'a> {
         step.draft.fields.push(Field {
             name: "sources".into(),
             value: match &sources[..] {
-                [one] => Text::Owned(one.to_string()),
+                [one] => Text::Owned(String::from(&**one)),
                 more => Text::Owned(join(more)),
             },
             origin: origin.clone(),

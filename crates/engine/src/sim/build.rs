@@ -205,8 +205,9 @@ impl BuildInput {
     }
 }
 
-/// `busybox` → `docker.io/library/busybox:latest`, so equivalent references compare equal.
-pub fn normalize_image(r: &str) -> String {
+/// An image reference's repository, tag, digest, and whether the repository names a registry
+/// (`localhost`, or a first component with a `.` or a `:`).
+fn image_parts(r: &str) -> (&str, Option<&str>, Option<&str>, bool) {
     let r = r.trim();
     let (name, digest) = match r.split_once('@') {
         Some((n, d)) => (n, Some(d)),
@@ -220,6 +221,12 @@ pub fn normalize_image(r: &str) -> String {
     let first = repo.split('/').next().unwrap_or(repo);
     let has_domain =
         repo.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    (repo, tag, digest, has_domain)
+}
+
+/// `busybox` → `docker.io/library/busybox:latest`, so equivalent references compare equal.
+pub fn normalize_image(r: &str) -> String {
+    let (repo, tag, digest, has_domain) = image_parts(r);
     // Built in one buffer (the prefixes are lower case already).
     let mut out = String::with_capacity(r.len() + 25);
     if !has_domain {
@@ -267,20 +274,9 @@ mod tests {
         );
         assert!(same_image("docker.io/library/alpine", "alpine:latest"));
         // The form normalize_image had before it was built in one buffer.
+        // It splits the reference with the same `image_parts`: what it checks is the assembly.
         let reference = |r: &str| {
-            let r = r.trim();
-            let (name, digest) = match r.split_once('@') {
-                Some((n, d)) => (n, Some(d)),
-                None => (r, None),
-            };
-            let last = name.rsplit('/').next().unwrap_or(name);
-            let (repo, tag) = match last.rfind(':') {
-                Some(i) => (&name[..name.len() - (last.len() - i)], Some(&last[i + 1..])),
-                None => (name, None),
-            };
-            let first = repo.split('/').next().unwrap_or(repo);
-            let has_domain = repo.contains('/')
-                && (first.contains('.') || first.contains(':') || first == "localhost");
+            let (repo, tag, digest, has_domain) = image_parts(r);
             let full = if has_domain {
                 repo.to_string()
             } else if repo.contains('/') {

@@ -23,7 +23,8 @@ import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
-function uleb(b, i) {
+// LEB128 (unsigned) reader and writer, also used by shrink-glue.mjs.
+export function uleb(b, i) {
   let r = 0, s = 0, x;
   do {
     x = b[i++];
@@ -33,7 +34,7 @@ function uleb(b, i) {
   return [r, i];
 }
 
-function encodeUleb(n) {
+export function encodeUleb(n) {
   const out = [];
   do {
     let x = n & 0x7f;

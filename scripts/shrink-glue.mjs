@@ -21,32 +21,11 @@ import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { orderFunctions } from './order-functions.mjs';
+import { orderFunctions, uleb, encodeUleb } from './order-functions.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 // --- wasm import section ------------------------------------------------------------------
-
-function uleb(bytes, i) {
-  let r = 0, s = 0, b;
-  do {
-    b = bytes[i++];
-    r += (b & 0x7f) * 2 ** s;
-    s += 7;
-  } while (b & 0x80);
-  return [r, i];
-}
-
-function encodeUleb(n) {
-  const out = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
 
 // Skips an import's descriptor (after its kind byte) and returns the index after it.
 function skipDesc(b, kind, i) {

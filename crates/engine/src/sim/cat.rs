@@ -33,7 +33,7 @@ impl Piece for super::exec::Text {
     }
 }
 
-fn put_decimal(mut n: u64, out: &mut String) {
+pub(crate) fn put_decimal(mut n: u64, out: &mut String) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {

@@ -1051,27 +1051,76 @@ impl<'a> Ctx<'a> {
             ),
         };
         out.push(reason("source-stage-changed", msg, rebuilt));
-        // Say when that depends on an assumption about a re-run RUN's output.
-        if let Some(chain) = self.eb.chains.get(stage) {
-            for &i in chain {
-                let st = &self.eb.steps[i];
-                if st.assumed_different {
-                    out.push(reason(
-                        "assumed-different-output",
-                        cat!(
-                            "assumed: the re-run RUN at line ",
-                            st.line,
-                            " writes different bytes; if its output is byte-identical, set rerun_output {\"",
-                            st.line,
-                            "\": \"identical\"} and the copy stays cached"
-                        ),
-                        Some(st.line),
-                    ));
-                }
-            }
+        // Say when that depends on an assumption about re-run RUNs' output.
+        let assumed: Vec<u32> = self
+            .eb
+            .chains
+            .get(stage)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.eb.steps[i])
+            .filter(|st| st.assumed_different)
+            .map(|st| st.line)
+            .collect();
+        if let Some(r) = assumed_reason(&assumed) {
+            out.push(r);
         }
     }
 }
+
+/// One reason for all the re-run RUNs (at `lines`, in build order) whose output a copy's
+/// content depends on and which the simulation assumed to write different bytes: a stage
+/// with twenty such RUNs gives one sentence, not twenty.
+fn assumed_reason(lines: &[u32]) -> Option<Reason> {
+    let (&first, rest) = lines.split_first()?;
+    let msg = match rest.len() {
+        0 => cat!(
+            "assumed: the re-run RUN at line ",
+            first,
+            " writes different bytes; if its output is byte-identical, set rerun_output {\"",
+            first,
+            "\": \"identical\"} and the copy stays cached"
+        ),
+        n => {
+            let as_json = lines.len() <= ASSUMED_AS_JSON;
+            let mut m = String::with_capacity(160 + 16 * lines.len());
+            m.push_str("assumed: the ");
+            if !as_json {
+                super::cat::put_decimal(lines.len() as u64, &mut m);
+                m.push(' ');
+            }
+            m.push_str("re-run RUNs at lines ");
+            for (i, l) in lines.iter().enumerate() {
+                m.push_str(match i {
+                    0 => "",
+                    _ if i == n => " and ",
+                    _ => ", ",
+                });
+                super::cat::put_decimal(u64::from(*l), &mut m);
+            }
+            m.push_str(
+                " write different bytes; if their output is byte-identical, set rerun_output ",
+            );
+            if as_json {
+                for (i, l) in lines.iter().enumerate() {
+                    m.push_str(if i == 0 { "{\"" } else { ", \"" });
+                    super::cat::put_decimal(u64::from(*l), &mut m);
+                    m.push_str("\": \"identical\"");
+                }
+                m.push('}');
+            } else {
+                m.push_str("to \"identical\" for each of these lines");
+            }
+            m.push_str(" and the copy stays cached");
+            m
+        }
+    };
+    Some(reason("assumed-different-output", msg, Some(first)))
+}
+
+/// Up to this many re-run RUNs, [`assumed_reason`] spells out the `rerun_output` JSON;
+/// beyond, it names the setting and counts the lines.
+const ASSUMED_AS_JSON: usize = 4;
 
 /// A key field of a B step that differs from its A counterpart.
 #[derive(Debug, PartialEq)]
@@ -1136,6 +1185,28 @@ fn s_parent_changed(cx: &Ctx, s: &Step) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assumed_reasons_are_one_sentence_per_copy() {
+        assert!(assumed_reason(&[]).is_none());
+        let one = assumed_reason(&[4]).unwrap();
+        assert_eq!(one.line, Some(4));
+        assert_eq!(
+            one.message,
+            r#"assumed: the re-run RUN at line 4 writes different bytes; if its output is byte-identical, set rerun_output {"4": "identical"} and the copy stays cached"#
+        );
+        let three = assumed_reason(&[4, 6, 9]).unwrap();
+        assert_eq!(three.line, Some(4));
+        assert_eq!(
+            three.message,
+            r#"assumed: the re-run RUNs at lines 4, 6 and 9 write different bytes; if their output is byte-identical, set rerun_output {"4": "identical", "6": "identical", "9": "identical"} and the copy stays cached"#
+        );
+        let many: Vec<u32> = (1..=5).map(|i| i * 10).collect();
+        assert_eq!(
+            assumed_reason(&many).unwrap().message,
+            r#"assumed: the 5 re-run RUNs at lines 10, 20, 30, 40 and 50 write different bytes; if their output is byte-identical, set rerun_output to "identical" for each of these lines and the copy stays cached"#
+        );
+    }
 
     /// [`field_diffs`] by search alone, as it was written before its positional fast path.
     fn field_diffs_by_search<'f>(s: &'f [Field], a: &'f [Field]) -> Vec<FieldDiff<'f>> {

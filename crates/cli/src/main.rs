@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 /// The CLI's allocator (see Cargo.toml); the engine itself does not choose one.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: layerlab_alloc::Mi = layerlab_alloc::Mi;
 
 const USAGE: &str = "usage: layerlab <command> [options]
 

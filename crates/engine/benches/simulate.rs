@@ -10,7 +10,7 @@ use layerlab_engine::{simulate, Scenario};
 use std::hint::black_box;
 #[cfg(not(target_arch = "wasm32"))]
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: layerlab_alloc::Mi = layerlab_alloc::Mi;
 
 use std::time::{Duration, Instant};
 

@@ -7,7 +7,7 @@ use layerlab_engine::sim::build::BuildInput;
 use layerlab_engine::stress::{stress_scenario, StressSize, STRESS};
 #[cfg(not(target_arch = "wasm32"))]
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: layerlab_alloc::Mi = layerlab_alloc::Mi;
 
 use std::time::Instant;
 fn main() {

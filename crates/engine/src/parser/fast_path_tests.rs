@@ -334,3 +334,34 @@ fn char_counts_match_chars_count() {
         assert_eq!(super::source::count_chars(&s), s.chars().count(), "{s:?}");
     }
 }
+
+// The word loop is native only (wasm's `plain_end` is the byte loop itself).
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn plain_runs_match_the_byte_loop() {
+    use super::node::{plain_end, plain_end_bytes, plain_end_words};
+    let mut cases = inputs();
+    // Long plain runs with every stop byte at every position of a word.
+    for stop in [
+        "'", "\"", "\\", "`", " ", "\x7f", "\u{80}", "é", "\x20", "\x00", "!",
+    ] {
+        for at in 0..20 {
+            cases.push(format!("{}{stop}{}", "a".repeat(at), "~".repeat(20 - at)));
+        }
+    }
+    for s in &cases {
+        let b = s.as_bytes();
+        for esc in [b'\\', b'`'] {
+            for i in 0..=b.len() {
+                let want = plain_end_bytes(b, i, esc);
+                assert_eq!(plain_end(b, i, esc), want, "{s:?} from {i}");
+                // The word loop stops at or before the answer, never past it.
+                let w = plain_end_words(b, i, esc);
+                assert!(
+                    w <= want && plain_end_bytes(b, w, esc) == want,
+                    "{s:?} from {i}"
+                );
+            }
+        }
+    }
+}

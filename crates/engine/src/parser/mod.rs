@@ -71,8 +71,9 @@ struct CachedInstruction {
 }
 
 impl CachedInstruction {
-    /// Copies moved to source text starting at `start` on `line` (same text: columns hold).
-    fn moved_to(&self, start: usize, line: u32) -> (Node, Instruction, Vec<Diagnostic>) {
+    /// Pushes copies moved to source text starting at `start` on `line` (same text:
+    /// columns hold) onto `df`, shifted in place (no intermediate moves of the large structs).
+    fn push_moved_to(&self, df: &mut Dockerfile, start: usize, line: u32) {
         let db = start as isize - self.start as isize;
         let dl = line as i64 - self.line as i64;
         let shift = |sp: &mut Span| {
@@ -81,14 +82,14 @@ impl CachedInstruction {
             sp.line = (sp.line as i64 + dl) as u32;
             sp.end_line = (sp.end_line as i64 + dl) as u32;
         };
-        let mut node = self.node.clone();
-        let mut n = Some(&mut node);
+        df.nodes.push(self.node.clone());
+        let mut n = df.nodes.last_mut();
         while let Some(x) = n {
             shift(&mut x.span);
             n = x.inner.as_deref_mut();
         }
-        let mut ins = self.instruction.clone();
-        let mut i = Some(&mut ins);
+        df.instructions.push(self.instruction.clone());
+        let mut i = df.instructions.last_mut();
         while let Some(x) = i {
             shift(&mut x.span);
             i = match &mut x.command {
@@ -96,11 +97,11 @@ impl CachedInstruction {
                 _ => None,
             };
         }
-        let mut diags = self.diags.clone();
-        for d in &mut diags {
+        for d in &self.diags {
+            let mut d = d.clone();
             shift(&mut d.span);
+            df.diagnostics.push(d);
         }
-        (node, ins, diags)
     }
 }
 
@@ -400,11 +401,9 @@ impl LineParser<'_, '_> {
                 };
                 let hit = hit.filter(|h| h.escape == esc);
                 if let Some(hit) = hit {
-                    let line = self.src.span(l.start, l.start).line;
-                    let (node, ins, diags) = hit.moved_to(l.start, line);
-                    self.df.diagnostics.extend(diags);
-                    self.df.nodes.push(node);
-                    self.df.instructions.push(ins);
+                    // `l` is line `line_idx`: its 1-based number needs no lookup.
+                    debug_assert_eq!(self.src.span(l.start, l.start).line, line_idx as u32 + 1);
+                    hit.push_moved_to(self.df, l.start, line_idx as u32 + 1);
                     continue;
                 }
             }
@@ -438,11 +437,10 @@ impl LineParser<'_, '_> {
             let single = (self.next - 1 == line_idx && end == l.content_end).then_some(line_idx);
             self.push(parsed, heredocs, (kw_start, last_end, end), single);
             if let (Some(cache), Some(chunk)) = (self.cache.as_deref_mut(), chunk) {
-                let line = self.src.span(l.start, l.start).line;
                 let entry = CachedInstruction {
                     escape: esc,
                     start: l.start,
-                    line,
+                    line: line_idx as u32 + 1,
                     node: self.df.nodes.last().expect("pushed").clone(),
                     instruction: self.df.instructions.last().expect("pushed").clone(),
                     diags: self.df.diagnostics[diags_before..].to_vec(),

@@ -287,13 +287,7 @@ pub(crate) fn extract_builder_flags(line: &str, esc: char) -> (&str, Vec<String>
             if quote == 0 && buf.is_none() {
                 // Bytes that stand for themselves (printable ASCII other than quotes and
                 // the escape token) stay in the slice: skip them in one go.
-                while i < n
-                    && matches!(b[i], 0x21..=0x7e)
-                    && !matches!(b[i], b'\'' | b'"')
-                    && b[i] != esc
-                {
-                    i += 1;
-                }
+                i = plain_end(b, i, esc);
                 if i >= n {
                     break None;
                 }
@@ -379,6 +373,57 @@ fn utf8_len(lead: u8) -> usize {
     }
 }
 
+/// Whether byte `b` stands for itself inside a word outside quotes: printable ASCII other
+/// than quotes and the escape token.
+#[inline(always)]
+fn is_plain(b: u8, esc: u8) -> bool {
+    matches!(b, 0x21..=0x7e) && !matches!(b, b'\'' | b'"') && b != esc
+}
+
+/// The index of the first byte at or after `i` that is not [`is_plain`] (or `b.len()`).
+#[inline]
+pub(crate) fn plain_end(b: &[u8], i: usize, esc: u8) -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    let i = plain_end_words(b, i, esc);
+    plain_end_bytes(b, i, esc)
+}
+
+/// [`plain_end`] one byte at a time (the general path).
+#[inline]
+pub(crate) fn plain_end_bytes(b: &[u8], mut i: usize, esc: u8) -> usize {
+    while i < b.len() && is_plain(b[i], esc) {
+        i += 1;
+    }
+    i
+}
+
+/// [`plain_end`] eight bytes at a time, while whole words remain; the rest is left to
+/// [`plain_end_bytes`]. Native only (a pure fast path: wasm keeps the byte loop, smaller).
+#[cfg(not(target_arch = "wasm32"))]
+#[inline]
+pub(crate) fn plain_end_words(b: &[u8], mut i: usize, esc: u8) -> usize {
+    use super::source::{eq_mask, word};
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while i + 8 <= b.len() {
+        let w = word(&b[i..i + 8]);
+        // Bytes below 0x21: the lowest flagged byte is exact (borrows only run upwards,
+        // from a byte that is itself below 0x21), which is all the search needs.
+        let low = w.wrapping_sub(ONES * 0x21) & !w & HI;
+        let stop = low
+            | (w & HI)
+            | eq_mask(w, 0x7f)
+            | eq_mask(w, b'\'')
+            | eq_mask(w, b'"')
+            | eq_mask(w, esc);
+        if stop != 0 {
+            return i + (stop.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i
+}
+
 /// Whether the character at byte `i` (a boundary) is white space (`char::is_whitespace`),
 /// and its length.
 #[inline(always)]
@@ -438,13 +483,7 @@ impl<'a> Iterator for Words<'a> {
         while i < n {
             if quote == 0 {
                 // Printable ASCII other than quotes and the escape token: skip in one go.
-                while i < n
-                    && matches!(b[i], 0x21..=0x7e)
-                    && !matches!(b[i], b'\'' | b'"')
-                    && b[i] != self.esc
-                {
-                    i += 1;
-                }
+                i = plain_end(b, i, self.esc);
                 if i >= n {
                     break;
                 }

@@ -151,11 +151,12 @@ enum Kind {
     Strs,
 }
 
-/// A flag's value, borrowed from the raw flag text.
+/// A flag's value, borrowed from the raw flag text. A repeatable flag's values are read
+/// from the raw flags again when asked for ([`Flags::strs`]): no vector per flag.
 enum Val<'a> {
     Bool(bool),
     Str(&'a str),
-    Strs(Vec<&'a str>),
+    Strs,
 }
 
 /// Most flags any instruction has (ADD).
@@ -163,6 +164,7 @@ const MAX_FLAGS: usize = 7;
 
 struct Flags<'a> {
     specs: &'static [(&'static str, Kind)],
+    raw: &'a [String],
     vals: [Option<Val<'a>>; MAX_FLAGS],
 }
 
@@ -171,6 +173,7 @@ impl<'a> Flags<'a> {
     fn parse(raw: &'a [String], specs: &'static [(&'static str, Kind)]) -> R<Flags<'a>> {
         let mut f = Flags {
             specs,
+            raw,
             vals: Default::default(),
         };
         if !raw.is_empty() {
@@ -199,11 +202,21 @@ impl<'a> Flags<'a> {
             _ => None,
         }
     }
-    fn strs(&mut self, i: usize) -> Vec<&'a str> {
-        match self.vals[i].take() {
-            Some(Val::Strs(v)) => v,
-            _ => Vec::new(),
-        }
+    /// The values of the repeatable flag `specs[i]`, in source order. [`Flags::read`]
+    /// accepted every raw flag before a `--` (each starts with `--` and has a known name,
+    /// and this one's all have a value), so those are read again.
+    fn strs(&self, i: usize) -> impl Iterator<Item = &'a str> + Clone {
+        let name = self.specs[i].0;
+        let raw = match self.vals[i] {
+            Some(Val::Strs) => self.raw,
+            _ => &[],
+        };
+        raw.iter()
+            .take_while(|a| a.as_str() != "--")
+            .filter_map(move |a| {
+                let (n, v) = split_eq(a)?;
+                (n.get(2..) == Some(name)).then_some(v)
+            })
     }
 
     /// BuildKit `BFlags.Parse`: the first problem wins.
@@ -272,10 +285,7 @@ impl<'a> Flags<'a> {
                     if !has_value {
                         return Err(missing());
                     }
-                    match &mut self.vals[i] {
-                        Some(Val::Strs(v)) => v.push(value),
-                        slot => *slot = Some(Val::Strs(vec![value])),
-                    }
+                    self.vals[i] = Some(Val::Strs);
                 }
             }
         }
@@ -291,8 +301,8 @@ fn no_flags(raw: &[String]) -> R<()> {
     Flags::parse(raw, NO_FLAGS).map(|_| ())
 }
 
-fn strings(v: Vec<&str>) -> Vec<String> {
-    v.into_iter().map(str::to_string).collect()
+fn strings<'a>(v: impl Iterator<Item = &'a str>) -> Vec<String> {
+    v.map(str::to_string).collect()
 }
 
 /// Index `i` of `specs`, which names the flag `name` (checked in debug builds).
@@ -651,7 +661,7 @@ fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
             ),
         ));
     }
-    let mut flags = Flags::parse(&p.flags, if is_add { ADD_FLAGS } else { COPY_FLAGS })?;
+    let flags = Flags::parse(&p.flags, if is_add { ADD_FLAGS } else { COPY_FLAGS })?;
     let dest = &args[args.len() - 1];
     if matches!(parse_heredoc_word(dest), Ok(Some(_))) {
         return Err(fail(
@@ -698,7 +708,7 @@ fn parse_copy(p: &Parsed, heredocs: &[Heredoc], is_add: bool) -> R<Command> {
         }
     }
     // Flag slots by position (`slot` checks the names in debug builds).
-    let f = &mut flags;
+    let f = &flags;
     let cmd = if is_add {
         let a = ADD_FLAGS;
         CopyCmd {
@@ -748,9 +758,9 @@ pub fn copy_source_data(h: &Heredoc) -> String {
 }
 
 fn parse_run(p: &Parsed, heredocs: &[Heredoc]) -> R<Command> {
-    let mut flags = Flags::parse(&p.flags, RUN_FLAGS)?;
+    let flags = Flags::parse(&p.flags, RUN_FLAGS)?;
     let values = flags.strs(slot(RUN_FLAGS, 0, "mount"));
-    let mut mounts = Vec::with_capacity(values.len());
+    let mut mounts = Vec::with_capacity(values.clone().count());
     for m in values {
         mounts.push(
             parse_mount(m)

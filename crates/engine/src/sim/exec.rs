@@ -319,13 +319,19 @@ struct Env {
 }
 
 impl Env {
-    fn set(&mut self, k: &str, v: Rc<str>, origin: Origin) {
+    /// Sets `k`; `scratch` is a reused buffer for a new variable's field name.
+    fn set(&mut self, k: &str, v: Rc<str>, origin: Origin, scratch: &mut String) {
         if let Some(e) = self.vars.iter_mut().find(|e| e.name() == k) {
             e.value = v;
             e.origin = origin;
         } else {
             self.vars.push(EnvVar {
-                field: cat!("env:", k).into(),
+                field: {
+                    scratch.clear();
+                    scratch.push_str("env:");
+                    scratch.push_str(k);
+                    scratch.as_str().into()
+                },
                 value: v,
                 origin,
             });
@@ -510,6 +516,8 @@ pub struct Memo {
     stage_contents: std::cell::RefCell<Vec<Vec<(String, Id)>>>,
     /// Each stage name's first stage ([`Executor::stage_ref`]).
     stage_names: std::cell::OnceCell<FxHashMap<String, usize>>,
+    /// A buffer for strings that are built and then shared (`Rc<str>`).
+    scratch: std::cell::RefCell<String>,
 }
 
 /// Whether `s` is `/`-separated segments that need no cleaning: none empty, `.` or `..`
@@ -524,12 +532,25 @@ fn plain_segments(s: &str) -> bool {
             .all(|seg| !seg.is_empty() && seg != b"." && seg != b"..")
 }
 
+/// The absolute, clean form of `p` in the working directory `cwd`, as a `String`.
+#[cfg(test)]
 fn abs_path(cwd: &str, p: &str) -> String {
+    let mut out = String::new();
+    abs_path_into(cwd, p, &mut out);
+    out
+}
+
+/// The absolute, clean form of `p` in the working directory `cwd`, written into `out`
+/// (cleared first): a reused buffer, so that the shared string made from it is the only
+/// allocation.
+fn abs_path_into(cwd: &str, p: &str, out: &mut String) {
+    out.clear();
     // The common cases: a plain absolute path, or a clean absolute working directory and a
     // plain relative path (`./` prefixes dropped).
     if p.starts_with('/') {
         if plain_segments(p) {
-            return p.to_string();
+            out.push_str(p);
+            return;
         }
     } else if cwd.starts_with('/') {
         let mut rel = p;
@@ -539,15 +560,13 @@ fn abs_path(cwd: &str, p: &str) -> String {
         let base = cwd.trim_end_matches('/');
         if !rel.starts_with('/') && plain_segments(rel) && (base.is_empty() || plain_segments(base))
         {
-            let mut out = String::with_capacity(base.len() + rel.len() + 1);
             out.push_str(base);
             out.push('/');
             out.push_str(rel);
-            return out;
+            return;
         }
     }
-    // `/` + context::clean of `cwd/p` (or of `p` when absolute), built in one buffer.
-    let mut out = String::with_capacity(cwd.len() + p.len() + 2);
+    // `/` + context::clean of `cwd/p` (or of `p` when absolute).
     let mut push = |s: &str| {
         for seg in s.split('/') {
             match seg {
@@ -568,7 +587,6 @@ fn abs_path(cwd: &str, p: &str) -> String {
     if out.is_empty() || (p.ends_with('/') && p.len() > 1) {
         out.push('/');
     }
-    out
 }
 
 fn overlaps(w: &Writes, path: &str) -> bool {
@@ -1467,13 +1485,15 @@ impl<'a> Executor<'a> {
             }
             Command::Workdir { path } => {
                 let (p, used) = self.expand(path, st, meta);
-                let abs = abs_path(&st.cwd, &p);
+                let mut abs = self.memo.scratch.borrow_mut();
+                abs_path_into(&st.cwd, &p, &mut abs);
                 let cwd = abs.trim_end_matches('/');
                 st.cwd = if cwd.is_empty() {
                     "/".into()
                 } else {
                     cwd.into()
                 };
+                drop(abs);
                 st.cwd_line = Some(line);
                 let args = self.args_behind(&used, st);
                 if fields {
@@ -1521,6 +1541,7 @@ impl<'a> Executor<'a> {
                             args,
                             from_build_arg: false,
                         },
+                        &mut self.memo.scratch.borrow_mut(),
                     );
                 }
                 if fields {
@@ -1593,7 +1614,12 @@ impl<'a> Executor<'a> {
                     st.args.retain(|x| x.name != a.name);
                     if !classic {
                         if let Some(v) = &value {
-                            st.env.set(&a.name, Rc::clone(v), origin.clone());
+                            st.env.set(
+                                &a.name,
+                                Rc::clone(v),
+                                origin.clone(),
+                                &mut self.memo.scratch.borrow_mut(),
+                            );
                         }
                     }
                     st.args.push(ArgVar {
@@ -2026,7 +2052,11 @@ impl<'a> Executor<'a> {
             args: self.args_behind(&used_all, st),
             from_build_arg: false,
         };
-        let abs_dest: Rc<str> = abs_path(&st.cwd, &dest).into();
+        let abs_dest: Rc<str> = {
+            let mut abs = self.memo.scratch.borrow_mut();
+            abs_path_into(&st.cwd, &dest, &mut abs);
+            abs.as_str().into()
+        };
         draft.fields.push(Field {
             name: "sources".into(),
             value: match &sources[..] {
@@ -2224,10 +2254,18 @@ mod tests {
                 let pick = (seed >> 33) % 6;
                 let origin = Origin::default();
                 match pick {
-                    0 => st
-                        .env
-                        .set("VERSION", format!("{}", round % 3).into(), origin),
-                    1 => st.env.set("A", ["", "a", "aa"][round % 3].into(), origin),
+                    0 => st.env.set(
+                        "VERSION",
+                        format!("{}", round % 3).into(),
+                        origin,
+                        &mut String::new(),
+                    ),
+                    1 => st.env.set(
+                        "A",
+                        ["", "a", "aa"][round % 3].into(),
+                        origin,
+                        &mut String::new(),
+                    ),
                     2 => st.args.push(ArgVar {
                         name: "B".into(),
                         field: "arg:B".into(),

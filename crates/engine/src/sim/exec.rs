@@ -713,11 +713,17 @@ impl<'a> Executor<'a> {
     }
 
     /// What the scenario declares about the instruction at `line` when it runs again.
-    #[inline]
+    #[inline(always)]
     fn rerun_at(&self, line: u32) -> Option<RerunOutput> {
+        // Usually nothing is declared: no call for that.
         if self.rerun.is_empty() {
             return None;
         }
+        self.rerun_declared(line)
+    }
+
+    #[inline(never)]
+    fn rerun_declared(&self, line: u32) -> Option<RerunOutput> {
         self.rerun.get(&line.to_string()).copied()
     }
 

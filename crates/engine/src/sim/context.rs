@@ -635,6 +635,14 @@ impl Context {
         } else {
             own.into()
         };
+        // The memo is sized for what the original (or its own original) holds: the same
+        // sources are asked for again, and a memo grown one insert at a time rehashes often.
+        let mut memo = DigestMemo::default();
+        let mut known = self.memo.borrow().plain.len();
+        if let Some(b) = &self.base {
+            known = known.max(b.memo.borrow().plain.len());
+        }
+        memo.plain.reserve(known);
         let mut ctx = Context {
             files: Files {
                 names: Rc::clone(&names),
@@ -645,7 +653,7 @@ impl Context {
                 slots: ignored,
             },
             ignore_error: self.ignore_error.clone(),
-            memo: Rc::default(),
+            memo: Rc::new(RefCell::new(memo)),
             base: None,
             matcher: None,
         };

@@ -213,9 +213,6 @@ pub struct Step {
     pub line: u32,
     pub keyword: Text,
     pub kind: Kind,
-    /// The key fields and content inputs while the step is built; then moved to
-    /// [`Exec::fields`] / [`Exec::contents`] (one allocation per build, not per step).
-    draft: Draft,
     /// Where the step's fields and content inputs are in [`Exec::fields`] and
     /// [`Exec::contents`].
     fields_at: (u32, u32),
@@ -224,9 +221,6 @@ pub struct Step {
     pub parent: Option<usize>,
     writes: Writes,
     pub key: Id,
-    /// Hash of the step's own inputs (keyword, fields, contents): the key adds the builder
-    /// and the parent; a deterministic step's output is a function of it alone.
-    inputs: Id,
     pub hit: bool,
     pub output: Id,
     /// A RUN re-ran and the scenario declared its output identical to A's.
@@ -244,7 +238,10 @@ pub struct Step {
     pub error: Option<String>,
 }
 
-/// A step's fields and content inputs while it is built (the buffers are reused).
+/// A step's key fields and content inputs while it is built; then moved to
+/// [`Exec::fields`] / [`Exec::contents`] (one allocation per build, not per step). Kept
+/// outside the [`Step`] (the executor's `spare`, reused by every step), so that a step is
+/// small to move.
 #[derive(Clone, Debug, Default)]
 pub struct Draft {
     fields: Vec<Field>,
@@ -322,13 +319,19 @@ struct Env {
 }
 
 impl Env {
-    fn set(&mut self, k: &str, v: Rc<str>, origin: Origin) {
+    /// Sets `k`; `scratch` is a reused buffer for a new variable's field name.
+    fn set(&mut self, k: &str, v: Rc<str>, origin: Origin, scratch: &mut String) {
         if let Some(e) = self.vars.iter_mut().find(|e| e.name() == k) {
             e.value = v;
             e.origin = origin;
         } else {
             self.vars.push(EnvVar {
-                field: cat!("env:", k).into(),
+                field: {
+                    scratch.clear();
+                    scratch.push_str("env:");
+                    scratch.push_str(k);
+                    scratch.as_str().into()
+                },
                 value: v,
                 origin,
             });
@@ -498,7 +501,7 @@ pub struct Executor<'a> {
     /// For build B: A's result and the B→A instruction alignment, for declared-identical reruns.
     pub previous: Option<(&'a Exec, &'a [Option<usize>])>,
     pub rerun: &'a Map<String, RerunOutput>,
-    /// The draft buffers of the last step pushed, for the next one.
+    /// The draft of the step being built (its buffers serve every step).
     pub spare: std::cell::RefCell<Draft>,
     /// What the run remembers (expansions, stage contents): start with `Default::default()`.
     pub memo: Memo,
@@ -513,6 +516,8 @@ pub struct Memo {
     stage_contents: std::cell::RefCell<Vec<Vec<(String, Id)>>>,
     /// Each stage name's first stage ([`Executor::stage_ref`]).
     stage_names: std::cell::OnceCell<FxHashMap<String, usize>>,
+    /// A buffer for strings that are built and then shared (`Rc<str>`).
+    scratch: std::cell::RefCell<String>,
 }
 
 /// Whether `s` is `/`-separated segments that need no cleaning: none empty, `.` or `..`
@@ -527,12 +532,25 @@ fn plain_segments(s: &str) -> bool {
             .all(|seg| !seg.is_empty() && seg != b"." && seg != b"..")
 }
 
+/// The absolute, clean form of `p` in the working directory `cwd`, as a `String`.
+#[cfg(test)]
 fn abs_path(cwd: &str, p: &str) -> String {
+    let mut out = String::new();
+    abs_path_into(cwd, p, &mut out);
+    out
+}
+
+/// The absolute, clean form of `p` in the working directory `cwd`, written into `out`
+/// (cleared first): a reused buffer, so that the shared string made from it is the only
+/// allocation.
+fn abs_path_into(cwd: &str, p: &str, out: &mut String) {
+    out.clear();
     // The common cases: a plain absolute path, or a clean absolute working directory and a
     // plain relative path (`./` prefixes dropped).
     if p.starts_with('/') {
         if plain_segments(p) {
-            return p.to_string();
+            out.push_str(p);
+            return;
         }
     } else if cwd.starts_with('/') {
         let mut rel = p;
@@ -542,15 +560,13 @@ fn abs_path(cwd: &str, p: &str) -> String {
         let base = cwd.trim_end_matches('/');
         if !rel.starts_with('/') && plain_segments(rel) && (base.is_empty() || plain_segments(base))
         {
-            let mut out = String::with_capacity(base.len() + rel.len() + 1);
             out.push_str(base);
             out.push('/');
             out.push_str(rel);
-            return out;
+            return;
         }
     }
-    // `/` + context::clean of `cwd/p` (or of `p` when absolute), built in one buffer.
-    let mut out = String::with_capacity(cwd.len() + p.len() + 2);
+    // `/` + context::clean of `cwd/p` (or of `p` when absolute).
     let mut push = |s: &str| {
         for seg in s.split('/') {
             match seg {
@@ -571,7 +587,6 @@ fn abs_path(cwd: &str, p: &str) -> String {
     if out.is_empty() || (p.ends_with('/') && p.len() > 1) {
         out.push('/');
     }
-    out
 }
 
 fn overlaps(w: &Writes, path: &str) -> bool {
@@ -698,11 +713,17 @@ impl<'a> Executor<'a> {
     }
 
     /// What the scenario declares about the instruction at `line` when it runs again.
-    #[inline]
+    #[inline(always)]
     fn rerun_at(&self, line: u32) -> Option<RerunOutput> {
+        // Usually nothing is declared: no call for that.
         if self.rerun.is_empty() {
             return None;
         }
+        self.rerun_declared(line)
+    }
+
+    #[inline(never)]
+    fn rerun_declared(&self, line: u32) -> Option<RerunOutput> {
         self.rerun.get(&line.to_string()).copied()
     }
 
@@ -1066,13 +1087,11 @@ impl<'a> Executor<'a> {
             line: ins.span.line,
             keyword: keyword_text(&ins.keyword),
             kind,
-            draft: std::mem::take(&mut *self.spare.borrow_mut()),
             fields_at: (0, 0),
             contents_at: (0, 0),
             parent: None,
             writes: Writes::None,
             key: Id::default(),
-            inputs: Id::default(),
             hit: false,
             output: Id::default(),
             declared_identical: false,
@@ -1206,34 +1225,38 @@ impl<'a> Executor<'a> {
         exec
     }
 
-    fn finish_key(&self, step: &mut Step, exec: &Exec) {
+    /// Sets the step's key; returns the hash of its own inputs (keyword, fields, contents):
+    /// the key adds the builder and the parent, and a deterministic step's output is a
+    /// function of the inputs alone.
+    fn finish_key(&self, step: &mut Step, draft: &Draft, exec: &Exec) -> Id {
         // The step's own inputs are hashed once: the key and a deterministic output share it.
         const STEP_INPUTS: KeyHasher = KeyHasher::new("step-inputs");
         const CLASSIC: KeyHasher = KeyHasher::new("classic");
         const BUILDKIT: KeyHasher = KeyHasher::new("buildkit");
         let mut h = STEP_INPUTS;
         h.str(&step.keyword);
-        for f in &step.draft.fields {
+        for f in &draft.fields {
             h.str(&f.name).str(&f.value);
         }
-        for c in &step.draft.contents {
+        for c in &draft.contents {
             h.id(c.digest);
         }
-        step.inputs = h.finish();
+        let inputs = h.finish();
         let mut h = match self.builder {
             Builder::Classic => CLASSIC,
             Builder::Buildkit => BUILDKIT,
         };
-        h.id(step.inputs);
+        h.id(inputs);
         match step.parent {
             Some(p) => h.id(exec.steps[p].key),
             None => h.str("no-parent"),
         };
         step.key = h.finish();
+        inputs
     }
 
     /// Output identity of a step that executes (misses).
-    fn fresh_output(&self, step: &mut Step, exec: &Exec) -> Id {
+    fn fresh_output(&self, step: &mut Step, inputs: Id) -> Id {
         if step.keyword == "RUN" {
             if self.input.side == Side::B {
                 let declared = self.rerun_at(step.line);
@@ -1260,28 +1283,32 @@ impl<'a> Executor<'a> {
             return h.str(side).id(step.key).finish();
         }
         // COPY/ADD/WORKDIR write the same bytes whenever their own inputs are the same.
-        let _ = exec;
         const DETERMINISTIC: KeyHasher = KeyHasher::new("deterministic-output");
         let mut h = DETERMINISTIC;
-        h.id(step.inputs).finish()
+        h.id(inputs).finish()
     }
 
-    fn push_step(&self, mut step: Step, exec: &mut Exec, st: &mut StageState, failed: &mut bool) {
+    /// Settles a step before it is appended: its key, verdict and output, its place in the
+    /// stage's chain, and its draft fields and content inputs moved to the build's arrays
+    /// (the emptied buffers serve the next step). The caller appends the step itself, so
+    /// that the step is moved once.
+    fn settle_step(
+        &self,
+        step: &mut Step,
+        draft: &mut Draft,
+        exec: &mut Exec,
+        st: &mut StageState,
+        failed: &mut bool,
+    ) {
         let idx = exec.steps.len();
-        let declared_fail =
-            step.kind == Kind::Step && self.rerun_at(step.line) == Some(RerunOutput::Fails);
         if *failed {
             step.kind = Kind::NotRun;
-            step.draft.fields.clear();
-            step.draft.contents.clear();
-            if !step.trigger {
-                exec.by_instr[step.instr] = Some(idx);
-            }
-            self.file_step(step, exec);
-            return;
-        }
-        if step.kind == Kind::Step || step.kind == Kind::From {
-            self.finish_key(&mut step, exec);
+            draft.fields.clear();
+            draft.contents.clear();
+        } else if step.kind == Kind::Step || step.kind == Kind::From {
+            let declared_fail =
+                step.kind == Kind::Step && self.rerun_at(step.line) == Some(RerunOutput::Fails);
+            let inputs = self.finish_key(step, draft, exec);
             if let Some(e) = &step.error {
                 *failed = true;
                 let ins = &self.df().instructions[step.instr];
@@ -1305,7 +1332,7 @@ impl<'a> Executor<'a> {
                     step.output = if step.kind == Kind::From {
                         step.key
                     } else {
-                        self.fresh_output(&mut step, exec)
+                        self.fresh_output(step, inputs)
                     };
                     if declared_fail && step.error.is_none() {
                         let msg = format!(
@@ -1323,35 +1350,25 @@ impl<'a> Executor<'a> {
             if step.writes != Writes::None {
                 st.chain.push(idx);
             }
-            if step.kind == Kind::Step || step.kind == Kind::From {
-                st.last = Some(idx);
-            }
+            st.last = Some(idx);
         }
         if !step.trigger {
             exec.by_instr[step.instr] = Some(idx);
         }
-        self.file_step(step, exec);
-    }
-
-    /// Appends a finished step: its draft fields and content inputs move to the build's
-    /// arrays, and the emptied buffers serve the next step.
-    fn file_step(&self, mut step: Step, exec: &mut Exec) {
         // Explanations pair A's and B's fields by name (explain::field_diffs).
         debug_assert!(
-            step.draft
+            draft
                 .fields
                 .iter()
                 .enumerate()
-                .all(|(i, f)| step.draft.fields[..i].iter().all(|g| g.name != f.name)),
+                .all(|(i, f)| draft.fields[..i].iter().all(|g| g.name != f.name)),
             "a step's field names are distinct"
         );
         let at = |start: usize, len: usize| (start as u32, (start + len) as u32);
-        step.fields_at = at(exec.fields.len(), step.draft.fields.len());
-        step.contents_at = at(exec.contents.len(), step.draft.contents.len());
-        exec.fields.append(&mut step.draft.fields);
-        exec.contents.append(&mut step.draft.contents);
-        *self.spare.borrow_mut() = std::mem::take(&mut step.draft);
-        exec.steps.push(step);
+        step.fields_at = at(exec.fields.len(), draft.fields.len());
+        step.contents_at = at(exec.contents.len(), draft.contents.len());
+        exec.fields.append(&mut draft.fields);
+        exec.contents.append(&mut draft.contents);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1369,6 +1386,8 @@ impl<'a> Executor<'a> {
         let stage = &df.stages[si];
         let mut st = StageState::new();
         let mut from = self.new_step(stage.from, si, Kind::From);
+        let mut spare = self.spare.borrow_mut();
+        let draft = &mut *spare;
         let base_origin = Origin {
             line: from_used.iter().find_map(|u| meta_lines.get(u).copied()),
             args: from_used
@@ -1390,17 +1409,17 @@ impl<'a> Executor<'a> {
             }
             st.chain = exec.chains[parent_stage].clone();
             from.parent = st.last;
-            from.draft.fields.push(Field {
+            draft.fields.push(Field {
                 name: "stage".into(),
                 value: parent_stage.to_string().into(),
                 origin: base_origin,
             });
         } else if image.eq_ignore_ascii_case("scratch") {
-            from.draft.fields.push(field("base", "scratch"));
+            draft.fields.push(field("base", "scratch"));
         } else {
             let normalized = normalize_image(image);
             let digest = self.input.normalized_image_digest(&normalized);
-            from.draft.fields.push(Field {
+            draft.fields.push(Field {
                 name: "base".into(),
                 value: cat!(normalized, "@", digest.short()).into(),
                 origin: base_origin,
@@ -1408,21 +1427,21 @@ impl<'a> Executor<'a> {
             from.writes = Writes::All;
         }
         st.last = None;
-        self.push_step(from, exec, &mut st, failed);
+        self.settle_step(&mut from, draft, exec, &mut st, failed);
+        exec.steps.push(from);
+        drop(spare);
 
         // ONBUILD triggers of a parent stage run first, as ordinary instructions (R14).
         if let Some(ps) = parent_stage {
             for &pc in &df.stages[ps].commands {
                 if let Command::Onbuild { trigger } = &df.instructions[pc].command {
-                    self.run_instruction(
-                        pc, trigger, si, meta, &mut st, exec, states, failed, true,
-                    );
+                    self.run_instruction(pc, trigger, si, meta, &mut st, exec, failed, true);
                 }
             }
         }
         for &ci in &stage.commands {
             let ins = &df.instructions[ci];
-            self.run_instruction(ci, ins, si, meta, &mut st, exec, states, failed, false);
+            self.run_instruction(ci, ins, si, meta, &mut st, exec, failed, false);
         }
         exec.chains[si] = st.chain.clone();
         st
@@ -1437,7 +1456,6 @@ impl<'a> Executor<'a> {
         meta: &[(String, String)],
         st: &mut StageState,
         exec: &mut Exec,
-        states: &[Option<StageState>],
         failed: &mut bool,
         trigger: bool,
     ) {
@@ -1447,6 +1465,8 @@ impl<'a> Executor<'a> {
         let fields = classic && !*failed;
         let line = ins.span.line;
         let mut step = self.new_step(ci, si, if classic { Kind::Step } else { Kind::Metadata });
+        let mut spare = self.spare.borrow_mut();
+        let draft = &mut *spare;
         step.trigger = trigger;
         // For an ONBUILD trigger `ins` is the triggered instruction, not the ONBUILD line.
         if trigger {
@@ -1462,26 +1482,28 @@ impl<'a> Executor<'a> {
             }
             Command::Run(r) => {
                 step.kind = Kind::Step;
-                self.run_fields(r, ins, st, &mut step, exec, states, si, meta);
+                self.run_fields(r, ins, st, &mut step, draft, exec, si, meta);
                 step.writes = Writes::All;
             }
             Command::Copy(c) => {
                 step.kind = Kind::Step;
-                self.copy_fields(c, ins, st, &mut step, exec, states, si, meta);
+                self.copy_fields(c, ins, st, &mut step, draft, exec, si, meta);
             }
             Command::Workdir { path } => {
                 let (p, used) = self.expand(path, st, meta);
-                let abs = abs_path(&st.cwd, &p);
+                let mut abs = self.memo.scratch.borrow_mut();
+                abs_path_into(&st.cwd, &p, &mut abs);
                 let cwd = abs.trim_end_matches('/');
                 st.cwd = if cwd.is_empty() {
                     "/".into()
                 } else {
                     cwd.into()
                 };
+                drop(abs);
                 st.cwd_line = Some(line);
                 let args = self.args_behind(&used, st);
                 if fields {
-                    step.draft.fields.push(Field {
+                    draft.fields.push(Field {
                         name: "instruction".into(),
                         value: cat!("WORKDIR ", &*st.cwd).into(),
                         origin: Origin {
@@ -1493,7 +1515,7 @@ impl<'a> Executor<'a> {
                     step.writes = Writes::Path(Rc::clone(&st.cwd));
                 } else if &*st.cwd != "/" {
                     step.kind = Kind::Step;
-                    step.draft.fields.push(Field {
+                    draft.fields.push(Field {
                         name: "path".into(),
                         value: Text::Shared(Rc::clone(&st.cwd)),
                         origin: Origin {
@@ -1525,6 +1547,7 @@ impl<'a> Executor<'a> {
                             args,
                             from_build_arg: false,
                         },
+                        &mut self.memo.scratch.borrow_mut(),
                     );
                 }
                 if fields {
@@ -1536,7 +1559,7 @@ impl<'a> Executor<'a> {
                         })
                         .collect::<Vec<_>>()
                         .into();
-                    step.draft.fields.push(Field {
+                    draft.fields.push(Field {
                         name: "instruction".into(),
                         value: if pairs.is_empty() {
                             "ENV ".into()
@@ -1597,7 +1620,12 @@ impl<'a> Executor<'a> {
                     st.args.retain(|x| x.name != a.name);
                     if !classic {
                         if let Some(v) = &value {
-                            st.env.set(&a.name, Rc::clone(v), origin.clone());
+                            st.env.set(
+                                &a.name,
+                                Rc::clone(v),
+                                origin.clone(),
+                                &mut self.memo.scratch.borrow_mut(),
+                            );
                         }
                     }
                     st.args.push(ArgVar {
@@ -1608,7 +1636,7 @@ impl<'a> Executor<'a> {
                     });
                 }
                 if fields {
-                    step.draft
+                    draft
                         .fields
                         .push(field("instruction", format!("ARG {}", text.join(" "))));
                 }
@@ -1618,16 +1646,14 @@ impl<'a> Executor<'a> {
                 st.user = (*u).into();
                 st.user_line = Some(line);
                 if fields {
-                    step.draft
-                        .fields
-                        .push(field("instruction", format!("USER {u}")));
+                    draft.fields.push(field("instruction", format!("USER {u}")));
                 }
             }
             Command::Shell { argv } => {
                 st.shell = argv.join(" ").into();
                 st.shell_line = Some(line);
                 if fields {
-                    step.draft
+                    draft
                         .fields
                         .push(field("instruction", format!("SHELL {}", argv.join(" "))));
                 }
@@ -1649,7 +1675,7 @@ impl<'a> Executor<'a> {
                         text.push('=');
                         text.push_str(&v);
                     }
-                    step.draft.fields.push(Field {
+                    draft.fields.push(Field {
                         name: "instruction".into(),
                         value: text.into(),
                         origin: Origin {
@@ -1669,7 +1695,7 @@ impl<'a> Executor<'a> {
                         used_all.extend(u.iter().cloned());
                         parts.push(v);
                     }
-                    step.draft.fields.push(Field {
+                    draft.fields.push(Field {
                         name: "instruction".into(),
                         value: format!("{} {}", ins.keyword, join(&parts)).into(),
                         origin: Origin {
@@ -1683,7 +1709,7 @@ impl<'a> Executor<'a> {
             Command::Stopsignal { signal } => {
                 if fields {
                     let (v, _) = self.expand(signal, st, meta);
-                    step.draft
+                    draft
                         .fields
                         .push(field("instruction", format!("STOPSIGNAL {v}")));
                 }
@@ -1695,16 +1721,15 @@ impl<'a> Executor<'a> {
             _ => {
                 // CMD, ENTRYPOINT, HEALTHCHECK, MAINTAINER, ONBUILD: config only, not expanded.
                 if fields {
-                    step.draft
-                        .fields
-                        .push(field("instruction", ins.text.clone()));
+                    draft.fields.push(field("instruction", ins.text.clone()));
                 }
             }
         }
         if step.kind == Kind::Metadata {
             step.parent = None;
         }
-        self.push_step(step, exec, st, failed);
+        self.settle_step(&mut step, draft, exec, st, failed);
+        exec.steps.push(step);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1714,8 +1739,8 @@ impl<'a> Executor<'a> {
         ins: &Instruction,
         st: &StageState,
         step: &mut Step,
+        draft: &mut Draft,
         exec: &Exec,
-        _states: &[Option<StageState>],
         si: usize,
         meta: &[(String, String)],
     ) {
@@ -1725,7 +1750,7 @@ impl<'a> Executor<'a> {
             cmd.push('\n');
             cmd.push_str(&h.content);
         }
-        step.draft.fields.push(Field {
+        draft.fields.push(Field {
             name: "command".into(),
             value: cmd.into(),
             origin: Origin {
@@ -1734,7 +1759,7 @@ impl<'a> Executor<'a> {
             },
         });
         if matches!(r.command, CommandLine::Shell(_)) {
-            step.draft.fields.push(Field {
+            draft.fields.push(Field {
                 name: "shell".into(),
                 value: Text::Shared(Rc::clone(&st.shell)),
                 origin: Origin {
@@ -1763,7 +1788,7 @@ impl<'a> Executor<'a> {
                 crate::order::sort_unstable_by(&mut pairs, |x, y| x.0.name.cmp(&y.0.name));
             }
             for (a, v) in pairs {
-                step.draft.fields.push(Field {
+                draft.fields.push(Field {
                     name: Text::Shared(Rc::clone(&a.field)),
                     value: Text::Shared(Rc::clone(v)),
                     origin: a.origin.clone(),
@@ -1773,21 +1798,19 @@ impl<'a> Executor<'a> {
                 .iter()
                 .any(|p| self.input.args.contains_key(*p) && !st.args.iter().any(|a| a.name == *p));
             if proxy_passed {
-                step.draft.fields.push(field("proxy-args-passed", "yes"));
+                draft.fields.push(field("proxy-args-passed", "yes"));
             }
             // The config's environment is compared as part of the parent chain (ENV steps).
         } else {
-            step.draft
-                .fields
-                .reserve(st.env.vars.len() + 3 + r.mounts.len());
+            draft.fields.reserve(st.env.vars.len() + 3 + r.mounts.len());
             for e in &st.env.vars {
-                step.draft.fields.push(Field {
+                draft.fields.push(Field {
                     name: Text::Shared(Rc::clone(&e.field)),
                     value: Text::Shared(Rc::clone(&e.value)),
                     origin: e.origin.clone(),
                 });
             }
-            step.draft.fields.push(Field {
+            draft.fields.push(Field {
                 name: "workdir".into(),
                 value: Text::Shared(Rc::clone(&st.cwd)),
                 origin: Origin {
@@ -1796,7 +1819,7 @@ impl<'a> Executor<'a> {
                 },
             });
             if !st.user.is_empty() {
-                step.draft.fields.push(Field {
+                draft.fields.push(Field {
                     name: "user".into(),
                     value: Text::Shared(Rc::clone(&st.user)),
                     origin: Origin {
@@ -1808,11 +1831,11 @@ impl<'a> Executor<'a> {
             // The RUN's network mode: its own flag, else the build's --network.
             if let Some(n) = r.network.as_ref().or(self.network.as_ref()) {
                 if n != "default" {
-                    step.draft.fields.push(field("network", n.clone()));
+                    draft.fields.push(field("network", n.clone()));
                 }
             }
             if let Some(s) = &r.security {
-                step.draft.fields.push(field("security", s.clone()));
+                draft.fields.push(field("security", s.clone()));
             }
             for (i, m) in r.mounts.iter().enumerate() {
                 // Target, source, id and from are expanded (mostly plain words: borrowed).
@@ -1827,7 +1850,7 @@ impl<'a> Executor<'a> {
                     Some(&n) => n.into(),
                     None => format!("mount[{i}]").into(),
                 };
-                step.draft.fields.push(field(
+                draft.fields.push(field(
                     name,
                     mount_description(m, &expanded, self.engine == Engine::Docker2010),
                 ));
@@ -1843,7 +1866,7 @@ impl<'a> Executor<'a> {
                         ins.span.line,
                     );
                     match c {
-                        Ok(c) => step.draft.contents.push(c),
+                        Ok(c) => draft.contents.push(c),
                         Err(e) => step.error = Some(e),
                     }
                 }
@@ -2015,8 +2038,8 @@ impl<'a> Executor<'a> {
         ins: &Instruction,
         st: &StageState,
         step: &mut Step,
+        draft: &mut Draft,
         exec: &Exec,
-        _states: &[Option<StageState>],
         si: usize,
         meta: &[(String, String)],
     ) {
@@ -2035,8 +2058,12 @@ impl<'a> Executor<'a> {
             args: self.args_behind(&used_all, st),
             from_build_arg: false,
         };
-        let abs_dest: Rc<str> = abs_path(&st.cwd, &dest).into();
-        step.draft.fields.push(Field {
+        let abs_dest: Rc<str> = {
+            let mut abs = self.memo.scratch.borrow_mut();
+            abs_path_into(&st.cwd, &dest, &mut abs);
+            abs.as_str().into()
+        };
+        draft.fields.push(Field {
             name: "sources".into(),
             value: match &sources[..] {
                 [one] => Text::Owned(String::from(&**one)),
@@ -2044,7 +2071,7 @@ impl<'a> Executor<'a> {
             },
             origin: origin.clone(),
         });
-        step.draft.fields.push(Field {
+        draft.fields.push(Field {
             name: "dest".into(),
             value: if classic {
                 dest.into()
@@ -2054,7 +2081,7 @@ impl<'a> Executor<'a> {
             origin,
         });
         if let Some(ch) = &c.chown {
-            step.draft
+            draft
                 .fields
                 .push(field("chown", self.expand(ch, st, meta).0));
         }
@@ -2064,17 +2091,15 @@ impl<'a> Executor<'a> {
             }
         } else {
             if let Some(m) = &c.chmod {
-                step.draft
+                draft
                     .fields
                     .push(field("chmod", self.expand(m, st, meta).0));
             }
             if !c.exclude.is_empty() {
-                step.draft
-                    .fields
-                    .push(field("exclude", c.exclude.join(",")));
+                draft.fields.push(field("exclude", c.exclude.join(",")));
             }
             if c.parents {
-                step.draft.fields.push(field("parents", "true"));
+                draft.fields.push(field("parents", "true"));
             }
             if c.link && c.chmod.is_none() {
                 // The copy itself does not depend on earlier layers, but it is merged onto
@@ -2085,16 +2110,16 @@ impl<'a> Executor<'a> {
         }
         if c.is_add {
             if let Some(u) = c.unpack {
-                step.draft.fields.push(field("unpack", u.to_string()));
+                draft.fields.push(field("unpack", u.to_string()));
             }
             if let Some(x) = &c.checksum {
-                step.draft.fields.push(field("checksum", x.clone()));
+                draft.fields.push(field("checksum", x.clone()));
             }
         }
         let excludes: &[String] = if classic { &[] } else { &c.exclude };
         for s in &sources {
             if c.is_add && (s.starts_with("http://") || s.starts_with("https://")) {
-                step.draft.contents.push(ContentInput {
+                draft.contents.push(ContentInput {
                     label: s.clone().into(),
                     digest: KeyHasher::new("url").str(s).finish(),
                     context_source: None,
@@ -2112,7 +2137,7 @@ impl<'a> Executor<'a> {
                 si,
                 line,
             ) {
-                Ok(ci) => step.draft.contents.push(ci),
+                Ok(ci) => draft.contents.push(ci),
                 Err(e) => {
                     step.error.get_or_insert(e);
                 }
@@ -2126,7 +2151,7 @@ impl<'a> Executor<'a> {
             } else {
                 data
             };
-            step.draft.contents.push(ContentInput {
+            draft.contents.push(ContentInput {
                 label: format!("heredoc {}", h.name).into(),
                 digest: KeyHasher::new("heredoc").str(&h.name).str(&text).finish(),
                 context_source: None,
@@ -2235,10 +2260,18 @@ mod tests {
                 let pick = (seed >> 33) % 6;
                 let origin = Origin::default();
                 match pick {
-                    0 => st
-                        .env
-                        .set("VERSION", format!("{}", round % 3).into(), origin),
-                    1 => st.env.set("A", ["", "a", "aa"][round % 3].into(), origin),
+                    0 => st.env.set(
+                        "VERSION",
+                        format!("{}", round % 3).into(),
+                        origin,
+                        &mut String::new(),
+                    ),
+                    1 => st.env.set(
+                        "A",
+                        ["", "a", "aa"][round % 3].into(),
+                        origin,
+                        &mut String::new(),
+                    ),
                     2 => st.args.push(ArgVar {
                         name: "B".into(),
                         field: "arg:B".into(),

@@ -58,10 +58,11 @@ pub struct FileEntry {
 /// (binary search for a path, one contiguous run for a directory). The paths are slices of
 /// one shared string: building 20,000 of them is one allocation, not one per path, and a
 /// derived context (build B, an edited Dockerfile) shares or copies that string instead of
-/// the paths one by one.
+/// the paths one by one. (An `Rc<String>`, not an `Rc<str>`: the string is shared as it was
+/// built, where making an `Rc<str>` of it would copy all of it once more.)
 #[derive(Clone, Debug, Default)]
 pub struct Files {
-    names: Rc<str>,
+    names: Rc<String>,
     slots: Vec<Slot>,
 }
 
@@ -559,7 +560,7 @@ impl Context {
                 );
             }
         }
-        let names: Rc<str> = names.into();
+        let names = Rc::new(names);
         ctx.files = Files {
             names: Rc::clone(&names),
             slots: visible,
@@ -677,7 +678,7 @@ impl Context {
         };
         let files = merge(&self.files, 0, false);
         let ignored = merge(&self.ignored, ignored_at, true);
-        let names: Rc<str> = if reuse {
+        let names: Rc<String> = if reuse {
             Rc::clone(&self.files.names)
         } else {
             own.into()

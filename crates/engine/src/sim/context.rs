@@ -392,6 +392,43 @@ fn file_id(content: &str) -> Id {
     Id(bytes | ((n as u128) << 120) | (1 << 127))
 }
 
+/// Appends `p` to `names`, and returns its slot with `entry`.
+#[inline(always)]
+fn push(names: &mut String, p: &str, entry: FileEntry) -> Slot {
+    let start = names.len() as u32;
+    push_name(names, p);
+    Slot {
+        start,
+        end: names.len() as u32,
+        entry,
+    }
+}
+
+/// The files at the start of `files` that are directly in `dir` (see [`is_sibling`]), with
+/// their paths appended to `names` and their slots to `out`; returns how many. (A function
+/// of its own: the loop keeps its few values in registers.)
+#[inline(never)]
+fn push_siblings(
+    files: &[(String, FileSpec)],
+    dir: &str,
+    names: &mut String,
+    out: &mut Vec<Slot>,
+) -> usize {
+    let mut n = 0;
+    for (p, spec) in files {
+        if !is_sibling(p, dir) {
+            break;
+        }
+        let entry = FileEntry {
+            content: file_id(spec.content()),
+            mode: spec.mode(),
+        };
+        out.push(push(names, p, entry));
+        n += 1;
+    }
+    n
+}
+
 impl Context {
     /// Builds the context from the scenario's files, plus the Dockerfile and `.dockerignore`
     /// themselves (both are context files unless ignored).
@@ -416,16 +453,7 @@ impl Context {
         // appended to one string of names.
         let mut names = String::with_capacity(files.keys().map(|p| p.len()).sum::<usize>() + 24);
         let (mut visible, mut ignored) = (Vec::with_capacity(files.len() + 2), Vec::new());
-        #[inline(always)]
-        fn push(names: &mut String, p: &str, entry: FileEntry) -> Slot {
-            let start = names.len() as u32;
-            push_name(names, p);
-            Slot {
-                start,
-                end: names.len() as u32,
-                entry,
-            }
-        }
+
         // Every path so far was clean as given: the names are the map's keys, sorted and
         // distinct, and need no sorting.
         let mut all_clean = true;
@@ -463,17 +491,7 @@ impl Context {
                 // one's path is copied and its slot goes to the directory's list.
                 if let (Some(d), Some(excluded)) = (prev_parent, dir_verdict) {
                     let out = if excluded { &mut ignored } else { &mut visible };
-                    for (p, spec) in &all[at..until] {
-                        if !is_sibling(p, d) {
-                            break;
-                        }
-                        let entry = FileEntry {
-                            content: file_id(spec.content()),
-                            mode: spec.mode(),
-                        };
-                        out.push(push(&mut names, p, entry));
-                        at += 1;
-                    }
+                    at += push_siblings(&all[at..until], d, &mut names, out);
                     if at == until {
                         break;
                     }

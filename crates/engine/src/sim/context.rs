@@ -58,13 +58,20 @@ pub struct FileEntry {
 /// (binary search for a path, one contiguous run for a directory). The paths are slices of
 /// one shared string: building 20,000 of them is one allocation, not one per path, and a
 /// derived context (build B, an edited Dockerfile) shares or copies that string instead of
-/// the paths one by one. (An `Rc<String>`, not an `Rc<str>`: the string is shared as it was
-/// built, where making an `Rc<str>` of it would copy all of it once more.)
+/// the paths one by one.
 #[derive(Clone, Debug, Default)]
 pub struct Files {
-    names: Rc<String>,
+    names: Names,
     slots: Vec<Slot>,
 }
+
+/// The shared names of [`Files`]. Natively an `Rc<String>`: the string is shared as it was
+/// built, where making an `Rc<str>` of it copies all of it once more (20,000 paths); in wasm
+/// an `Rc<str>` (one load less at every use of a name: a smaller bundle).
+#[cfg(not(target_arch = "wasm32"))]
+type Names = Rc<String>;
+#[cfg(target_arch = "wasm32")]
+type Names = Rc<str>;
 
 /// One file of [`Files`]: where its path is in the names, and its entry.
 #[derive(Clone, Copy, Debug)]
@@ -271,9 +278,9 @@ fn strip_dir<'p>(path: &'p str, dir: &str) -> Option<&'p str> {
 }
 
 /// Whether `path` is `dir`, a `/` and a plain name (not empty, `.` or `..`, without `/`):
-/// a clean path of a file directly in `dir`. (`strip_dir` and the name's tests, with the
-/// usual directory of 8 to 16 bytes compared as its first and last eight.)
-#[inline(always)]
+/// a clean path of a file directly in `dir`. (`strip_dir` and the name's tests; natively,
+/// the usual directory of 8 to 16 bytes is compared as its first and last eight.)
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 fn is_sibling(path: &str, dir: &str) -> bool {
     let (p, d) = (path.as_bytes(), dir.as_bytes());
     let n = d.len();
@@ -284,7 +291,7 @@ fn is_sibling(path: &str, dir: &str) -> bool {
     if matches!(name, [b'.'] | [b'.', b'.']) {
         return false;
     }
-    let same = if (8..=16).contains(&n) {
+    let same = if cfg!(not(target_arch = "wasm32")) && (8..=16).contains(&n) {
         word(p) == word(d) && word(&p[n - 8..]) == word(&d[n - 8..])
     } else {
         strip_dir(path, dir).is_some()
@@ -327,8 +334,9 @@ fn has_slash(b: &[u8]) -> bool {
         x.wrapping_sub(LO) & !x
     };
     let slash_in = |w: u64| zero_where_slash(w) & HI != 0;
-    // The usual file name, 8 to 16 bytes: its first and last eight, in one test.
-    if (8..=16).contains(&b.len()) {
+    // The usual file name, 8 to 16 bytes: its first and last eight, in one test (natively;
+    // wasm keeps the loop alone, smaller).
+    if cfg!(not(target_arch = "wasm32")) && (8..=16).contains(&b.len()) {
         let (first, last) = (word(b), word(&b[b.len() - 8..]));
         return (zero_where_slash(first) | zero_where_slash(last)) & HI != 0;
     }
@@ -489,7 +497,10 @@ impl Context {
             while at < until {
                 // A run of files directly in a directory the matcher decided as a whole: each
                 // one's path is copied and its slot goes to the directory's list.
-                if let (Some(d), Some(excluded)) = (prev_parent, dir_verdict) {
+                // (Natively; wasm takes the files one by one below, a smaller bundle.)
+                if let (false, Some(d), Some(excluded)) =
+                    (cfg!(target_arch = "wasm32"), prev_parent, dir_verdict)
+                {
                     let out = if excluded { &mut ignored } else { &mut visible };
                     at += push_siblings(&all[at..until], d, &mut names, out);
                     if at == until {
@@ -499,6 +510,21 @@ impl Context {
                 let (p, spec) = &all[at];
                 at += 1;
                 let sibling = prev_parent.and_then(|d| is_sibling(p, d).then_some(d.len()));
+                if let (true, Some(_), Some(excluded)) =
+                    (cfg!(target_arch = "wasm32"), sibling, dir_verdict)
+                {
+                    let entry = FileEntry {
+                        content: file_id(spec.content()),
+                        mode: spec.mode(),
+                    };
+                    let slot = push(&mut names, p, entry);
+                    if excluded {
+                        ignored.push(slot);
+                    } else {
+                        visible.push(slot);
+                    }
+                    continue;
+                }
                 let clean_parent = match sibling {
                     Some(i) => Some(Some(i)),
                     None => ignore::clean_relative_parent(p),
@@ -578,7 +604,7 @@ impl Context {
                 );
             }
         }
-        let names = Rc::new(names);
+        let names = Names::from(names);
         ctx.files = Files {
             names: Rc::clone(&names),
             slots: visible,
@@ -696,7 +722,7 @@ impl Context {
         };
         let files = merge(&self.files, 0, false);
         let ignored = merge(&self.ignored, ignored_at, true);
-        let names: Rc<String> = if reuse {
+        let names: Names = if reuse {
             Rc::clone(&self.files.names)
         } else {
             own.into()

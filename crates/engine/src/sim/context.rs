@@ -61,9 +61,17 @@ pub struct FileEntry {
 /// the paths one by one.
 #[derive(Clone, Debug, Default)]
 pub struct Files {
-    names: Rc<str>,
+    names: Names,
     slots: Vec<Slot>,
 }
+
+/// The shared names of [`Files`]. Natively an `Rc<String>`: the string is shared as it was
+/// built, where making an `Rc<str>` of it copies all of it once more (20,000 paths); in wasm
+/// an `Rc<str>` (one load less at every use of a name: a smaller bundle).
+#[cfg(not(target_arch = "wasm32"))]
+type Names = Rc<String>;
+#[cfg(target_arch = "wasm32")]
+type Names = Rc<str>;
 
 /// One file of [`Files`]: where its path is in the names, and its entry.
 #[derive(Clone, Copy, Debug)]
@@ -276,16 +284,69 @@ fn strip_dir<'p>(path: &'p str, dir: &str) -> Option<&'p str> {
     }
 }
 
+/// Whether `path` is `dir`, a `/` and a plain name (not empty, `.` or `..`, without `/`):
+/// a clean path of a file directly in `dir`. (`strip_dir` and the name's tests; natively,
+/// the usual directory of 8 to 16 bytes is compared as its first and last eight.)
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+fn is_sibling(path: &str, dir: &str) -> bool {
+    let (p, d) = (path.as_bytes(), dir.as_bytes());
+    let n = d.len();
+    if p.len() < n + 2 || p[n] != b'/' {
+        return false;
+    }
+    let name = &p[n + 1..];
+    if matches!(name, [b'.'] | [b'.', b'.']) {
+        return false;
+    }
+    let same = if cfg!(not(target_arch = "wasm32")) && (8..=16).contains(&n) {
+        word(p) == word(d) && word(&p[n - 8..]) == word(&d[n - 8..])
+    } else {
+        strip_dir(path, dir).is_some()
+    };
+    same && !has_slash(name)
+}
+
+/// Appends `p` to `names`. Natively, a path of up to 48 bytes is copied with a length known
+/// at compile time (a few moves, not a `memcpy` call: contexts of thousands of short paths).
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
+fn push_name(names: &mut String, p: &str) {
+    macro_rules! fixed {
+        ($($n:literal)*) => {
+            match p.len() {
+                $($n => names.push_str(&p[..$n]),)*
+                _ => names.push_str(p),
+            }
+        };
+    }
+    fixed!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24
+        25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48)
+}
+
+/// Appends `p` to `names` (in wasm: the general copy, smaller).
+#[cfg(target_arch = "wasm32")]
+#[inline]
+fn push_name(names: &mut String, p: &str) {
+    names.push_str(p)
+}
+
 /// Whether `b` contains a `/`, eight bytes at a time: names are short, and `memchr`'s
 /// setup costs more than their search.
 fn has_slash(b: &[u8]) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     // A byte of `x` is zero where `w` has a `/` (the classic has-zero-byte test).
-    let slash_in = |w: u64| {
+    let zero_where_slash = |w: u64| {
         let x = w ^ (LO * u64::from(b'/'));
-        x.wrapping_sub(LO) & !x & HI != 0
+        x.wrapping_sub(LO) & !x
     };
+    let slash_in = |w: u64| zero_where_slash(w) & HI != 0;
+    // The usual file name, 8 to 16 bytes: its first and last eight, in one test (natively;
+    // wasm keeps the loop alone, smaller).
+    if cfg!(not(target_arch = "wasm32")) && (8..=16).contains(&b.len()) {
+        let (first, last) = (word(b), word(&b[b.len() - 8..]));
+        return (zero_where_slash(first) | zero_where_slash(last)) & HI != 0;
+    }
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {
         if slash_in(word(c)) {
@@ -346,6 +407,43 @@ fn file_id(content: &str) -> Id {
     Id(bytes | ((n as u128) << 120) | (1 << 127))
 }
 
+/// Appends `p` to `names`, and returns its slot with `entry`.
+#[inline(always)]
+fn push(names: &mut String, p: &str, entry: FileEntry) -> Slot {
+    let start = names.len() as u32;
+    push_name(names, p);
+    Slot {
+        start,
+        end: names.len() as u32,
+        entry,
+    }
+}
+
+/// The files at the start of `files` that are directly in `dir` (see [`is_sibling`]), with
+/// their paths appended to `names` and their slots to `out`; returns how many. (A function
+/// of its own: the loop keeps its few values in registers.)
+#[inline(never)]
+fn push_siblings(
+    files: &[(String, FileSpec)],
+    dir: &str,
+    names: &mut String,
+    out: &mut Vec<Slot>,
+) -> usize {
+    let mut n = 0;
+    for (p, spec) in files {
+        if !is_sibling(p, dir) {
+            break;
+        }
+        let entry = FileEntry {
+            content: file_id(spec.content()),
+            mode: spec.mode(),
+        };
+        out.push(push(names, p, entry));
+        n += 1;
+    }
+    n
+}
+
 impl Context {
     /// Builds the context from the scenario's files, plus the Dockerfile and `.dockerignore`
     /// themselves (both are context files unless ignored).
@@ -370,15 +468,7 @@ impl Context {
         // appended to one string of names.
         let mut names = String::with_capacity(files.keys().map(|p| p.len()).sum::<usize>() + 24);
         let (mut visible, mut ignored) = (Vec::with_capacity(files.len() + 2), Vec::new());
-        let push = |names: &mut String, p: &str, entry: FileEntry| {
-            let start = names.len() as u32;
-            names.push_str(p);
-            Slot {
-                start,
-                end: names.len() as u32,
-                entry,
-            }
-        };
+
         // Every path so far was clean as given: the names are the map's keys, sorted and
         // distinct, and need no sorting.
         let mut all_clean = true;
@@ -406,19 +496,30 @@ impl Context {
         crate::order::sort_by_key(&mut generated, |g| g.2);
         // The generated files' excluded flags and slots, for the unsorted case.
         let mut placed: Vec<(bool, Slot)> = Vec::with_capacity(2);
-        let mut rest = files.iter();
+        let all: &[(String, FileSpec)] = files.as_slice();
         let mut at = 0;
         // The context files before each generated file (and after the last one), then it.
         for next in 0..=generated.len() {
             let until = generated.get(next).map_or(files.len(), |g| g.2);
-            for (p, spec) in rest.by_ref().take(until - at) {
-                let sibling = prev_parent.and_then(|d| {
-                    let name = strip_dir(p, d)?;
-                    let name = name.as_bytes();
-                    (!matches!(name, [] | [b'.'] | [b'.', b'.']) && !has_slash(name))
-                        .then_some(d.len())
-                });
-                if let (Some(_), Some(excluded)) = (sibling, dir_verdict) {
+            while at < until {
+                // A run of files directly in a directory the matcher decided as a whole: each
+                // one's path is copied and its slot goes to the directory's list.
+                // (Natively; wasm takes the files one by one below, a smaller bundle.)
+                if let (false, Some(d), Some(excluded)) =
+                    (cfg!(target_arch = "wasm32"), prev_parent, dir_verdict)
+                {
+                    let out = if excluded { &mut ignored } else { &mut visible };
+                    at += push_siblings(&all[at..until], d, &mut names, out);
+                    if at == until {
+                        break;
+                    }
+                }
+                let (p, spec) = &all[at];
+                at += 1;
+                let sibling = prev_parent.and_then(|d| is_sibling(p, d).then_some(d.len()));
+                if let (true, Some(_), Some(excluded)) =
+                    (cfg!(target_arch = "wasm32"), sibling, dir_verdict)
+                {
                     let entry = FileEntry {
                         content: file_id(spec.content()),
                         mode: spec.mode(),
@@ -475,7 +576,6 @@ impl Context {
                     visible.push(slot);
                 }
             }
-            at = until;
             let Some(&(g, text, _, same)) = generated.get(next) else {
                 break;
             };
@@ -493,7 +593,6 @@ impl Context {
                 // The context file of its name is replaced. (The generated file has no `/`:
                 // the matcher's parent is unchanged, and the next path's sibling test
                 // against `prev_parent` still holds.)
-                rest.next();
                 at += 1;
             }
         }
@@ -512,7 +611,7 @@ impl Context {
                 );
             }
         }
-        let names: Rc<str> = names.into();
+        let names = Names::from(names);
         ctx.files = Files {
             names: Rc::clone(&names),
             slots: visible,
@@ -630,7 +729,7 @@ impl Context {
         };
         let files = merge(&self.files, 0, false);
         let ignored = merge(&self.ignored, ignored_at, true);
-        let names: Rc<str> = if reuse {
+        let names: Names = if reuse {
             Rc::clone(&self.files.names)
         } else {
             own.into()
@@ -1123,6 +1222,71 @@ mod tests {
                 assert_eq!(strip_dir(p, d), want, "{p:?} {d:?}");
             }
         }
+    }
+
+    #[test]
+    fn is_sibling_is_strip_dir_and_a_plain_name() {
+        // Directories and names shorter than, as long as, between one and two words and
+        // longer than two words; differing in the first and the last eight bytes.
+        let dirs = [
+            "a",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghijklmno",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "Xbcdefghijklmnop",
+            "abcdefghijklmnoX",
+        ];
+        let names = [
+            "",
+            ".",
+            "..",
+            "...",
+            ".a",
+            "x",
+            "x/",
+            "/x",
+            "file.txt",
+            "file1234.txt",
+            "file12345678.txt",
+            "file12345678.txt2",
+            "a/b",
+            "abcdefgh/ijklmnop",
+        ];
+        let reference = |p: &str, d: &str| {
+            strip_dir(p, d)
+                .is_some_and(|name| !matches!(name, "" | "." | "..") && !name.contains('/'))
+        };
+        for d in dirs {
+            for p in dirs.iter().chain(&names) {
+                for name in names {
+                    let path = format!("{p}/{name}");
+                    assert_eq!(is_sibling(&path, d), reference(&path, d), "{path:?} {d:?}");
+                }
+                assert_eq!(is_sibling(p, d), reference(p, d), "{p:?} {d:?}");
+            }
+        }
+        assert!(is_sibling("abcdefghi/file.txt", "abcdefghi"));
+        assert!(!is_sibling("abcdefghi/a/file.txt", "abcdefghi"));
+    }
+
+    #[test]
+    fn push_name_appends_every_length() {
+        let base: String = ('a'..='z').cycle().take(70).collect();
+        let mut names = String::from("x");
+        let mut want = String::from("x");
+        for len in 0..=base.len() {
+            for part in [&base[..len], &base[len / 3..len]] {
+                push_name(&mut names, part);
+                want.push_str(part);
+            }
+            assert_eq!(names, want, "{len}");
+        }
+        push_name(&mut names, "d\u{e9}j\u{e0}/vu");
+        want.push_str("d\u{e9}j\u{e0}/vu");
+        assert_eq!(names, want);
     }
 
     #[test]

@@ -38,13 +38,13 @@ impl Analysis {
         });
         let report = sim.report;
         let df_a = match s.change.dockerfile {
-            Some(_) => Some(std::rc::Rc::unwrap_or_clone(sim.df_a)),
+            Some(_) => Some(layerlab_engine::Shared::unwrap_or_clone(sim.df_a)),
             None => {
                 drop(sim.df_a);
                 None
             }
         };
-        let df_b = std::rc::Rc::unwrap_or_clone(sim.df_b);
+        let df_b = layerlab_engine::Shared::unwrap_or_clone(sim.df_b);
         // Inserted one by one (steps come in line order, so each insert appends):
         // `collect()` would link a sort of `(u32, usize)` into the wasm bundle just for this.
         let index = |steps: &[StepVerdict]| {

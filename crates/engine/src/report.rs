@@ -3,29 +3,29 @@
 //! The JSON shape (`layerlab simulate --format json`) is
 //! `{"builders": {"classic": {"steps": [...]}, "buildkit": {"steps": [...]}}, ...}`.
 
+use crate::share::Shared;
 use crate::syntax::Diagnostic;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::rc::Rc;
 
-/// `Rc<str>` as a plain JSON string.
+/// `Shared<str>` as a plain JSON string.
 mod shared_str {
     use super::*;
-    pub fn serialize<S: Serializer>(v: &Rc<str>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(v: &Shared<str>, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(v)
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Rc<str>, D::Error> {
-        String::deserialize(d).map(Rc::from)
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Shared<str>, D::Error> {
+        String::deserialize(d).map(Shared::from)
     }
 }
 
-/// `Option<Rc<str>>` as a JSON string or null.
+/// `Option<Shared<str>>` as a JSON string or null.
 mod shared_str_opt {
     use super::*;
-    pub fn serialize<S: Serializer>(v: &Option<Rc<str>>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(v: &Option<Shared<str>>, s: S) -> Result<S::Ok, S::Error> {
         v.as_deref().serialize(s)
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Rc<str>>, D::Error> {
-        Option::<String>::deserialize(d).map(|o| o.map(Rc::from))
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Shared<str>>, D::Error> {
+        Option::<String>::deserialize(d).map(|o| o.map(Shared::from))
     }
 }
 
@@ -90,10 +90,10 @@ pub struct StepVerdict {
     pub stage: Option<usize>,
     /// Shared by every verdict of the stage (serialised as a plain string).
     #[serde(with = "shared_str_opt")]
-    pub stage_name: Option<Rc<str>>,
+    pub stage_name: Option<Shared<str>>,
     /// Shared by every verdict with the same keyword (serialised as a plain string).
     #[serde(with = "shared_str")]
-    pub keyword: Rc<str>,
+    pub keyword: Shared<str>,
     pub status: Status,
     pub reasons: Vec<Reason>,
     /// Index into B's `Dockerfile::instructions`.

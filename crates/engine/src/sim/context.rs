@@ -9,8 +9,7 @@ use super::hash::{FxHashMap, Id, KeyHasher};
 use crate::ignore::{self, PatternMatcher};
 use crate::scenario::FileSpec;
 use crate::scenario::Map;
-use std::cell::RefCell;
-use std::rc::Rc;
+use crate::share::{Memo, Shared};
 
 /// Digests by (source, `--exclude` patterns). Most sources have no excludes: those are found
 /// by the source alone, without building a key per lookup.
@@ -43,7 +42,7 @@ impl DigestMemo {
 /// changed path lies under.
 #[derive(Clone, Debug, Default)]
 struct Base {
-    memo: Rc<RefCell<DigestMemo>>,
+    memo: Shared<Memo<DigestMemo>>,
     /// Clean paths that were replaced, added or removed.
     changed: Vec<String>,
 }
@@ -65,13 +64,13 @@ pub struct Files {
     slots: Vec<Slot>,
 }
 
-/// The shared names of [`Files`]. Natively an `Rc<String>`: the string is shared as it was
-/// built, where making an `Rc<str>` of it copies all of it once more (20,000 paths); in wasm
-/// an `Rc<str>` (one load less at every use of a name: a smaller bundle).
+/// The shared names of [`Files`]. Natively an `Shared<String>`: the string is shared as it was
+/// built, where making an `Shared<str>` of it copies all of it once more (20,000 paths); in wasm
+/// an `Shared<str>` (one load less at every use of a name: a smaller bundle).
 #[cfg(not(target_arch = "wasm32"))]
-type Names = Rc<String>;
+type Names = Shared<String>;
 #[cfg(target_arch = "wasm32")]
-type Names = Rc<str>;
+type Names = Shared<str>;
 
 /// One file of [`Files`]: where its path is in the names, and its entry.
 #[derive(Clone, Copy, Debug)]
@@ -196,12 +195,12 @@ pub struct Context {
     /// A `.dockerignore` pattern the matcher rejected (the real build fails on it).
     pub ignore_error: Option<String>,
     /// Digests already computed, by (source, excludes): both builders ask for the same ones.
-    memo: Rc<RefCell<DigestMemo>>,
+    memo: Shared<Memo<DigestMemo>>,
     /// For a context made by [`Context::with_changes`]: the original's digests.
     base: Option<Base>,
     /// The `.dockerignore` text this context was matched with and its matcher, for
     /// [`Context::with_changes`] under the same file.
-    matcher: Option<Rc<(String, PatternMatcher)>>,
+    matcher: Option<Shared<(String, PatternMatcher)>>,
 }
 
 impl Clone for Context {
@@ -211,7 +210,7 @@ impl Clone for Context {
             files: self.files.clone(),
             ignored: self.ignored.clone(),
             ignore_error: self.ignore_error.clone(),
-            memo: Rc::new(RefCell::new(self.memo.borrow().clone())),
+            memo: Shared::new(Memo::new(self.memo.with(|m| m.clone()))),
             base: None,
             matcher: self.matcher.clone(),
         }
@@ -613,7 +612,7 @@ impl Context {
         }
         let names = Names::from(names);
         ctx.files = Files {
-            names: Rc::clone(&names),
+            names: Shared::clone(&names),
             slots: visible,
         };
         ctx.ignored = Files {
@@ -622,7 +621,7 @@ impl Context {
         };
         ctx.matcher = dockerignore
             .zip(matcher)
-            .map(|(t, m)| Rc::new((t.to_string(), m)));
+            .map(|(t, m)| Shared::new((t.to_string(), m)));
         ctx
     }
 
@@ -636,10 +635,10 @@ impl Context {
     ) -> Context {
         // The original's matcher when the text is the same (build B under A's file).
         let matcher = match (dockerignore, &self.matcher) {
-            (Some(t), Some(m)) if m.0 == t => Some(Rc::clone(m)),
+            (Some(t), Some(m)) if m.0 == t => Some(Shared::clone(m)),
             (Some(t), _) => PatternMatcher::new(&ignore::read_ignore_file(t))
                 .ok()
-                .map(|m| Rc::new((t.to_string(), m))),
+                .map(|m| Shared::new((t.to_string(), m))),
             (None, _) => None,
         };
         let mut changed = Vec::with_capacity(changes.len());
@@ -655,7 +654,7 @@ impl Context {
         // edited Dockerfile), the new context shares the original's names; otherwise the new
         // names are the old ones (the ignored files' too when they are kept apart), then the
         // changed paths.
-        let reuse = Rc::ptr_eq(&self.files.names, &self.ignored.names)
+        let reuse = Shared::ptr_eq(&self.files.names, &self.ignored.names)
             && cleaned
                 .iter()
                 .all(|p| p.is_empty() || existing(p).is_some());
@@ -664,7 +663,7 @@ impl Context {
         if !reuse {
             own.reserve(self.files.names.len() + self.ignored.names.len() + changes.len() * 16);
             own.push_str(&self.files.names);
-            if !Rc::ptr_eq(&self.files.names, &self.ignored.names) {
+            if !Shared::ptr_eq(&self.files.names, &self.ignored.names) {
                 ignored_at = own.len() as u32;
                 own.push_str(&self.ignored.names);
             }
@@ -730,21 +729,21 @@ impl Context {
         let files = merge(&self.files, 0, false);
         let ignored = merge(&self.ignored, ignored_at, true);
         let names: Names = if reuse {
-            Rc::clone(&self.files.names)
+            Shared::clone(&self.files.names)
         } else {
             own.into()
         };
         // The memo is sized for what the original (or its own original) holds: the same
         // sources are asked for again, and a memo grown one insert at a time rehashes often.
         let mut memo = DigestMemo::default();
-        let mut known = self.memo.borrow().plain.len();
+        let mut known = self.memo.with(|m| m.plain.len());
         if let Some(b) = &self.base {
-            known = known.max(b.memo.borrow().plain.len());
+            known = known.max(b.memo.with(|m| m.plain.len()));
         }
         memo.plain.reserve(known);
         let mut ctx = Context {
             files: Files {
-                names: Rc::clone(&names),
+                names: Shared::clone(&names),
                 slots: files,
             },
             ignored: Files {
@@ -752,12 +751,12 @@ impl Context {
                 slots: ignored,
             },
             ignore_error: self.ignore_error.clone(),
-            memo: Rc::new(RefCell::new(memo)),
+            memo: Shared::new(Memo::new(memo)),
             base: None,
             matcher: None,
         };
         ctx.base = Some(Base {
-            memo: Rc::clone(&self.memo),
+            memo: Shared::clone(&self.memo),
             changed,
         });
         ctx.matcher = matcher;
@@ -804,8 +803,8 @@ impl Context {
     /// The content digest of what a source selects; equal to `select(..).digest()` but
     /// without building the selection (this runs for every COPY of every build).
     pub fn digest(&self, source: &str, excludes: &[String]) -> Result<Id, String> {
-        if let Some(r) = self.memo.borrow().get(source, excludes) {
-            return r.clone();
+        if let Some(r) = self.memo.with(|m| m.get(source, excludes).cloned()) {
+            return r;
         }
         // What a source selects depends only on the files at or under it: when no changed
         // path is there, the original context's digest holds (build B reuses build A's).
@@ -822,18 +821,18 @@ impl Context {
                 })
         });
         let inherited =
-            unaffected_base.and_then(|b| b.memo.borrow().get(source, excludes).cloned());
+            unaffected_base.and_then(|b| b.memo.with(|m| m.get(source, excludes).cloned()));
         let r = match inherited {
             Some(r) => r,
             None => {
                 let r = self.digest_uncached(source, excludes);
                 if let Some(b) = unaffected_base {
-                    b.memo.borrow_mut().insert(source, excludes, r.clone());
+                    b.memo.with(|m| m.insert(source, excludes, r.clone()));
                 }
                 r
             }
         };
-        self.memo.borrow_mut().insert(source, excludes, r.clone());
+        self.memo.with(|m| m.insert(source, excludes, r.clone()));
         r
     }
 

@@ -11,8 +11,8 @@ use super::exec::{ContentInput, Exec, Field, Kind, Step};
 use super::hash::FxHashMap;
 use crate::report::{Builder, BuilderReport, Reason, Status, StepVerdict};
 use crate::scenario::{CacheSource, Scenario};
+use crate::share::Shared;
 use std::borrow::Cow;
-use std::rc::Rc;
 
 fn reason(code: &'static str, message: String, line: Option<u32>) -> Reason {
     Reason {
@@ -177,21 +177,21 @@ pub fn explain(
     };
     let mut steps = Vec::with_capacity(b.df.instructions.len());
     // Stage names and keywords repeat in every verdict: one shared string each.
-    let stage_names: Vec<Option<Rc<str>>> =
+    let stage_names: Vec<Option<Shared<str>>> =
         b.df.stages
             .iter()
-            .map(|s| s.name.as_deref().map(Rc::from))
+            .map(|s| s.name.as_deref().map(Shared::from))
             .collect();
-    let mut keywords: Vec<Rc<str>> = Vec::new();
+    let mut keywords: Vec<Shared<str>> = Vec::new();
     for (i, ins) in b.df.instructions.iter().enumerate() {
         let Some(s) = eb.step_of(i) else { continue };
         let (status, reasons) = cx.verdict(s);
         let stage = ins.stage;
         let keyword = match keywords.iter().find(|k| ***k == *ins.keyword) {
-            Some(k) => Rc::clone(k),
+            Some(k) => Shared::clone(k),
             None => {
-                let k: Rc<str> = ins.keyword.as_str().into();
-                keywords.push(Rc::clone(&k));
+                let k: Shared<str> = ins.keyword.as_str().into();
+                keywords.push(Shared::clone(&k));
                 k
             }
         };

@@ -23,10 +23,10 @@ use crate::ast::{Command, CommandLine, CopyCmd, Instruction, Mount, RunCmd};
 use crate::report::Builder;
 use crate::scenario::Map;
 use crate::scenario::RerunOutput;
+use crate::share::Shared;
 use crate::shell::{self, EnvLookup};
 use crate::syntax::Diagnostic;
 use std::borrow::Cow;
-use std::rc::Rc;
 
 /// Build args that are available without an ARG declaration and never enter BuildKit keys.
 pub const PROXY_ARGS: [&str; 10] = [
@@ -57,7 +57,7 @@ const PLATFORM_ARGS: [(&str, &str); 8] = [
 /// Build args a value depends on: shared, because every RUN of a stage repeats its ENV
 /// values' origins (no allocation when empty, one reference count to copy otherwise).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Args(Option<Rc<[String]>>);
+pub struct Args(Option<Shared<[String]>>);
 
 impl std::ops::Deref for Args {
     type Target = [String];
@@ -89,7 +89,7 @@ pub struct Origin {
 pub enum Text {
     Static(&'static str),
     Owned(String),
-    Shared(Rc<str>),
+    Shared(Shared<str>),
 }
 
 impl Text {
@@ -159,8 +159,8 @@ impl From<Cow<'_, str>> for Text {
     }
 }
 
-impl From<Rc<str>> for Text {
-    fn from(s: Rc<str>) -> Text {
+impl From<Shared<str>> for Text {
+    fn from(s: Shared<str>) -> Text {
         Text::Shared(s)
     }
 }
@@ -180,7 +180,7 @@ pub struct ContentInput {
     pub label: Text,
     pub digest: Id,
     /// For context sources: the source and `--exclude` patterns, to say which file changed.
-    pub context_source: Option<(Rc<str>, Vec<String>)>,
+    pub context_source: Option<(Shared<str>, Vec<String>)>,
     /// For stage sources: the stage and absolute path.
     pub stage_path: Option<(usize, String)>,
     /// For stage sources: the stage's last step, whose result the consumer needs.
@@ -203,7 +203,7 @@ pub enum Kind {
 enum Writes {
     None,
     All,
-    Path(Rc<str>),
+    Path(Shared<str>),
 }
 
 #[derive(Clone, Debug)]
@@ -302,8 +302,8 @@ impl Exec {
 #[derive(Clone, Debug)]
 struct EnvVar {
     /// `env:NAME`, the key field's name (the name is the rest: [`EnvVar::name`]).
-    field: Rc<str>,
-    value: Rc<str>,
+    field: Shared<str>,
+    value: Shared<str>,
     origin: Origin,
 }
 
@@ -320,7 +320,7 @@ struct Env {
 
 impl Env {
     /// Sets `k`; `scratch` is a reused buffer for a new variable's field name.
-    fn set(&mut self, k: &str, v: Rc<str>, origin: Origin, scratch: &mut String) {
+    fn set(&mut self, k: &str, v: Shared<str>, origin: Origin, scratch: &mut String) {
         if let Some(e) = self.vars.iter_mut().find(|e| e.name() == k) {
             e.value = v;
             e.origin = origin;
@@ -353,9 +353,9 @@ struct StageState {
     args: Vec<ArgVar>,
     /// The working directory, USER and SHELL (joined): shared with the key fields of every
     /// RUN that repeats them.
-    cwd: Rc<str>,
-    user: Rc<str>,
-    shell: Rc<str>,
+    cwd: Shared<str>,
+    user: Shared<str>,
+    shell: Shared<str>,
     /// Last step producing the root filesystem (classic: last step of any kind).
     last: Option<usize>,
     chain: Vec<usize>,
@@ -386,8 +386,8 @@ impl StageState {
 struct ArgVar {
     name: String,
     /// `arg:NAME`, the classic builder's RUN key field name.
-    field: Rc<str>,
-    value: Option<Rc<str>>,
+    field: Shared<str>,
+    value: Option<Shared<str>>,
     origin: Origin,
 }
 
@@ -425,7 +425,7 @@ impl EnvLookup for Lookup<'_> {
 #[derive(Clone, Debug)]
 pub(crate) enum Word<'w> {
     Borrowed(&'w str),
-    Shared(Rc<str>),
+    Shared(Shared<str>),
 }
 
 impl std::ops::Deref for Word<'_> {
@@ -444,8 +444,8 @@ impl Word<'_> {
     }
 }
 
-impl From<Word<'_>> for Rc<str> {
-    fn from(w: Word<'_>) -> Rc<str> {
+impl From<Word<'_>> for Shared<str> {
+    fn from(w: Word<'_>) -> Shared<str> {
         match w {
             Word::Borrowed(s) => s.into(),
             Word::Shared(s) => s,
@@ -472,8 +472,8 @@ impl From<Word<'_>> for Text {
 /// they had, and the result. Expansion is a function of the word and those values.
 #[derive(Debug)]
 struct Expansion {
-    read: Vec<(String, Option<Rc<str>>)>,
-    value: Rc<str>,
+    read: Vec<(String, Option<Shared<str>>)>,
+    value: Shared<str>,
     used: Args,
 }
 
@@ -516,7 +516,7 @@ pub struct Memo {
     stage_contents: std::cell::RefCell<Vec<Vec<(String, Id)>>>,
     /// Each stage name's first stage ([`Executor::stage_ref`]).
     stage_names: std::cell::OnceCell<FxHashMap<String, usize>>,
-    /// A buffer for strings that are built and then shared (`Rc<str>`).
+    /// A buffer for strings that are built and then shared (`Shared<str>`).
     scratch: std::cell::RefCell<String>,
 }
 
@@ -754,7 +754,7 @@ impl<'a> Executor<'a> {
         let mut memo = self.memo.expansions.borrow_mut();
         if let Some(e) = memo.get(word) {
             if e.read.iter().all(|(n, v)| lookup.lookup(n) == v.as_deref()) {
-                return (Word::Shared(Rc::clone(&e.value)), e.used.clone());
+                return (Word::Shared(Shared::clone(&e.value)), e.used.clone());
             }
         }
         match shell::process_word(word, &lookup, escape) {
@@ -763,15 +763,15 @@ impl<'a> Executor<'a> {
                     .used
                     .iter()
                     .chain(e.unset.iter())
-                    .map(|n| (n.clone(), lookup.lookup(n).map(Rc::from)))
+                    .map(|n| (n.clone(), lookup.lookup(n).map(Shared::from)))
                     .collect();
-                let value: Rc<str> = e.value.into();
+                let value: Shared<str> = e.value.into();
                 let used: Args = e.used.into_iter().collect::<Vec<_>>().into();
                 memo.insert(
                     word.to_string(),
                     Expansion {
                         read,
-                        value: Rc::clone(&value),
+                        value: Shared::clone(&value),
                         used: used.clone(),
                     },
                 );
@@ -1512,19 +1512,19 @@ impl<'a> Executor<'a> {
                             from_build_arg: false,
                         },
                     });
-                    step.writes = Writes::Path(Rc::clone(&st.cwd));
+                    step.writes = Writes::Path(Shared::clone(&st.cwd));
                 } else if &*st.cwd != "/" {
                     step.kind = Kind::Step;
                     draft.fields.push(Field {
                         name: "path".into(),
-                        value: Text::Shared(Rc::clone(&st.cwd)),
+                        value: Text::Shared(Shared::clone(&st.cwd)),
                         origin: Origin {
                             line: Some(line),
                             args,
                             from_build_arg: false,
                         },
                     });
-                    step.writes = Writes::Path(Rc::clone(&st.cwd));
+                    step.writes = Writes::Path(Shared::clone(&st.cwd));
                 }
             }
             Command::Env { pairs } => {
@@ -1599,7 +1599,7 @@ impl<'a> Executor<'a> {
                                 let (v, used) = self.expand(d, st, meta);
                                 let args = self.args_behind(&used, st);
                                 (
-                                    Some(Rc::<str>::from(v)),
+                                    Some(Shared::<str>::from(v)),
                                     Origin {
                                         line: Some(line),
                                         args,
@@ -1622,7 +1622,7 @@ impl<'a> Executor<'a> {
                         if let Some(v) = &value {
                             st.env.set(
                                 &a.name,
-                                Rc::clone(v),
+                                Shared::clone(v),
                                 origin.clone(),
                                 &mut self.memo.scratch.borrow_mut(),
                             );
@@ -1761,7 +1761,7 @@ impl<'a> Executor<'a> {
         if matches!(r.command, CommandLine::Shell(_)) {
             draft.fields.push(Field {
                 name: "shell".into(),
-                value: Text::Shared(Rc::clone(&st.shell)),
+                value: Text::Shared(Shared::clone(&st.shell)),
                 origin: Origin {
                     line: st.shell_line,
                     ..Default::default()
@@ -1778,7 +1778,7 @@ impl<'a> Executor<'a> {
             // Declared args with a value prefix the probe command (`|N k=v ...`), unless ENV
             // sets the same name.
             // (Names in scope are distinct: an ARG replaces an earlier one of its name.)
-            let mut pairs: Vec<(&ArgVar, &Rc<str>)> = st
+            let mut pairs: Vec<(&ArgVar, &Shared<str>)> = st
                 .args
                 .iter()
                 .filter_map(|a| a.value.as_ref().map(|v| (a, v)))
@@ -1789,8 +1789,8 @@ impl<'a> Executor<'a> {
             }
             for (a, v) in pairs {
                 draft.fields.push(Field {
-                    name: Text::Shared(Rc::clone(&a.field)),
-                    value: Text::Shared(Rc::clone(v)),
+                    name: Text::Shared(Shared::clone(&a.field)),
+                    value: Text::Shared(Shared::clone(v)),
                     origin: a.origin.clone(),
                 });
             }
@@ -1805,14 +1805,14 @@ impl<'a> Executor<'a> {
             draft.fields.reserve(st.env.vars.len() + 3 + r.mounts.len());
             for e in &st.env.vars {
                 draft.fields.push(Field {
-                    name: Text::Shared(Rc::clone(&e.field)),
-                    value: Text::Shared(Rc::clone(&e.value)),
+                    name: Text::Shared(Shared::clone(&e.field)),
+                    value: Text::Shared(Shared::clone(&e.value)),
                     origin: e.origin.clone(),
                 });
             }
             draft.fields.push(Field {
                 name: "workdir".into(),
-                value: Text::Shared(Rc::clone(&st.cwd)),
+                value: Text::Shared(Shared::clone(&st.cwd)),
                 origin: Origin {
                     line: st.cwd_line,
                     ..Default::default()
@@ -1821,7 +1821,7 @@ impl<'a> Executor<'a> {
             if !st.user.is_empty() {
                 draft.fields.push(Field {
                     name: "user".into(),
-                    value: Text::Shared(Rc::clone(&st.user)),
+                    value: Text::Shared(Shared::clone(&st.user)),
                     origin: Origin {
                         line: st.user_line,
                         ..Default::default()
@@ -1963,11 +1963,11 @@ impl<'a> Executor<'a> {
         match from {
             None => {
                 let digest = self.input.context.digest(src, excludes)?;
-                let source: Rc<str> = src.into();
+                let source: Shared<str> = src.into();
                 let label = if context::clean_cow(src).is_empty() {
                     Text::Static(". (the whole context)")
                 } else {
-                    Text::Shared(Rc::clone(&source))
+                    Text::Shared(Shared::clone(&source))
                 };
                 Ok(ContentInput {
                     label,
@@ -2058,7 +2058,7 @@ impl<'a> Executor<'a> {
             args: self.args_behind(&used_all, st),
             from_build_arg: false,
         };
-        let abs_dest: Rc<str> = {
+        let abs_dest: Shared<str> = {
             let mut abs = self.memo.scratch.borrow_mut();
             abs_path_into(&st.cwd, &dest, &mut abs);
             abs.as_str().into()
@@ -2076,7 +2076,7 @@ impl<'a> Executor<'a> {
             value: if classic {
                 dest.into()
             } else {
-                Text::Shared(Rc::clone(&abs_dest))
+                Text::Shared(Shared::clone(&abs_dest))
             },
             origin,
         });

@@ -160,6 +160,24 @@ pub fn explain(
     eb: &Exec,
     align: &[Option<usize>],
 ) -> BuilderReport {
+    let all = 0..b.df.instructions.len();
+    let steps = explain_steps(builder, scenario, a, b, ea, eb, align, all);
+    report(builder, steps, eb)
+}
+
+/// The verdicts of build B's instructions in `range` (each depends only on the two
+/// builds, so ranges can be explained apart and concatenated in order).
+#[allow(clippy::too_many_arguments)]
+pub fn explain_steps(
+    builder: Builder,
+    scenario: &Scenario,
+    a: &BuildInput,
+    b: &BuildInput,
+    ea: &Exec,
+    eb: &Exec,
+    align: &[Option<usize>],
+    range: std::ops::Range<usize>,
+) -> Vec<StepVerdict> {
     let cx = Ctx {
         builder,
         scenario,
@@ -175,7 +193,7 @@ pub fn explain(
         stage_reasons: Default::default(),
         triggers: eb.steps.iter().any(|t| t.trigger),
     };
-    let mut steps = Vec::with_capacity(b.df.instructions.len());
+    let mut steps = Vec::with_capacity(range.len());
     // Stage names and keywords repeat in every verdict: one shared string each.
     let stage_names: Vec<Option<Shared<str>>> =
         b.df.stages
@@ -183,7 +201,9 @@ pub fn explain(
             .map(|s| s.name.as_deref().map(Shared::from))
             .collect();
     let mut keywords: Vec<Shared<str>> = Vec::new();
-    for (i, ins) in b.df.instructions.iter().enumerate() {
+    let start = range.start;
+    for (i, ins) in b.df.instructions[range].iter().enumerate() {
+        let i = start + i;
         let Some(s) = eb.step_of(i) else { continue };
         let (status, reasons) = cx.verdict(s);
         let stage = ins.stage;
@@ -207,6 +227,11 @@ pub fn explain(
             instruction: i,
         });
     }
+    steps
+}
+
+/// A builder's report from the verdicts of all of build B's instructions.
+pub fn report(builder: Builder, steps: Vec<StepVerdict>, eb: &Exec) -> BuilderReport {
     let built_stages = (0..eb.built.len()).filter(|&i| eb.built[i]).collect();
     let summary = summarize(builder, &steps, eb);
     BuilderReport {

@@ -201,7 +201,9 @@ fn prefetch_digests(a: &BuildInput, b: &BuildInput) {
 }
 
 /// Both builders' reports. With `parallel`, natively, the classic builder (the smaller
-/// share of the work) runs on a second thread while BuildKit runs on this one.
+/// share of the work) runs on a second thread while BuildKit executes builds A and B on
+/// this one; then the second thread explains the second half of BuildKit's verdicts while
+/// this one explains the first.
 fn run_builders(
     parallel: bool,
     opts: SimOptions,
@@ -210,12 +212,73 @@ fn run_builders(
     b: &BuildInput,
     align: &[Option<usize>],
 ) -> Builders {
-    let (classic, buildkit) = crate::share::join(
-        parallel,
-        || run_builder(Builder::Classic, opts, scenario, a, b, align),
-        || run_builder(Builder::Buildkit, opts, scenario, a, b, align),
-    );
-    Builders { classic, buildkit }
+    if !(crate::share::THREADS && parallel) {
+        let classic = run_builder(Builder::Classic, opts, scenario, a, b, align);
+        let buildkit = run_builder(Builder::Buildkit, opts, scenario, a, b, align);
+        return Builders { classic, buildkit };
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::sync::OnceLock;
+        let bk = Builder::Buildkit;
+        let n = b.df.instructions.len();
+        let mid = n / 2;
+        // BuildKit's two executions, once they are done; `None` if they never finish
+        // (this thread unwinds), so the other thread never waits for ever.
+        let execs: OnceLock<Option<(Exec, Exec)>> = OnceLock::new();
+        struct Unblock<'a>(&'a OnceLock<Option<(Exec, Exec)>>);
+        impl Drop for Unblock<'_> {
+            fn drop(&mut self) {
+                let _ = self.0.set(None);
+            }
+        }
+        std::thread::scope(|s| {
+            let other = || {
+                let classic = run_builder(Builder::Classic, opts, scenario, a, b, align);
+                let second = execs.wait().as_ref().map(|(ea, eb)| {
+                    explain::explain_steps(bk, scenario, a, b, ea, eb, align, mid..n)
+                });
+                (classic, second)
+            };
+            let spawned = std::thread::Builder::new().spawn_scoped(s, other);
+            let unblock = Unblock(&execs);
+            let (exec_a, exec_b, errors) = execute(bk, opts, scenario, a, b, align);
+            let _ = execs.set(Some((exec_a, exec_b)));
+            drop(unblock);
+            let Some(Some((ea, eb))) = execs.get() else {
+                unreachable!("set just above")
+            };
+            let first = explain::explain_steps(bk, scenario, a, b, ea, eb, align, 0..mid);
+            let (classic, second) = match spawned.map(|h| h.join()) {
+                Ok(Ok(r)) => r,
+                Ok(Err(e)) => std::panic::resume_unwind(e),
+                // No thread could be started: all of it here.
+                Err(_) => (
+                    run_builder(Builder::Classic, opts, scenario, a, b, align),
+                    None,
+                ),
+            };
+            let mut steps = first;
+            match second {
+                Some(second) => steps.extend(second),
+                None => steps.extend(explain::explain_steps(
+                    bk,
+                    scenario,
+                    a,
+                    b,
+                    ea,
+                    eb,
+                    align,
+                    mid..n,
+                )),
+            }
+            let mut buildkit = explain::report(bk, steps, eb);
+            buildkit.errors = errors;
+            Builders { classic, buildkit }
+        })
+    }
+    #[cfg(target_arch = "wasm32")]
+    unreachable!("no threads in wasm")
 }
 
 /// From how many instructions the two builders are simulated on two threads natively:
@@ -231,6 +294,22 @@ fn run_builder(
     b: &BuildInput,
     align: &[Option<usize>],
 ) -> crate::report::BuilderReport {
+    let (exec_a, exec_b, errors) = execute(builder, opts, scenario, a, b, align);
+    let mut rep = explain::explain(builder, scenario, a, b, &exec_a, &exec_b, align);
+    rep.errors = errors;
+    rep
+}
+
+/// Runs build A with no cache, then build B against the records its cache source gives
+/// it; returns both and the errors of build B (the cache source's included).
+fn execute(
+    builder: Builder,
+    opts: SimOptions,
+    scenario: &Scenario,
+    a: &BuildInput,
+    b: &BuildInput,
+    align: &[Option<usize>],
+) -> (Exec, Exec, Vec<Diagnostic>) {
     let link_independent = scenario.builder_setup == BuilderSetup::Container;
     let empty = Records::default();
     let no_rerun = Map::new();
@@ -261,10 +340,8 @@ fn run_builder(
         memo: Default::default(),
     }
     .run();
-    let mut rep = explain::explain(builder, scenario, a, b, &exec_a, &exec_b, align);
     errors.extend(exec_b.errors.iter().cloned());
-    rep.errors = errors;
-    rep
+    (exec_a, exec_b, errors)
 }
 
 /// The stages whose layers make up stage `t`'s image: `t` and the stages it is built `FROM`.

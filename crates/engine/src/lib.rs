@@ -5,7 +5,8 @@
 //!
 //! Invariants (see `docs/ARCHITECTURE.md`): no I/O, no clock, no web types; compiles for
 //! native and `wasm32-unknown-unknown`; never panics on any input; parsing never fails (it
-//! returns a tree plus diagnostics).
+//! returns a tree plus diagnostics); natively, large simulations use two threads
+//! ([`share`]) and give exactly the one-thread result.
 
 pub mod advice;
 pub mod ast;

@@ -151,22 +151,9 @@ type VarAt<'a> = (
     Option<At<'a>>,
 );
 
-pub fn explain(
-    builder: Builder,
-    scenario: &Scenario,
-    a: &BuildInput,
-    b: &BuildInput,
-    ea: &Exec,
-    eb: &Exec,
-    align: &[Option<usize>],
-) -> BuilderReport {
-    let all = 0..b.df.instructions.len();
-    let steps = explain_steps(builder, scenario, a, b, ea, eb, align, all);
-    report(builder, steps, eb)
-}
-
 /// The verdicts of build B's instructions in `range` (each depends only on the two
-/// builds, so ranges can be explained apart and concatenated in order).
+/// builds, so ranges can be explained apart and concatenated in order; [`report`] makes
+/// the builder's report of all of them).
 #[allow(clippy::too_many_arguments)]
 pub fn explain_steps(
     builder: Builder,

@@ -295,7 +295,9 @@ fn run_builder(
     align: &[Option<usize>],
 ) -> crate::report::BuilderReport {
     let (exec_a, exec_b, errors) = execute(builder, opts, scenario, a, b, align);
-    let mut rep = explain::explain(builder, scenario, a, b, &exec_a, &exec_b, align);
+    let all = 0..b.df.instructions.len();
+    let steps = explain::explain_steps(builder, scenario, a, b, &exec_a, &exec_b, align, all);
+    let mut rep = explain::report(builder, steps, &exec_b);
     rep.errors = errors;
     rep
 }

@@ -1,8 +1,9 @@
 //! Shared ownership that is thread-safe natively and single-threaded in wasm.
 //!
-//! Natively the simulator parses build A's Dockerfile while it resolves the context, and
-//! simulates the classic builder while it simulates BuildKit, each pair on two threads
-//! ([`crate::sim`]): what both read must be `Sync` and what a thread hands back `Send`.
+//! Natively, for large inputs, the simulator parses the Dockerfiles while it resolves the
+//! contexts, and simulates the classic builder while it simulates BuildKit (then explains
+//! BuildKit's verdicts in two halves), each pair on two threads ([`crate::sim`]): what both
+//! read must be `Sync` and what a thread hands back `Send`.
 //! In `wasm32-unknown-unknown` there are no threads, and `Rc`/`RefCell` keep the bundle as
 //! it was. The results are the same either way: the threads share only read-only inputs
 //! and a memo of pure functions of them.

@@ -1937,7 +1937,7 @@ impl<'a> Executor<'a> {
                 for s in &c.sources {
                     if c.is_add {
                         let (s, _) = self.expand(s, st, meta);
-                        if s.starts_with("http://") || s.starts_with("https://") {
+                        if is_url(&s) {
                             continue;
                         }
                     }
@@ -2118,7 +2118,7 @@ impl<'a> Executor<'a> {
         }
         let excludes: &[String] = if classic { &[] } else { &c.exclude };
         for s in &sources {
-            if c.is_add && (s.starts_with("http://") || s.starts_with("https://")) {
+            if c.is_add && is_url(s) {
                 draft.contents.push(ContentInput {
                     label: s.clone().into(),
                     digest: KeyHasher::new("url").str(s).finish(),
@@ -2207,6 +2207,11 @@ fn stage_ref_by_search(
                 .ok()
                 .filter(|&n| allow_index && n < current)
         })
+}
+
+/// Whether an ADD source is a URL (fetched, never read from the build context).
+pub(crate) fn is_url(source: &str) -> bool {
+    source.starts_with("http://") || source.starts_with("https://")
 }
 
 #[cfg(test)]

@@ -177,7 +177,7 @@ fn prefetch_digests(a: &BuildInput, b: &BuildInput) {
             // builders, which expand them.
             let literal = |w: &str| !w.contains(['$', '"', '\'', '\\']);
             for src in c.sources.iter().filter(|w| literal(w)) {
-                if c.is_add && (src.starts_with("http://") || src.starts_with("https://")) {
+                if c.is_add && exec::is_url(src) {
                     continue;
                 }
                 // The classic builder ignores `--exclude`; BuildKit applies it.

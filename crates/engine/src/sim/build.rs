@@ -29,12 +29,6 @@ pub struct BuildInput {
     pub rebuilt_bases: Vec<String>,
 }
 
-/// From what size of Dockerfile (bytes) and context (files) [`BuildInput::pair`] parses
-/// while it resolves the contexts, natively: a thread costs 50–120 µs to start and join on the
-/// benchmark machine, parsing ≈ 1 µs per 40-byte instruction, resolving ≈ 0.1 µs per file.
-pub(crate) const PARALLEL_TEXT: usize = 8 * 1024;
-pub(crate) const PARALLEL_FILES: usize = 2_000;
-
 impl BuildInput {
     pub fn a(s: &Scenario) -> BuildInput {
         let context = Context::new(&s.context, &s.dockerfile, s.dockerignore.as_deref());
@@ -90,35 +84,28 @@ impl BuildInput {
         BuildInput::b_parts(s, text.to_string(), df, Shared::new(context))
     }
 
-    /// Build A and build B, as [`BuildInput::a`] and [`BuildInput::b_from`] give them.
-    /// Natively, for a large Dockerfile and context, the Dockerfiles are parsed on one
-    /// thread while the contexts are resolved on another (neither needs the other).
-    pub fn pair(s: &Scenario) -> (BuildInput, BuildInput) {
-        let text_b = s.dockerfile_b();
-        let parallel = crate::share::THREADS
-            && s.dockerfile.len().max(text_b.len()) >= PARALLEL_TEXT
-            && s.context.len() >= PARALLEL_FILES;
-        let ((ctx_a, ctx_b), (df_a, df_b)) = crate::share::join(
-            parallel,
-            || {
-                let a = Context::new(&s.context, &s.dockerfile, s.dockerignore.as_deref());
-                let b = BuildInput::context_b(s, &a);
-                (a, b)
-            },
-            || {
-                let df_b = (text_b != s.dockerfile).then(|| crate::parse(text_b));
-                (crate::parse(&s.dockerfile), df_b)
-            },
-        );
+    /// Build A and build B around contexts and parses made apart: what
+    /// [`BuildInput::a`] and [`BuildInput::b_from`] give when `ctx_a` is [`Context::new`]'s
+    /// for A, `ctx_b` is [`BuildInput::context_b`]'s, `df_a` parses A's Dockerfile and
+    /// `df_b` B's when its text differs (else B shares A's).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(super) fn from_parts(
+        s: &Scenario,
+        ctx_a: Context,
+        ctx_b: Context,
+        df_a: Dockerfile,
+        df_b: Option<Dockerfile>,
+    ) -> (BuildInput, BuildInput) {
         let a = BuildInput::a_with_parsed(s, Shared::new(ctx_a), Shared::new(df_a));
         let df_b = df_b.map_or_else(|| Shared::clone(&a.df), Shared::new);
-        let b = BuildInput::b_parts(s, text_b.to_string(), df_b, Shared::new(ctx_b));
+        let text_b = s.dockerfile_b().to_string();
+        let b = BuildInput::b_parts(s, text_b, df_b, Shared::new(ctx_b));
         (a, b)
     }
 
     /// Build B's context: build A's with B's changes applied (only the changed files are
     /// hashed and matched again), or resolved anew when `.dockerignore` changes.
-    fn context_b(s: &Scenario, a: &Context) -> Context {
+    pub(super) fn context_b(s: &Scenario, a: &Context) -> Context {
         let text = s.dockerfile_b();
         if let Some(ignore) = &s.change.dockerignore {
             return Context::new(&BuildInput::files_b(s), text, Some(ignore));

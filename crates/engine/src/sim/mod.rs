@@ -13,6 +13,8 @@ pub mod context;
 pub mod exec;
 mod explain;
 pub mod hash;
+#[cfg(not(target_arch = "wasm32"))]
+mod threaded;
 
 use crate::ast::Dockerfile;
 use crate::report::{Builder, Builders, Report};
@@ -39,7 +41,12 @@ pub fn simulate(scenario: &Scenario) -> Report {
 
 /// Simulates build B with explicit options (e.g. Docker 20.10's older Dockerfile frontend).
 pub fn simulate_with(scenario: &Scenario, opts: SimOptions) -> Report {
-    let (a, b) = BuildInput::pair(scenario);
+    #[cfg(not(target_arch = "wasm32"))]
+    if scenario.dockerfile.len().max(scenario.dockerfile_b().len()) >= THREADED_TEXT {
+        return threaded::simulate(scenario, opts, None, false).0;
+    }
+    let a = BuildInput::a(scenario);
+    let b = BuildInput::b_from(scenario, &a);
     simulate_both(scenario, opts, a, b).report
 }
 
@@ -114,7 +121,38 @@ pub fn simulate_cached(scenario: &Scenario, opts: SimOptions, cache: &mut SimCac
 }
 
 fn simulate_both(scenario: &Scenario, opts: SimOptions, a: BuildInput, b: BuildInput) -> Simulated {
+    #[cfg(not(target_arch = "wasm32"))]
+    if a.df.instructions.len().max(b.df.instructions.len()) >= THREADED_INSTRUCTIONS {
+        let (report, parsed) = threaded::simulate(scenario, opts, Some((a, b)), true);
+        let (df_a, df_b) = parsed.expect("kept");
+        return Simulated { report, df_a, df_b };
+    }
+    simulate_serial(scenario, opts, a, b)
+}
+
+/// Both builders, one after the other, on this thread.
+fn simulate_serial(
+    scenario: &Scenario,
+    opts: SimOptions,
+    a: BuildInput,
+    b: BuildInput,
+) -> Simulated {
     let align = align(&a.df, &b.df);
+    let diagnostics = diagnostics(scenario, &a, &b);
+    let classic = run_builder(Builder::Classic, opts, scenario, &a, &b, &align);
+    let buildkit = run_builder(Builder::Buildkit, opts, scenario, &a, &b, &align);
+    Simulated {
+        report: Report {
+            builders: Builders { classic, buildkit },
+            diagnostics,
+        },
+        df_a: a.df,
+        df_b: b.df,
+    }
+}
+
+/// The scenario's own diagnostics: both Dockerfiles', both `.dockerignore`s', the target's.
+fn diagnostics(scenario: &Scenario, a: &BuildInput, b: &BuildInput) -> Vec<Diagnostic> {
     let mut diagnostics = b.df.diagnostics.clone();
     if scenario.change.dockerfile.is_some() {
         for d in &a.df.diagnostics {
@@ -141,29 +179,20 @@ fn simulate_both(scenario: &Scenario, opts: SimOptions, a: BuildInput, b: BuildI
             ));
         }
     }
-    let parallel = crate::share::THREADS
-        && a.df.instructions.len().max(b.df.instructions.len()) >= PARALLEL_INSTRUCTIONS;
-    if parallel {
-        prefetch_digests(&a, &b);
-    }
-    let builders = run_builders(parallel, opts, scenario, &a, &b, &align);
-    Simulated {
-        report: Report {
-            builders,
-            diagnostics,
-        },
-        df_a: a.df,
-        df_b: b.df,
-    }
+    diagnostics
 }
 
-/// Computes, on two threads, the content digests of the context sources that build A's and
-/// build B's COPY and ADD instructions name literally, into the contexts' memos. Both
-/// builders ask for them: run side by side, each would otherwise hash whatever it reaches
-/// first, BuildKit (the longer share) included. The memo holds a pure function of the
-/// context, so filling it ahead changes no result; a source only a skipped stage names
-/// costs one hash more.
-fn prefetch_digests(a: &BuildInput, b: &BuildInput) {
+/// The context sources that build A's and build B's COPY and ADD instructions name
+/// literally, each once, A's first (build B's context inherits A's digests for sources no
+/// change lies under), with the `--exclude` patterns BuildKit applies (the classic builder
+/// ignores them). Both builders ask for their digests; hashing them ahead into the
+/// contexts' memos changes no result (a memo holds a pure function of its context), and a
+/// source only a skipped stage names costs one hash more.
+#[cfg(not(target_arch = "wasm32"))]
+fn digest_tasks<'i>(
+    a: &'i BuildInput,
+    b: &'i BuildInput,
+) -> Vec<(&'i BuildInput, &'i str, &'i [String])> {
     let mut tasks: Vec<(&BuildInput, &str, &[String])> = Vec::new();
     for input in [a, b] {
         for ins in &input.df.instructions {
@@ -180,7 +209,6 @@ fn prefetch_digests(a: &BuildInput, b: &BuildInput) {
                 if c.is_add && exec::is_url(src) {
                     continue;
                 }
-                // The classic builder ignores `--exclude`; BuildKit applies it.
                 tasks.push((input, src, &[]));
                 if !c.exclude.is_empty() && c.exclude.iter().all(|w| literal(w)) {
                     tasks.push((input, src, &c.exclude));
@@ -188,103 +216,19 @@ fn prefetch_digests(a: &BuildInput, b: &BuildInput) {
             }
         }
     }
-    // Build B's context inherits build A's digests for sources no change lies under: A's
-    // first. The same source twice is one memo lookup.
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = hash::FxHashSet::default();
     tasks.retain(|&(input, src, ex)| seen.insert((std::ptr::from_ref(input), src, ex)));
-    let run = |half: usize| {
-        for (input, src, ex) in tasks.iter().skip(half).step_by(2) {
-            let _ = input.context.digest(src, ex);
-        }
-    };
-    crate::share::join(true, || run(1), || run(0));
+    tasks
 }
 
-/// Both builders' reports. With `parallel`, natively, the classic builder (the smaller
-/// share of the work) runs on a second thread while BuildKit executes builds A and B on
-/// this one; then the second thread explains the second half of BuildKit's verdicts while
-/// this one explains the first.
-fn run_builders(
-    parallel: bool,
-    opts: SimOptions,
-    scenario: &Scenario,
-    a: &BuildInput,
-    b: &BuildInput,
-    align: &[Option<usize>],
-) -> Builders {
-    if !(crate::share::THREADS && parallel) {
-        let classic = run_builder(Builder::Classic, opts, scenario, a, b, align);
-        let buildkit = run_builder(Builder::Buildkit, opts, scenario, a, b, align);
-        return Builders { classic, buildkit };
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        use std::sync::OnceLock;
-        let bk = Builder::Buildkit;
-        let n = b.df.instructions.len();
-        let mid = n / 2;
-        // BuildKit's two executions, once they are done; `None` if they never finish
-        // (this thread unwinds), so the other thread never waits for ever.
-        let execs: OnceLock<Option<(Exec, Exec)>> = OnceLock::new();
-        struct Unblock<'a>(&'a OnceLock<Option<(Exec, Exec)>>);
-        impl Drop for Unblock<'_> {
-            fn drop(&mut self) {
-                let _ = self.0.set(None);
-            }
-        }
-        std::thread::scope(|s| {
-            let other = || {
-                let classic = run_builder(Builder::Classic, opts, scenario, a, b, align);
-                let second = execs.wait().as_ref().map(|(ea, eb)| {
-                    explain::explain_steps(bk, scenario, a, b, ea, eb, align, mid..n)
-                });
-                (classic, second)
-            };
-            let spawned = std::thread::Builder::new().spawn_scoped(s, other);
-            let unblock = Unblock(&execs);
-            let (exec_a, exec_b, errors) = execute(bk, opts, scenario, a, b, align);
-            let _ = execs.set(Some((exec_a, exec_b)));
-            drop(unblock);
-            let Some(Some((ea, eb))) = execs.get() else {
-                unreachable!("set just above")
-            };
-            let first = explain::explain_steps(bk, scenario, a, b, ea, eb, align, 0..mid);
-            let (classic, second) = match spawned.map(|h| h.join()) {
-                Ok(Ok(r)) => r,
-                Ok(Err(e)) => std::panic::resume_unwind(e),
-                // No thread could be started: all of it here.
-                Err(_) => (
-                    run_builder(Builder::Classic, opts, scenario, a, b, align),
-                    None,
-                ),
-            };
-            let mut steps = first;
-            match second {
-                Some(second) => steps.extend(second),
-                None => steps.extend(explain::explain_steps(
-                    bk,
-                    scenario,
-                    a,
-                    b,
-                    ea,
-                    eb,
-                    align,
-                    mid..n,
-                )),
-            }
-            let mut buildkit = explain::report(bk, steps, eb);
-            buildkit.errors = errors;
-            Builders { classic, buildkit }
-        })
-    }
-    #[cfg(target_arch = "wasm32")]
-    unreachable!("no threads in wasm")
-}
-
-/// From how many instructions the two builders are simulated on two threads natively:
-/// starting and joining one costs 50–120 µs on the benchmark machine, a builder's
-/// simulation ≈ 0.3–1.5 µs per instruction.
-const PARALLEL_INSTRUCTIONS: usize = 400;
+/// From what size of Dockerfile (bytes, A's or B's) [`simulate_with`] runs on two threads
+/// natively, and from how many instructions a simulation of inputs already resolved
+/// ([`simulate_cached`]) does: starting and joining a thread costs 50–120 µs on the
+/// benchmark machine, a builder's simulation ≈ 0.3–1.5 µs per instruction.
+#[cfg(not(target_arch = "wasm32"))]
+const THREADED_TEXT: usize = 8 * 1024;
+#[cfg(not(target_arch = "wasm32"))]
+const THREADED_INSTRUCTIONS: usize = 400;
 
 fn run_builder(
     builder: Builder,
@@ -568,15 +512,16 @@ fn lcs(a: &[&str], b: &[&str]) -> Vec<(usize, usize)> {
     out
 }
 
-#[cfg(test)]
+// Only the native build has a second thread.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::stress::{stress_scenario, StressSize};
 
-    /// Inputs resolved and builders simulated on two threads give exactly the reports of
-    /// one thread (the threads share the context's digest memo, which either may fill
-    /// first), for build B derived from A, with an edited Dockerfile, and with a changed
-    /// `.dockerignore`.
+    /// A simulation on two threads gives exactly the report of one thread (the threads
+    /// share the contexts' digest memos, which either may fill first), from the scenario
+    /// and from inputs already resolved, for build B derived from A, with an edited
+    /// Dockerfile, and with a changed `.dockerignore`.
     #[test]
     fn two_threads_match_one_thread() {
         let base = stress_scenario(StressSize {
@@ -586,8 +531,7 @@ mod tests {
             ignore_patterns: 20,
         });
         assert!(
-            base.dockerfile.len() >= build::PARALLEL_TEXT
-                && base.context.len() >= build::PARALLEL_FILES,
+            base.dockerfile.len() >= THREADED_TEXT,
             "large enough for two threads"
         );
         let mut edited = base.clone();
@@ -595,27 +539,39 @@ mod tests {
         let mut ignore = base.clone();
         ignore.change.dockerignore = Some("pkg1*\n".into());
         let opts = SimOptions::default();
+        let inputs = |s: &Scenario| {
+            let a = BuildInput::a(s);
+            let b = BuildInput::b_from(s, &a);
+            (a, b)
+        };
         for s in [base, edited, ignore] {
-            let serial = {
-                let a = BuildInput::a(&s);
-                let b = BuildInput::b_from(&s, &a);
-                let align = align(&a.df, &b.df);
-                run_builders(false, opts, &s, &a, &b, &align)
-            };
+            let (a, b) = inputs(&s);
+            assert!(a.df.instructions.len() >= THREADED_INSTRUCTIONS);
+            let serial = simulate_serial(&s, opts, a, b);
             let steps = |b: &Builders| b.buildkit.steps.len() + b.classic.steps.len();
             assert!(
-                steps(&serial) > 1_000,
+                steps(&serial.report.builders) > 1_000,
                 "the scenario exercises both builders"
             );
-            assert!(serial.buildkit.steps.iter().any(|v| !v.reasons.is_empty()));
+            assert!(serial
+                .report
+                .builders
+                .buildkit
+                .steps
+                .iter()
+                .any(|v| !v.reasons.is_empty()));
             for _ in 0..2 {
                 // Fresh contexts each time: the memos start empty, as in a CLI run.
-                let (a, b) = BuildInput::pair(&s);
-                let align = align(&a.df, &b.df);
-                prefetch_digests(&a, &b);
-                assert_eq!(serial, run_builders(true, opts, &s, &a, &b, &align));
+                let (report, parsed) = threaded::simulate(&s, opts, None, true);
+                assert_eq!(serial.report, report);
+                let (df_a, df_b) = parsed.expect("kept");
+                assert!(*serial.df_a == *df_a);
+                assert!(*serial.df_b == *df_b);
+                let (report, parsed) = threaded::simulate(&s, opts, Some(inputs(&s)), false);
+                assert_eq!(serial.report, report);
+                assert!(parsed.is_none());
             }
-            assert_eq!(serial, simulate(&s).builders);
+            assert_eq!(serial.report, simulate(&s));
         }
     }
 }

@@ -260,6 +260,28 @@ pub struct Records {
     pub keys_only: FxHashMap<Id, Id>,
 }
 
+/// Where a build looks its steps' keys up: [`Records`], or (natively) build A's records as
+/// build A makes them, while build B runs at the same time (`sim/threaded.rs`).
+pub trait RecordLookup {
+    /// Called before the build runs the `nth` stage of its order (from 0).
+    fn before_stage(&self, _nth: usize) {}
+    /// The recorded output of `key`, and whether the record holds the key only
+    /// ([`Records::keys_only`]).
+    fn get(&self, key: Id) -> Option<(Id, bool)>;
+}
+
+impl RecordLookup for Records {
+    fn get(&self, key: Id) -> Option<(Id, bool)> {
+        self.map
+            .get(&key)
+            .map(|o| (*o, false))
+            .or_else(|| self.keys_only.get(&key).map(|o| (*o, true)))
+    }
+}
+
+/// Sees the steps of a stage once the stage is built ([`Executor::on_stage`]).
+pub type StageHook<'a> = &'a dyn Fn(&[Step]);
+
 /// The result of executing one build.
 #[derive(Clone, Debug, Default)]
 pub struct Exec {
@@ -495,7 +517,10 @@ pub struct Executor<'a> {
     pub engine: Engine,
     /// The build's `--network`, the default for every RUN.
     pub network: Option<String>,
-    pub records: &'a Records,
+    pub records: &'a dyn RecordLookup,
+    /// Called with the steps of each stage once the stage is built (natively, build A hands
+    /// its records to a build B running at the same time).
+    pub on_stage: Option<StageHook<'a>>,
     /// `COPY --link` is independent of earlier layers (containerd store / container driver).
     pub link_independent: bool,
     /// For build B: A's result and the B→A instruction alignment, for declared-identical reruns.
@@ -1198,7 +1223,9 @@ impl<'a> Executor<'a> {
         let order = self.stage_order(&deps, target);
         let mut states: Vec<Option<StageState>> = vec![None; df.stages.len()];
         let mut failed = false;
-        for &si in &order {
+        for (nth, &si) in order.iter().enumerate() {
+            self.records.before_stage(nth);
+            let first = exec.steps.len();
             exec.built[si] = true;
             let st = self.run_stage(
                 si,
@@ -1210,6 +1237,9 @@ impl<'a> Executor<'a> {
                 &mut failed,
             );
             states[si] = Some(st);
+            if let Some(f) = self.on_stage {
+                f(&exec.steps[first..]);
+            }
         }
         resolve_lazy(&mut exec);
         // Everything not built is reported as not run.
@@ -1315,12 +1345,7 @@ impl<'a> Executor<'a> {
                 exec.errors
                     .push(Diagnostic::error("build-error", e.clone(), ins.span));
             }
-            let known = self
-                .records
-                .map
-                .get(&step.key)
-                .map(|o| (*o, false))
-                .or_else(|| self.records.keys_only.get(&step.key).map(|o| (*o, true)));
+            let known = self.records.get(step.key);
             match known {
                 Some((out, lazy)) if step.error.is_none() => {
                     step.hit = true;
@@ -2232,6 +2257,7 @@ mod tests {
             engine: Engine::Modern,
             network: None,
             records: &records,
+            on_stage: None,
             link_independent: false,
             previous: None,
             rerun: &rerun,

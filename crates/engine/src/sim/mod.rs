@@ -256,38 +256,61 @@ fn execute(
     b: &BuildInput,
     align: &[Option<usize>],
 ) -> (Exec, Exec, Vec<Diagnostic>) {
-    let link_independent = scenario.builder_setup == BuilderSetup::Container;
-    let empty = Records::default();
-    let no_rerun = Map::new();
-    let exec_a = Executor {
+    let exec_a = run_a(builder, opts, scenario, a, None);
+    let (records, mut errors) = records_for(builder, scenario, a, &exec_a);
+    let exec_b = run_b(builder, opts, scenario, b, &records, Some((&exec_a, align)));
+    errors.extend(exec_b.errors.iter().cloned());
+    (exec_a, exec_b, errors)
+}
+
+/// Build A: no cache; `on_stage` sees each stage's steps once they are built.
+fn run_a(
+    builder: Builder,
+    opts: SimOptions,
+    scenario: &Scenario,
+    a: &BuildInput,
+    on_stage: Option<exec::StageHook<'_>>,
+) -> Exec {
+    Executor {
         input: a,
         builder,
         engine: opts.engine,
         network: scenario.network.clone(),
-        records: &empty,
-        link_independent,
+        records: &Records::default(),
+        on_stage,
+        link_independent: scenario.builder_setup == BuilderSetup::Container,
         previous: None,
-        rerun: &no_rerun,
+        rerun: &Map::new(),
         spare: Default::default(),
         memo: Default::default(),
     }
-    .run();
-    let (records, mut errors) = records_for(builder, scenario, a, &exec_a);
-    let exec_b = Executor {
+    .run()
+}
+
+/// Build B against `records`; `previous` is build A's result and the alignment of B's
+/// instructions with A's, which a RUN declared to re-run with identical output needs.
+fn run_b(
+    builder: Builder,
+    opts: SimOptions,
+    scenario: &Scenario,
+    b: &BuildInput,
+    records: &dyn exec::RecordLookup,
+    previous: Option<(&Exec, &[Option<usize>])>,
+) -> Exec {
+    Executor {
         input: b,
         builder,
         engine: opts.engine,
         network: scenario.network.clone(),
-        records: &records,
-        link_independent,
-        previous: Some((&exec_a, align)),
+        records,
+        on_stage: None,
+        link_independent: scenario.builder_setup == BuilderSetup::Container,
+        previous,
         rerun: &scenario.rerun_output,
         spare: Default::default(),
         memo: Default::default(),
     }
-    .run();
-    errors.extend(exec_b.errors.iter().cloned());
-    (exec_a, exec_b, errors)
+    .run()
 }
 
 /// The stages whose layers make up stage `t`'s image: `t` and the stages it is built `FROM`.
@@ -538,13 +561,18 @@ mod tests {
         edited.change.dockerfile = Some(base.dockerfile.replace("RUN echo step 7", "RUN echo 8"));
         let mut ignore = base.clone();
         ignore.change.dockerignore = Some("pkg1*\n".into());
+        // B's records are the part of A's that A's pushed image carries: builds A and B
+        // do not overlap.
+        let mut inline = base.clone();
+        inline.cache.source = CacheSource::CacheFromImage;
+        inline.cache.inline_cache = true;
         let opts = SimOptions::default();
         let inputs = |s: &Scenario| {
             let a = BuildInput::a(s);
             let b = BuildInput::b_from(s, &a);
             (a, b)
         };
-        for s in [base, edited, ignore] {
+        for s in [base, edited, ignore, inline] {
             let (a, b) = inputs(&s);
             assert!(a.df.instructions.len() >= THREADED_INSTRUCTIONS);
             let serial = simulate_serial(&s, opts, a, b);
@@ -572,6 +600,84 @@ mod tests {
                 assert!(parsed.is_none());
             }
             assert_eq!(serial.report, simulate(&s));
+        }
+    }
+
+    /// Every recorded scenario (each cache source and builder setup, declared re-run
+    /// outputs, failing steps, both engine versions) gives on two threads exactly the
+    /// report of one thread, from the scenario and from inputs already resolved.
+    #[test]
+    fn every_recorded_scenario_on_two_threads_matches_one_thread() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/scenarios");
+        let mut seen = 0;
+        let mut overlapping = 0;
+        for entry in std::fs::read_dir(&dir).expect("tests/scenarios") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let s = Scenario::from_json(&text).expect("valid scenario");
+            for engine in [Engine::Modern, Engine::Docker2010] {
+                let opts = SimOptions { engine };
+                let a = BuildInput::a(&s);
+                let b = BuildInput::b_from(&s, &a);
+                let serial = simulate_serial(&s, opts, a, b).report;
+                let (report, _) = threaded::simulate(&s, opts, None, false);
+                assert!(serial == report, "{}", path.display());
+                let a = BuildInput::a(&s);
+                let b = BuildInput::b_from(&s, &a);
+                let (report, _) = threaded::simulate(&s, opts, Some((a, b)), true);
+                assert!(serial == report, "{} (inputs given)", path.display());
+            }
+            seen += 1;
+            overlapping += usize::from(threaded::overlap_builds(&s));
+        }
+        assert!(seen >= 80, "{seen} scenarios");
+        assert!(
+            overlapping > 0 && overlapping < seen,
+            "both schedules: {overlapping} of {seen}"
+        );
+    }
+
+    /// Build B runs while build A runs and learns A's records a stage at a time; when a
+    /// key of B's is one A builds only in a later stage (here B swaps two stages' RUNs),
+    /// B's early answers disagree with A's whole records and B runs again: the report is
+    /// still exactly one thread's.
+    #[test]
+    fn an_early_build_b_that_missed_a_later_record_runs_again() {
+        let stages = |first: &str, second: &str| {
+            format!(
+                "FROM layerlab/base:1 AS x\nRUN echo {first}\nFROM layerlab/base:1 AS y\n\
+                 RUN echo {second}\nFROM layerlab/base:1\nCOPY --from=x / /x\nCOPY --from=y / /y\n"
+            )
+        };
+        let mut s = Scenario {
+            dockerfile: stages("one", "two"),
+            ..Default::default()
+        };
+        s.change.dockerfile = Some(stages("two", "one"));
+        let opts = SimOptions::default();
+        let a = BuildInput::a(&s);
+        let b = BuildInput::b_from(&s, &a);
+        let serial = simulate_serial(&s, opts, a, b).report;
+        let verdicts = |r: &Report| -> Vec<String> {
+            r.builders
+                .buildkit
+                .steps
+                .iter()
+                .map(|v| format!("{} {:?}", v.line, v.status))
+                .collect()
+        };
+        // One thread: both swapped RUNs are cached (A built both keys).
+        assert_eq!(
+            &verdicts(&serial)[..4],
+            ["1 Cached", "2 Cached", "3 Cached", "4 Cached"]
+        );
+        for _ in 0..3 {
+            let (report, _) = threaded::simulate(&s, opts, None, false);
+            assert_eq!(verdicts(&serial), verdicts(&report));
+            assert_eq!(serial, report);
         }
     }
 }

@@ -1,33 +1,41 @@
 //! The native schedule of one large simulation on two threads. The result is exactly what
-//! the one-thread path ([`super::simulate_both`]) gives: the threads share read-only inputs
-//! and memos of pure functions of them, and every result is put together in a fixed order.
+//! the one-thread path ([`super::simulate_serial`]) gives: the threads share read-only
+//! inputs and memos of pure functions of them, every result is put together in a fixed
+//! order, and a build B run early is checked against the records build A's whole run gives
+//! (and run again if they disagree).
 //!
-//! One scoped thread ("the other") lives for the whole simulation; the calling thread
-//! holds the longest chain of work, and hand-overs are channels (a thread that stops, by
-//! panic or otherwise, drops its ends, so the other side never waits for ever):
+//! One scoped thread ("the other") lives for the whole simulation. Hand-overs are channels:
+//! a thread that stops, by panic or otherwise, drops its ends, so the other side never
+//! waits for ever. When build B's cache is build A's whole build (`local` cache, or a
+//! `mode=max` export on a builder that can export it: [`overlap_builds`]), BuildKit's two
+//! builds overlap:
 //!
 //! | calling thread | other thread |
 //! |---|---|
 //! | parses both Dockerfiles | resolves both contexts, sends them |
 //! | builds both inputs, sends them | |
-//! | BuildKit: build A, then B (B looks up A's records) | COPY sources' digests, last first; then the classic builder (both builds, explained) |
-//! | explains BuildKit's first half of the steps | explains BuildKit's second half, sends it |
-//! | assembles the report, hands both executions back | drops both executions |
-//! | drops the inputs | |
+//! | BuildKit build B, each stage once build A has built as many | BuildKit build A, sending each stage's records |
+//! | checks B's lookups against A's records | the classic builder (both builds, explained) |
+//! | explains BuildKit's verdicts, assembles the report | |
+//! | hands both executions back, drops the inputs | drops both executions |
 //!
-//! BuildKit asks for the COPY sources' digests from the first instruction on, the other
-//! thread hashes them from the last one on (into the contexts' memos), so that between
-//! them each is hashed about once.
+//! Otherwise (B's records are a part of A's that only A's whole build tells) the calling
+//! thread runs BuildKit's build A then B, while the other thread hashes the COPY sources
+//! (last first: BuildKit asks for them first first) and runs the classic builder; then each
+//! explains half of BuildKit's verdicts.
 
 use super::build::BuildInput;
 use super::context::Context;
-use super::exec::Exec;
-use super::{align, diagnostics, digest_tasks, execute, explain, run_builder, SimOptions};
+use super::exec::{Exec, Kind, RecordLookup, Records, Step};
+use super::hash::{FxHashMap, Id};
+use super::{align, diagnostics, digest_tasks, execute, explain, records_for, run_a, run_b};
+use super::{run_builder, SimOptions};
 use crate::ast::Dockerfile;
 use crate::report::{Builder, BuilderReport, Builders, Report, StepVerdict};
-use crate::scenario::Scenario;
+use crate::scenario::{BuilderSetup, CacheSource, RerunOutput, Scenario};
 use crate::share::Shared;
-use std::sync::mpsc::channel;
+use std::cell::{Cell, RefCell};
+use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
 use std::thread::ScopedJoinHandle;
 
@@ -41,6 +49,88 @@ struct Inputs {
 /// Both builds' parsed Dockerfiles, when the caller keeps them.
 pub(super) type Parsed = (Shared<Dockerfile>, Shared<Dockerfile>);
 
+/// Whether BuildKit's build B may run while build A runs: its records are all of A's
+/// (so what A has built so far is a part of them), and no RUN is declared to re-run with
+/// A's output (that needs A's result). Either way the result is exact: this only says
+/// when overlapping is likely to pay.
+pub(super) fn overlap_builds(scenario: &Scenario) -> bool {
+    let all_of_a = match scenario.cache.source {
+        CacheSource::Local => true,
+        CacheSource::ExportMax => scenario.builder_setup == BuilderSetup::Container,
+        _ => false,
+    };
+    all_of_a
+        && !scenario
+            .rerun_output
+            .values()
+            .any(|r| *r == RerunOutput::Identical)
+}
+
+/// The records a stage of build A adds when build B's cache is A's whole build: key →
+/// output of each step that ran without error (as [`super::records_for`] takes them).
+fn records_of(steps: &[Step]) -> Vec<(Id, Id)> {
+    steps
+        .iter()
+        .filter(|s| matches!(s.kind, Kind::Step | Kind::From) && s.error.is_none())
+        .map(|s| (s.key, s.output))
+        .collect()
+}
+
+/// A key looked up and what it was told: the output, and whether the record is key-only.
+type Answer = (Id, Option<(Id, bool)>);
+
+/// Build A's records as build A makes them, one stage at a time, for a build B that runs
+/// at the same time: before B runs the n-th stage of its order, A has built n + 1 stages
+/// of its own (or all). Every answer is kept, to be checked against the records of A's
+/// whole build.
+struct Growing {
+    stages_of_a: Receiver<Vec<(Id, Id)>>,
+    map: RefCell<FxHashMap<Id, Id>>,
+    received: Cell<usize>,
+    a_done: Cell<bool>,
+    answers: RefCell<Vec<Answer>>,
+}
+
+impl Growing {
+    fn new(stages_of_a: Receiver<Vec<(Id, Id)>>) -> Growing {
+        Growing {
+            stages_of_a,
+            map: RefCell::default(),
+            received: Cell::new(0),
+            a_done: Cell::new(false),
+            answers: RefCell::default(),
+        }
+    }
+
+    /// Whether every answer given is the one `records` gives.
+    fn agrees_with(&self, records: &Records) -> bool {
+        self.answers
+            .borrow()
+            .iter()
+            .all(|&(key, answer)| records.get(key) == answer)
+    }
+}
+
+impl RecordLookup for Growing {
+    fn before_stage(&self, nth: usize) {
+        while !self.a_done.get() && self.received.get() <= nth {
+            match self.stages_of_a.recv() {
+                Ok(records) => {
+                    self.map.borrow_mut().extend(records);
+                    self.received.set(self.received.get() + 1);
+                }
+                Err(_) => self.a_done.set(true),
+            }
+        }
+    }
+
+    fn get(&self, key: Id) -> Option<(Id, bool)> {
+        let answer = self.map.borrow().get(&key).map(|o| (*o, false));
+        self.answers.borrow_mut().push((key, answer));
+        answer
+    }
+}
+
 /// Simulates `scenario` on this thread and one more: from the scenario (`given` is `None`)
 /// or from inputs already resolved (the editor's cache). With `keep_parsed`, also returns
 /// both parsed Dockerfiles (else they are dropped with the inputs, on this thread while the
@@ -52,13 +142,16 @@ pub(super) fn simulate(
     keep_parsed: bool,
 ) -> (Report, Option<Parsed>) {
     let resolve = given.is_none();
+    let overlap = overlap_builds(scenario);
     let bk = Builder::Buildkit;
     let mut given = given;
     let done = std::thread::scope(|s| {
         let (to_caller_contexts, contexts) = channel::<(Context, Context)>();
         let (to_other_inputs, inputs_rx) = channel::<Arc<Inputs>>();
+        let (to_b, stages_of_a) = channel::<Vec<(Id, Id)>>();
+        let (to_caller_a, exec_a_rx) = channel::<Exec>();
         let (to_other_execs, execs_rx) = channel::<Arc<(Exec, Exec)>>();
-        let (to_caller_half, half_rx) = channel::<(BuilderReport, Vec<StepVerdict>)>();
+        let (to_caller_rest, rest_rx) = channel::<(BuilderReport, Vec<StepVerdict>)>();
         let (to_other_drop, drop_rx) = channel::<Arc<(Exec, Exec)>>();
         let other = move || {
             if resolve {
@@ -74,18 +167,35 @@ pub(super) fn simulate(
             }
             let Ok(inputs) = inputs_rx.recv() else { return };
             let (a, b, align) = (&inputs.a, &inputs.b, &inputs.align[..]);
-            for (input, src, exclude) in digest_tasks(a, b).into_iter().rev() {
-                let _ = input.context.digest(src, exclude);
+            if overlap {
+                let publish = |steps: &[Step]| {
+                    let _ = to_b.send(records_of(steps));
+                };
+                let exec_a = run_a(bk, opts, scenario, a, Some(&publish));
+                // Build B learns that A is done.
+                drop(to_b);
+                if to_caller_a.send(exec_a).is_err() {
+                    return;
+                }
+            } else {
+                drop(to_b);
+                for (input, src, exclude) in digest_tasks(a, b).into_iter().rev() {
+                    let _ = input.context.digest(src, exclude);
+                }
             }
             let classic = run_builder(Builder::Classic, opts, scenario, a, b, align);
             let Ok(execs) = execs_rx.recv() else { return };
             let n = b.df.instructions.len();
-            let (ea, eb) = (&execs.0, &execs.1);
-            let second = explain::explain_steps(bk, scenario, a, b, ea, eb, align, n / 2..n);
+            let second = if overlap {
+                Vec::new()
+            } else {
+                let (ea, eb) = (&execs.0, &execs.1);
+                explain::explain_steps(bk, scenario, a, b, ea, eb, align, n / 2..n)
+            };
             drop(execs);
             // The calling thread drops the inputs (this was not the last reference).
             drop(inputs);
-            if to_caller_half.send((classic, second)).is_ok() {
+            if to_caller_rest.send((classic, second)).is_ok() {
                 // The last reference to both executions: they are dropped here while
                 // the calling thread drops the inputs.
                 drop(drop_rx.recv());
@@ -114,15 +224,33 @@ pub(super) fn simulate(
             stopped(handle)
         }
         let (a, b, align) = (&inputs.a, &inputs.b, &inputs.align[..]);
-        let (ea, eb, errors) = execute(bk, opts, scenario, a, b, align);
+        let (ea, eb, errors) = if overlap {
+            let growing = Growing::new(stages_of_a);
+            let eb = run_b(bk, opts, scenario, b, &growing, None);
+            let Ok(ea) = exec_a_rx.recv() else {
+                stopped(handle)
+            };
+            let (records, mut errors) = records_for(bk, scenario, a, &ea);
+            let eb = if growing.agrees_with(&records) {
+                eb
+            } else {
+                run_b(bk, opts, scenario, b, &records, Some((&ea, align)))
+            };
+            errors.extend(eb.errors.iter().cloned());
+            (ea, eb, errors)
+        } else {
+            drop(stages_of_a);
+            execute(bk, opts, scenario, a, b, align)
+        };
         let execs = Arc::new((ea, eb));
         if to_other_execs.send(Arc::clone(&execs)).is_err() {
             stopped(handle)
         }
         let n = b.df.instructions.len();
+        let mine = if overlap { 0..n } else { 0..n / 2 };
         let (ea, eb) = (&execs.0, &execs.1);
-        let mut steps = explain::explain_steps(bk, scenario, a, b, ea, eb, align, 0..n / 2);
-        let Ok((classic, second)) = half_rx.recv() else {
+        let mut steps = explain::explain_steps(bk, scenario, a, b, ea, eb, align, mine);
+        let Ok((classic, second)) = rest_rx.recv() else {
             stopped(handle)
         };
         steps.extend(second);

@@ -14,7 +14,7 @@
 //! |---|---|
 //! | parses both Dockerfiles | resolves both contexts, sends them |
 //! | builds both inputs, sends them | |
-//! | BuildKit build B, each stage once build A has built as many | BuildKit build A, sending each stage's records |
+//! | COPY sources' digests, last first; then BuildKit build B, each stage once build A has built as many | BuildKit build A (digests first first), sending each stage's records |
 //! | checks B's lookups against A's records | the classic builder (both builds, explained) |
 //! | explains BuildKit's verdicts, assembles the report | |
 //! | hands both executions back, drops the inputs | drops both executions |
@@ -225,6 +225,12 @@ pub(super) fn simulate(
         }
         let (a, b, align) = (&inputs.a, &inputs.b, &inputs.align[..]);
         let (ea, eb, errors) = if overlap {
+            // Build A, on the other thread, hashes the COPY sources from its first stage
+            // on; build B would wait for it. Meanwhile this thread hashes them from the
+            // last one on.
+            for (input, src, exclude) in digest_tasks(a, b).into_iter().rev() {
+                let _ = input.context.digest(src, exclude);
+            }
             let growing = Growing::new(stages_of_a);
             let eb = run_b(bk, opts, scenario, b, &growing, None);
             let Ok(ea) = exec_a_rx.recv() else {

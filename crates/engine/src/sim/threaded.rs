@@ -16,13 +16,13 @@
 //! | builds both inputs, sends them | |
 //! | COPY sources' digests, last first; then BuildKit build B, each stage once build A has built as many | BuildKit build A (digests first first), sending each stage's records |
 //! | checks B's lookups against A's records | the classic builder (both builds, explained) |
-//! | explains BuildKit's verdicts, assembles the report | |
-//! | hands both executions back, drops the inputs | drops both executions |
+//! | explains ranges of BuildKit's verdicts | explains the ranges left, if any |
+//! | assembles the report, hands both executions back, drops the inputs | drops both executions |
 //!
 //! Otherwise (B's records are a part of A's that only A's whole build tells) the calling
 //! thread runs BuildKit's build A then B, while the other thread hashes the COPY sources
-//! (last first: BuildKit asks for them first first) and runs the classic builder; then each
-//! explains half of BuildKit's verdicts.
+//! (last first: BuildKit asks for them first first) and runs the classic builder. Either
+//! thread takes the next range of BuildKit's verdicts to explain when it is free.
 
 use super::build::BuildInput;
 use super::context::Context;
@@ -35,6 +35,8 @@ use crate::report::{Builder, BuilderReport, Builders, Report, StepVerdict};
 use crate::scenario::{BuilderSetup, CacheSource, RerunOutput, Scenario};
 use crate::share::Shared;
 use std::cell::{Cell, RefCell};
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
 use std::thread::ScopedJoinHandle;
@@ -131,6 +133,36 @@ impl RecordLookup for Growing {
     }
 }
 
+/// BuildKit's verdicts of a range of build B's instructions, with the range's place.
+type Explained = (usize, Vec<StepVerdict>);
+
+/// Build B's instructions in ranges that either thread takes when it is free to explain
+/// them (the verdict of an instruction depends only on the two builds, so ranges can be
+/// explained apart and put back in order).
+struct Chunks {
+    next: AtomicUsize,
+}
+
+impl Chunks {
+    /// About this many ranges: few enough that what an explanation remembers per stage is
+    /// built again only a few times, enough that one thread can take over the other's rest.
+    const RANGES: usize = 16;
+
+    /// Explains ranges of build B's `len` instructions with `f` until none is left.
+    fn explain(&self, len: usize, f: impl Fn(Range<usize>) -> Vec<StepVerdict>) -> Vec<Explained> {
+        let size = len.div_ceil(Self::RANGES).max(64);
+        let mut out = Vec::new();
+        loop {
+            let nth = self.next.fetch_add(1, Ordering::Relaxed);
+            let start = nth.saturating_mul(size);
+            if start >= len {
+                return out;
+            }
+            out.push((nth, f(start..(start + size).min(len))));
+        }
+    }
+}
+
 /// Simulates `scenario` on this thread and one more: from the scenario (`given` is `None`)
 /// or from inputs already resolved (the editor's cache). With `keep_parsed`, also returns
 /// both parsed Dockerfiles (else they are dropped with the inputs, on this thread while the
@@ -145,13 +177,17 @@ pub(super) fn simulate(
     let overlap = overlap_builds(scenario);
     let bk = Builder::Buildkit;
     let mut given = given;
+    let chunks = Chunks {
+        next: AtomicUsize::new(0),
+    };
     let done = std::thread::scope(|s| {
         let (to_caller_contexts, contexts) = channel::<(Context, Context)>();
         let (to_other_inputs, inputs_rx) = channel::<Arc<Inputs>>();
         let (to_b, stages_of_a) = channel::<Vec<(Id, Id)>>();
         let (to_caller_a, exec_a_rx) = channel::<Exec>();
         let (to_other_execs, execs_rx) = channel::<Arc<(Exec, Exec)>>();
-        let (to_caller_rest, rest_rx) = channel::<(BuilderReport, Vec<StepVerdict>)>();
+        let (to_caller_rest, rest_rx) = channel::<(BuilderReport, Vec<Explained>)>();
+        let chunks = &chunks;
         let (to_other_drop, drop_rx) = channel::<Arc<(Exec, Exec)>>();
         let other = move || {
             if resolve {
@@ -185,17 +221,14 @@ pub(super) fn simulate(
             }
             let classic = run_builder(Builder::Classic, opts, scenario, a, b, align);
             let Ok(execs) = execs_rx.recv() else { return };
-            let n = b.df.instructions.len();
-            let second = if overlap {
-                Vec::new()
-            } else {
-                let (ea, eb) = (&execs.0, &execs.1);
-                explain::explain_steps(bk, scenario, a, b, ea, eb, align, n / 2..n)
-            };
+            let (ea, eb) = (&execs.0, &execs.1);
+            let explained = chunks.explain(b.df.instructions.len(), |r| {
+                explain::explain_steps(bk, scenario, a, b, ea, eb, align, r)
+            });
             drop(execs);
             // The calling thread drops the inputs (this was not the last reference).
             drop(inputs);
-            if to_caller_rest.send((classic, second)).is_ok() {
+            if to_caller_rest.send((classic, explained)).is_ok() {
                 // The last reference to both executions: they are dropped here while
                 // the calling thread drops the inputs.
                 drop(drop_rx.recv());
@@ -252,14 +285,16 @@ pub(super) fn simulate(
         if to_other_execs.send(Arc::clone(&execs)).is_err() {
             stopped(handle)
         }
-        let n = b.df.instructions.len();
-        let mine = if overlap { 0..n } else { 0..n / 2 };
         let (ea, eb) = (&execs.0, &execs.1);
-        let mut steps = explain::explain_steps(bk, scenario, a, b, ea, eb, align, mine);
-        let Ok((classic, second)) = rest_rx.recv() else {
+        let mut explained = chunks.explain(b.df.instructions.len(), |r| {
+            explain::explain_steps(bk, scenario, a, b, ea, eb, align, r)
+        });
+        let Ok((classic, theirs)) = rest_rx.recv() else {
             stopped(handle)
         };
-        steps.extend(second);
+        explained.extend(theirs);
+        explained.sort_unstable_by_key(|(nth, _)| *nth);
+        let steps = explained.into_iter().flat_map(|(_, steps)| steps).collect();
         let mut buildkit = explain::report(bk, steps, eb);
         buildkit.errors = errors;
         let _ = to_other_drop.send(execs);

@@ -377,7 +377,10 @@ pub(crate) fn build_instruction(
     span: Span,
     ctx: &mut Ctx,
 ) -> Instruction {
-    let keyword = p.kw.upper().unwrap_or(p.keyword_raw).to_string();
+    let keyword: Cow<'static, str> = match p.kw.upper() {
+        Some(k) => k.into(),
+        None => p.keyword_raw.to_string().into(),
+    };
     let flags = p
         .flags
         .iter()
@@ -396,7 +399,7 @@ pub(crate) fn build_instruction(
         ctx.report(fail(code, e.clone()));
         ctx.as_warning = saved;
         Command::Invalid {
-            keyword: keyword.clone(),
+            keyword: keyword.to_string(),
         }
     } else {
         match command(p, heredocs, ctx) {
@@ -404,7 +407,7 @@ pub(crate) fn build_instruction(
             Err(f) => {
                 ctx.report(f);
                 Command::Invalid {
-                    keyword: keyword.clone(),
+                    keyword: keyword.to_string(),
                 }
             }
         }

@@ -172,7 +172,9 @@ struct Flags<'a> {
 }
 
 impl<'a> Flags<'a> {
-    /// Flags of `raw` under `specs` (BuildKit `BFlags.Parse`), read in place.
+    /// Flags of `raw` under `specs` (BuildKit `BFlags.Parse`), read in place. Inlined: the
+    /// value table is built where the caller keeps it (no copy of it on return).
+    #[inline]
     fn parse(raw: &'a [String], specs: &'static [(&'static str, Kind)]) -> R<Flags<'a>> {
         let mut f = Flags {
             specs,

@@ -372,7 +372,7 @@ pub(crate) mod fixtures {
 
     pub fn ins(line: u32, keyword: &str, command: Command, stage: Option<usize>) -> Instruction {
         Instruction {
-            keyword: keyword.into(),
+            keyword: keyword.to_string().into(),
             command,
             flags: vec![],
             text: String::new(),

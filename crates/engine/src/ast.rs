@@ -13,6 +13,7 @@
 
 use crate::syntax::{Diagnostic, Span};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// Parser directives (`# syntax=`, `# escape=`, `# check=`) found at the top of the file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,8 +52,9 @@ pub struct Heredoc {
 /// One raw instruction node (BuildKit `parser.Node`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Node {
-    /// Lower-case keyword as written (`run`, `from`, or an unknown word).
-    pub keyword: String,
+    /// Lower-case keyword as written (`run`, `from`, or an unknown word). Borrowed (no
+    /// allocation) for the known keywords.
+    pub keyword: Cow<'static, str>,
     /// Raw flags in source order, e.g. `--from=builder` (the `--` end marker is consumed).
     pub flags: Vec<String>,
     /// Argument strings (see the conformance README for what each form holds).
@@ -223,7 +225,8 @@ pub enum Command {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Instruction {
     /// Upper-case keyword (`RUN`, `COPY`, ...), or the word as written for unknown ones.
-    pub keyword: String,
+    /// Borrowed (no allocation) for the known keywords.
+    pub keyword: Cow<'static, str>,
     pub command: Command,
     /// Every flag as written (also the ones the typed command interpreted).
     pub flags: Vec<Flag>,

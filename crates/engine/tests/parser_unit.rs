@@ -555,7 +555,7 @@ fn every_instruction_typed() {
         "FROM a\nMAINTAINER me <me@x>\nENV A=1 B=\"two words\"\nENV LEGACY some value\nLABEL k=v\nLABEL legacy v w\nWORKDIR /app\nUSER 1000:1000\nSHELL [\"/bin/bash\", \"-c\"]\nCMD [\"a\",\"b\"]\nENTRYPOINT exec me\nEXPOSE 8080/tcp 443\nVOLUME [\"/data\", \"/x\"]\nVOLUME /y /z\nHEALTHCHECK --interval=30s --retries=3 CMD curl -f http://x/ || exit 1\nHEALTHCHECK NONE\nSTOPSIGNAL SIGKILL\nonbuild run make\n",
     );
     assert!(errors(&df).is_empty(), "{:?}", df.diagnostics);
-    let kinds: Vec<&str> = df.instructions.iter().map(|i| i.keyword.as_str()).collect();
+    let kinds: Vec<&str> = df.instructions.iter().map(|i| &*i.keyword).collect();
     assert_eq!(
         kinds,
         vec![

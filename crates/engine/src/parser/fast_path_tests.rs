@@ -365,3 +365,41 @@ fn plain_runs_match_the_byte_loop() {
         }
     }
 }
+
+/// A repeated `--mount` value reuses the last one parsed: every mount must still equal
+/// the general path's `parse_mount` of its value, through repeats, changes, errors and
+/// ONBUILD triggers.
+#[test]
+fn repeated_mounts_match_parse_mount() {
+    use crate::ast::Command;
+    let text = "FROM a\n\
+        RUN --mount=type=cache,target=/c echo 1\n\
+        RUN --mount=type=cache,target=/c echo 2\n\
+        RUN --mount=type=cache,target=/d --mount=type=cache,target=/c echo 3\n\
+        RUN --mount=type=bogus,target=/c echo 4\n\
+        RUN --mount=type=cache,target=/c --mount=type=secret,id=x echo 5\n\
+        ONBUILD RUN --mount=type=secret,id=x echo 6\n\
+        RUN --mount=type=secret,id=x --mount=\"type=bind,source=a,b\",target=/e echo 7\n\
+        RUN --mount=type=secret,id=x echo 8\n";
+    let df = super::parse(text);
+    let mut seen = 0;
+    for ins in &df.instructions {
+        let cmd = match &ins.command {
+            Command::Onbuild { trigger } => &trigger.command,
+            c => c,
+        };
+        if let Command::Run(r) = cmd {
+            for m in &r.mounts {
+                assert_eq!(
+                    *m,
+                    super::typed::parse_mount(&m.raw).unwrap(),
+                    "{}",
+                    ins.text
+                );
+                seen += 1;
+            }
+        }
+    }
+    assert_eq!(seen, 8);
+    assert_eq!(df.diagnostics.len(), 2, "{:?}", df.diagnostics);
+}

@@ -351,8 +351,13 @@ fn is_go_space(c: char) -> bool {
 
 /// BuildKit `ParseHeredoc`: `Ok(None)` when `word` is not a heredoc, `Err` when its
 /// delimiter cannot be lexed (unterminated quote).
+#[inline]
 pub fn parse_heredoc_word(word: &str) -> Result<Option<HeredocWord>, String> {
-    heredoc_word(word, true)
+    // `^\d*<<`: a word starting with anything else (almost every path) is none, no call.
+    match word.as_bytes().first() {
+        Some(b'<' | b'0'..=b'9') => heredoc_word(word, true),
+        _ => Ok(None),
+    }
 }
 
 fn heredoc_word(word: &str, fast: bool) -> Result<Option<HeredocWord>, String> {
@@ -541,6 +546,8 @@ mod tests {
             assert_eq!(fast, lex_words(&line, true, true).unwrap(), "{line:?}");
             for w in &fast {
                 assert_eq!(heredoc_word(w, true), heredoc_word(w, false), "{w:?}");
+                // The first-byte check of the public entry point rejects only non-heredocs.
+                assert_eq!(parse_heredoc_word(w), heredoc_word(w, false), "{w:?}");
             }
         }
     }

@@ -139,6 +139,7 @@ fn parse_impl(text: &str, cache: Option<&mut ParseCache>) -> Dockerfile {
         directives: DirectiveState::default(),
         df: &mut df,
         cache,
+        last_mount: None,
     };
     p.run();
     group_stages(&mut df);
@@ -179,6 +180,8 @@ struct LineParser<'s, 'a> {
     directives: DirectiveState,
     df: &'s mut Dockerfile,
     cache: Option<&'s mut ParseCache>,
+    /// See [`typed::Ctx::last_mount`].
+    last_mount: Option<crate::ast::Mount>,
 }
 
 /// Go `\s` (`[\t\n\f\r ]`).
@@ -524,6 +527,7 @@ impl LineParser<'_, '_> {
                 span,
                 diags: &mut self.df.diagnostics,
                 as_warning: false,
+                last_mount: &mut self.last_mount,
             };
             typed::build_instruction(&parsed, &heredocs, original, span, &mut ctx)
         };
@@ -600,11 +604,16 @@ fn group_stages(df: &mut Dockerfile) {
                 }
             }
             let index = stages.len();
+            // The stage's commands are the instructions up to the next FROM: sized once.
+            let count = df.nodes[idx + 1..]
+                .iter()
+                .position(|n| n.keyword == "from")
+                .unwrap_or(df.nodes.len() - idx - 1);
             stages.push(Stage {
                 index,
                 name,
                 from: idx,
-                commands: Vec::new(),
+                commands: Vec::with_capacity(count),
             });
             set_stage(ins, index);
             continue;

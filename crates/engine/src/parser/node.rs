@@ -106,8 +106,8 @@ pub(crate) struct Parsed<'a> {
     pub keyword_raw: &'a str,
     /// The keyword, classified.
     pub kw: Kw,
-    /// Lower-cased keyword.
-    pub keyword: String,
+    /// Lower-cased keyword (static for the known ones).
+    pub keyword: std::borrow::Cow<'static, str>,
     pub flags: Vec<String>,
     pub args: Vec<String>,
     pub json: bool,
@@ -188,8 +188,8 @@ pub(crate) fn parse_line(line: &str, esc: char, depth: usize) -> Parsed<'_> {
         keyword_raw: cmd,
         kw,
         keyword: match kw.lower() {
-            Some(k) => k.to_string(),
-            None => cmd.to_ascii_lowercase(),
+            Some(k) => k.into(),
+            None => cmd.to_ascii_lowercase().into(),
         },
         ..Parsed::default()
     };

@@ -49,6 +49,9 @@ pub(crate) struct Ctx<'s, 'a> {
     pub diags: &'s mut Vec<Diagnostic>,
     /// ONBUILD triggers are only checked when a child image builds: report as warnings.
     pub as_warning: bool,
+    /// The last `--mount` value parsed in this file, parsed (a file tends to repeat its
+    /// mounts; [`parse_mount`] is a function of the value alone).
+    pub last_mount: &'s mut Option<Mount>,
 }
 
 impl Ctx<'_, '_> {
@@ -169,7 +172,9 @@ struct Flags<'a> {
 }
 
 impl<'a> Flags<'a> {
-    /// Flags of `raw` under `specs` (BuildKit `BFlags.Parse`), read in place.
+    /// Flags of `raw` under `specs` (BuildKit `BFlags.Parse`), read in place. Inlined: the
+    /// value table is built where the caller keeps it (no copy of it on return).
+    #[inline]
     fn parse(raw: &'a [String], specs: &'static [(&'static str, Kind)]) -> R<Flags<'a>> {
         let mut f = Flags {
             specs,
@@ -377,7 +382,10 @@ pub(crate) fn build_instruction(
     span: Span,
     ctx: &mut Ctx,
 ) -> Instruction {
-    let keyword = p.kw.upper().unwrap_or(p.keyword_raw).to_string();
+    let keyword: Cow<'static, str> = match p.kw.upper() {
+        Some(k) => k.into(),
+        None => p.keyword_raw.to_string().into(),
+    };
     let flags = p
         .flags
         .iter()
@@ -396,7 +404,7 @@ pub(crate) fn build_instruction(
         ctx.report(fail(code, e.clone()));
         ctx.as_warning = saved;
         Command::Invalid {
-            keyword: keyword.clone(),
+            keyword: keyword.to_string(),
         }
     } else {
         match command(p, heredocs, ctx) {
@@ -404,7 +412,7 @@ pub(crate) fn build_instruction(
             Err(f) => {
                 ctx.report(f);
                 Command::Invalid {
-                    keyword: keyword.clone(),
+                    keyword: keyword.to_string(),
                 }
             }
         }
@@ -469,7 +477,7 @@ fn command(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> {
                 path: args[0].clone(),
             })
         }
-        Kw::Run => parse_run(p, heredocs),
+        Kw::Run => parse_run(p, heredocs, ctx.last_mount),
         Kw::Cmd => {
             no_flags(&p.flags)?;
             Ok(Command::Cmd {
@@ -757,15 +765,22 @@ pub fn copy_source_data(h: &Heredoc) -> String {
     }
 }
 
-fn parse_run(p: &Parsed, heredocs: &[Heredoc]) -> R<Command> {
+/// `last_mount`: see [`Ctx::last_mount`].
+fn parse_run(p: &Parsed, heredocs: &[Heredoc], last_mount: &mut Option<Mount>) -> R<Command> {
     let flags = Flags::parse(&p.flags, RUN_FLAGS)?;
     let values = flags.strs(slot(RUN_FLAGS, 0, "mount"));
     let mut mounts = Vec::with_capacity(values.clone().count());
     for m in values {
-        mounts.push(
-            parse_mount(m)
-                .map_err(|e| fail("invalid-mount", e).at_first(&format!("--mount={}", m)))?,
-        );
+        let mount = match last_mount.as_ref().filter(|l| l.raw == m) {
+            Some(l) => l.clone(),
+            None => {
+                let mount = parse_mount(m)
+                    .map_err(|e| fail("invalid-mount", e).at_first(&format!("--mount={}", m)))?;
+                *last_mount = Some(mount.clone());
+                mount
+            }
+        };
+        mounts.push(mount);
     }
     let network = flags.str(slot(RUN_FLAGS, 1, "network"));
     if let Some(n) = &network {
@@ -834,6 +849,7 @@ fn parse_onbuild(p: &Parsed, heredocs: &[Heredoc], ctx: &mut Ctx) -> R<Command> 
         span,
         diags: &mut *ctx.diags,
         as_warning: true,
+        last_mount: &mut *ctx.last_mount,
     };
     let trigger = build_instruction(inner, heredocs, &text[rel..], span, &mut sub);
     Ok(Command::Onbuild {
@@ -1133,6 +1149,27 @@ fn csv_fields(s: &str) -> Result<Vec<Cow<'_, str>>, String> {
     }
 }
 
+/// [`csv_fields`] of a text without `"`: the slices between commas (none for "").
+fn plain_csv_fields(s: &str) -> impl Iterator<Item = &str> {
+    (!s.is_empty()).then(|| s.split(',')).into_iter().flatten()
+}
+
+/// The fields of a mount: [`plain_csv_fields`] or the vector of [`csv_fields`].
+enum MountFields<'q, 'v, P> {
+    Plain(P),
+    Csv(std::slice::Iter<'q, Cow<'v, str>>),
+}
+
+impl<'q, P: Iterator<Item = &'q str>> Iterator for MountFields<'q, '_, P> {
+    type Item = &'q str;
+    fn next(&mut self) -> Option<&'q str> {
+        match self {
+            MountFields::Plain(p) => p.next(),
+            MountFields::Csv(c) => c.next().map(|f| &**f),
+        }
+    }
+}
+
 fn parse_go_bool(s: &str) -> Option<bool> {
     match s {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
@@ -1173,7 +1210,15 @@ fn ascii_lower(s: &str) -> Cow<'_, str> {
 
 /// BuildKit `parseMount` on raw (unexpanded) values.
 pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
-    let fields = csv_fields(val).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
+    // Without quotes (the usual mount) the fields are the slices between commas: no
+    // vector and no CSV pass (`csv_fields` agrees, tested).
+    let quoted: Vec<Cow<str>>;
+    let fields = if val.as_bytes().contains(&b'"') {
+        quoted = csv_fields(val).map_err(|e| format!("failed to parse csv mounts: {e}"))?;
+        MountFields::Csv(quoted.iter())
+    } else {
+        MountFields::Plain(plain_csv_fields(val))
+    };
     // The type, as the checks below see it (moved into the mount at the end).
     let mut kind: Cow<str> = Cow::Borrowed("bind");
     let mut m = Mount {
@@ -1195,8 +1240,7 @@ pub(crate) fn parse_mount(val: &str) -> Result<Mount, String> {
     let mut readonly = false;
     let mut ro_auto = true;
     let secret_or_ssh = |k: &str| k == "secret" || k == "ssh";
-    for field in &fields {
-        let field: &str = field;
+    for field in fields {
         let (key, value, has) = match split_eq(field) {
             Some((k, v)) => (ascii_lower(k), v, true),
             None => (ascii_lower(field), "", false),
@@ -1422,6 +1466,21 @@ mod tests {
             vec!["type=cache", "target=/a,b", "ro"]
         );
         assert!(csv_fields("a\"b").is_err());
+        // The fast path for text without quotes agrees with the CSV reader.
+        for s in [
+            "",
+            ",",
+            "a",
+            "a,",
+            ",a",
+            "a,,b",
+            "type=cache,target=/c",
+            "é,€=𝄞, x ,",
+        ] {
+            let fast: Vec<&str> = plain_csv_fields(s).collect();
+            let csv = csv_fields(s).unwrap();
+            assert_eq!(fast, csv, "{s:?}");
+        }
         assert!(csv_fields("\"abc").is_err());
     }
 

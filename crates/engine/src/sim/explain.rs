@@ -197,7 +197,7 @@ pub fn explain_steps(
         let keyword = match keywords.iter().find(|k| ***k == *ins.keyword) {
             Some(k) => Shared::clone(k),
             None => {
-                let k: Shared<str> = ins.keyword.as_str().into();
+                let k: Shared<str> = Shared::from(&*ins.keyword);
                 keywords.push(Shared::clone(&k));
                 k
             }

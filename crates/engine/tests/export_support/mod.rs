@@ -15,7 +15,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 
 fn ins(keyword: &str, command: Command, stage: Option<usize>) -> Instruction {
     Instruction {
-        keyword: keyword.into(),
+        keyword: keyword.to_string().into(),
         command,
         flags: vec![],
         text: String::new(),

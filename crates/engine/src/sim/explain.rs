@@ -102,11 +102,10 @@ struct Ctx<'a> {
     /// of misses names the same one, which would otherwise be derived once per step.
     first_miss: std::cell::RefCell<FxHashMap<usize, Reason>>,
     /// [`Ctx::field_reason`] of environment and build-arg fields, which does not depend on
-    /// the step: every RUN of a stage carries the same changed variables.
-    var_reasons: std::cell::RefCell<FxHashMap<VarChange<'a>, Reason>>,
-    /// The same by place: most lookups are the same shared field again, found without
-    /// hashing or comparing its text.
-    var_reasons_at: std::cell::RefCell<FxHashMap<VarAt<'a>, Reason>>,
+    /// the step: every RUN of a stage carries the same changed variables. Remembered by
+    /// place: the steps' fields share their variables' texts, so the same variable in the
+    /// next RUN is found without hashing or comparing its text.
+    var_reasons_at: std::cell::RefCell<VarMemo<'a>>,
     /// [`Ctx::not_run_reasons`] by stage.
     not_run: std::cell::RefCell<FxHashMap<usize, Vec<Reason>>>,
     /// [`Ctx::content_reasons`] of copies from a stage, by (stage, path).
@@ -114,9 +113,6 @@ struct Ctx<'a> {
     /// Whether build B ran any ONBUILD trigger (each FROM would otherwise scan every step).
     triggers: bool,
 }
-
-/// A changed environment or build-arg field: (name, value, origin, old value).
-type VarChange<'a> = (&'a str, &'a str, &'a super::exec::Origin, Option<&'a str>);
 
 /// A text of build A's or B's steps, compared and hashed by where it is: the steps' fields
 /// share their environment's names and values, so the same variable in the next RUN is the
@@ -140,8 +136,8 @@ impl std::hash::Hash for At<'_> {
     }
 }
 
-/// [`VarChange`] by place: (name, value, origin line, origin args (place, count), from a
-/// build arg, old value).
+/// A changed environment or build-arg field by place: (name, value, origin line, origin
+/// args (place, count), from a build arg, old value).
 type VarAt<'a> = (
     At<'a>,
     At<'a>,
@@ -150,6 +146,42 @@ type VarAt<'a> = (
     bool,
     Option<At<'a>>,
 );
+
+/// Reasons by [`VarAt`], found through the variable's origin line instead of a hash: a
+/// slot per line (0: none yet, else 1 + the newest entry of that line) and entries that
+/// link to the previous one of the same line (a line that sets several variables).
+#[derive(Default)]
+struct VarMemo<'a> {
+    slots: Vec<u32>,
+    entries: Vec<(VarAt<'a>, Reason, u32)>,
+}
+
+impl<'a> VarMemo<'a> {
+    fn slot(at: &VarAt<'a>) -> usize {
+        at.2.map_or(0, |l| l as usize + 1)
+    }
+
+    fn get(&self, at: &VarAt<'a>) -> Option<&Reason> {
+        let mut k = *self.slots.get(Self::slot(at))?;
+        while k != 0 {
+            let (key, r, next) = &self.entries[k as usize - 1];
+            if key == at {
+                return Some(r);
+            }
+            k = *next;
+        }
+        None
+    }
+
+    fn insert(&mut self, at: VarAt<'a>, r: Reason) {
+        let i = Self::slot(&at);
+        if i >= self.slots.len() {
+            self.slots.resize(i + 1, 0);
+        }
+        self.entries.push((at, r, self.slots[i]));
+        self.slots[i] = self.entries.len() as u32;
+    }
+}
 
 /// The verdicts of build B's instructions in `range` (each depends only on the two
 /// builds, so ranges can be explained apart and concatenated in order; [`report`] makes
@@ -174,7 +206,6 @@ pub fn explain_steps(
         eb,
         align,
         first_miss: Default::default(),
-        var_reasons: Default::default(),
         var_reasons_at: Default::default(),
         not_run: Default::default(),
         stage_reasons: Default::default(),
@@ -790,18 +821,7 @@ impl<'a> Ctx<'a> {
         if let Some(r) = self.var_reasons_at.borrow().get(&at) {
             return r.clone();
         }
-        let key = (
-            name,
-            f.value.as_str(),
-            &f.origin,
-            old.map(|o| o.value.as_str()),
-        );
-        let known = self.var_reasons.borrow().get(&key).cloned();
-        let r = known.unwrap_or_else(|| {
-            let r = self.field_reason(s, f, old);
-            self.var_reasons.borrow_mut().insert(key, r.clone());
-            r
-        });
+        let r = self.field_reason(s, f, old);
         self.var_reasons_at.borrow_mut().insert(at, r.clone());
         r
     }
@@ -1218,6 +1238,34 @@ mod tests {
             assumed_reason(&many).unwrap().message,
             r#"assumed: the 5 re-run RUNs at lines 10, 20, 30, 40 and 50 write different bytes; if their output is byte-identical, set rerun_output to "identical" for each of these lines and the copy stays cached"#
         );
+    }
+
+    #[test]
+    fn var_memo_equals_a_search_by_key() {
+        // Keys on few lines (several per line, some without one), looked up after every
+        // insert against a plain list: each key finds its own reason, an absent key none.
+        let texts: Vec<String> = (0..6).map(|i| format!("v{i}")).collect();
+        let mut keys: Vec<VarAt> = Vec::new();
+        for (i, t) in texts.iter().enumerate() {
+            for line in [None, Some(1), Some(3)] {
+                for old in [None, Some(At(&texts[(i + 1) % texts.len()]))] {
+                    keys.push((At(&texts[0]), At(t), line, (0, 0), i % 2 == 0, old));
+                }
+            }
+        }
+        let mut memo = VarMemo::default();
+        let mut plain: Vec<(VarAt, Reason)> = Vec::new();
+        for (n, k) in keys.iter().enumerate() {
+            for q in &keys {
+                assert_eq!(
+                    memo.get(q),
+                    plain.iter().find(|(x, _)| x == q).map(|(_, r)| r)
+                );
+            }
+            let r = reason("env-changed", n.to_string(), None);
+            memo.insert(*k, r.clone());
+            plain.push((*k, r));
+        }
     }
 
     /// [`field_diffs`] by search alone, as it was written before its positional fast path.

@@ -62,10 +62,24 @@ fn is_secret_name(name: &str) -> bool {
     SECRET_WORDS.iter().any(|w| contains(w))
 }
 
+/// `v.contains("://")` by a scan for `:`: the substring searcher `contains` sets up costs
+/// more than the short values shown here.
+fn has_scheme_separator(v: &str) -> bool {
+    let b = v.as_bytes();
+    (0..b.len()).any(|i| b[i] == b':' && b[i + 1..].starts_with(b"//"))
+}
+
 /// Shortens a value for display, keeping it on one line and masking credentials.
 fn show(v: &str) -> String {
+    let mut out = String::new();
+    show_into(v, &mut out);
+    out
+}
+
+/// [`show`], appended to `out`.
+fn show_into(v: &str, out: &mut String) {
     let masked;
-    let v = if v.contains("://") {
+    let v = if has_scheme_separator(v) {
         masked = mask_userinfo(v);
         masked.as_str()
     } else {
@@ -75,9 +89,13 @@ fn show(v: &str) -> String {
     // characters, `⏎` for a newline, `…` when something was cut.
     if v.len() <= 48 && !v.contains('\n') {
         // At most 48 bytes are at most 48 characters: shown as they are.
-        return cat!("\"", v, "\"");
+        out.reserve(v.len() + 2);
+        out.push('"');
+        out.push_str(v);
+        out.push('"');
+        return;
     }
-    let mut out = String::with_capacity(v.len().min(48 * 4) + 8);
+    out.reserve(v.len().min(48 * 4) + 8);
     out.push('"');
     for (n, c) in v.chars().enumerate() {
         if n == 48 {
@@ -87,7 +105,6 @@ fn show(v: &str) -> String {
         out.push(if c == '\n' { '⏎' } else { c });
     }
     out.push('"');
-    out
 }
 
 struct Ctx<'a> {
@@ -225,7 +242,11 @@ pub fn explain_steps(
         let Some(s) = eb.step_of(i) else { continue };
         let (status, reasons) = cx.verdict(s);
         let stage = ins.stage;
-        let keyword = match keywords.iter().find(|k| ***k == *ins.keyword) {
+        // Length and first letter first: only the keyword that matches is compared whole.
+        let kw = ins.keyword.as_bytes();
+        let keyword = match keywords.iter().find(|k| {
+            k.len() == kw.len() && k.as_bytes().first() == kw.first() && ***k == *ins.keyword
+        }) {
             Some(k) => Shared::clone(k),
             None => {
                 let k: Shared<str> = ins.keyword.as_str().into();
@@ -669,13 +690,7 @@ impl<'a> Ctx<'a> {
                 if parent.kind == Kind::Step && !parent.hit {
                     out.push(reason(
                         "parent-rebuilt",
-                        cat!(
-                            "it also builds on line ",
-                            parent.line,
-                            " (",
-                            parent.keyword,
-                            "), which was rebuilt"
-                        ),
+                        on_rebuilt_line("it also builds on line ", parent),
                         Some(parent.line),
                     ));
                 }
@@ -728,13 +743,7 @@ impl<'a> Ctx<'a> {
                 parent.line,
                 " was rebuilt; in the classic builder the first miss rebuilds every later step of the stage"
             ),
-            _ => cat!(
-                "it builds on line ",
-                parent.line,
-                " (",
-                parent.keyword,
-                "), which was rebuilt"
-            ),
+            _ => on_rebuilt_line("it builds on line ", parent),
         };
         out.push(reason("parent-rebuilt", msg, Some(parent.line)));
         // Walk up to the first miss of the chain: the root cause.
@@ -753,18 +762,20 @@ impl<'a> Ctx<'a> {
         if root.line != parent.line {
             let cached = self.first_miss.borrow().get(&root_idx).cloned();
             let r = cached.unwrap_or_else(|| {
-                let first = self
-                    .miss_reasons_shallow(root)
-                    .map(|r| format!(": {}", r.message))
-                    .unwrap_or_default();
-                let r = reason(
-                    "first-miss",
-                    format!(
-                        "the chain of misses starts at line {} {}{first}",
-                        root.line, root.keyword
-                    ),
-                    Some(root.line),
-                );
+                // `the chain of misses starts at line N KEYWORD[: first direct reason]`.
+                let first = self.miss_reasons_shallow(root);
+                let first = first.as_ref().map(|r| r.message.as_str());
+                let mut m =
+                    String::with_capacity(50 + root.keyword.len() + first.map_or(0, str::len));
+                m.push_str("the chain of misses starts at line ");
+                super::cat::put_decimal(u64::from(root.line), &mut m);
+                m.push(' ');
+                m.push_str(&root.keyword);
+                if let Some(first) = first {
+                    m.push_str(": ");
+                    m.push_str(first);
+                }
+                let r = reason("first-miss", m, Some(root.line));
                 self.first_miss.borrow_mut().insert(root_idx, r.clone());
                 r
             });
@@ -828,21 +839,33 @@ impl<'a> Ctx<'a> {
 
     fn field_reason(&self, s: &Step, f: &Field, old: Option<&Field>) -> Reason {
         let classic = self.builder == Builder::Classic;
-        let change = match old.map(|o| (show(&o.value), show(&f.value))) {
-            Some((o, f)) if o == f => "only the hidden credentials in it differ".to_string(),
-            Some((o, f)) => cat!(o, " → ", f),
-            None => cat!("now set to ", show(&f.value)),
-        };
         let name = f.name.as_str();
-        if let Some(k) = name
+        let var = name
             .strip_prefix("env:")
-            .or_else(|| name.strip_prefix("arg:"))
-        {
-            let change = if is_secret_name(k) {
-                "value hidden".to_string()
-            } else {
-                change
-            };
+            .or_else(|| name.strip_prefix("arg:"));
+        let change = match old {
+            _ if var.is_some_and(is_secret_name) => "value hidden".to_string(),
+            Some(o) => {
+                // `show(old) → show(new)`, both shown into one string.
+                const ARROW: &str = " → ";
+                let mut c = String::with_capacity(o.value.len() + f.value.len() + 12);
+                show_into(&o.value, &mut c);
+                let n = c.len();
+                c.push_str(ARROW);
+                show_into(&f.value, &mut c);
+                if c[..n] == c[n + ARROW.len()..] {
+                    "only the hidden credentials in it differ".to_string()
+                } else {
+                    c
+                }
+            }
+            None => {
+                let mut c = String::from("now set to ");
+                show_into(&f.value, &mut c);
+                c
+            }
+        };
+        if let Some(k) = var {
             if f.origin.from_build_arg || name.starts_with("arg:") {
                 let how = if classic {
                     "the classic builder prefixes every RUN"
@@ -869,16 +892,25 @@ impl<'a> Ctx<'a> {
                 };
                 return reason("arg-changed", msg, f.origin.line);
             }
-            let via = if f.origin.args.is_empty() {
-                String::new()
-            } else {
-                format!(" because it expands build arg {}", f.origin.args.join(", "))
-            };
-            return reason(
-                "env-changed",
-                cat!("environment variable ", k, " changed (", change, ")", via),
-                f.origin.line,
+            // `environment variable K changed (CHANGE)[ because it expands build arg A, B]`.
+            const VIA: &str = " because it expands build arg ";
+            let args: &[String] = &f.origin.args;
+            let mut msg = String::with_capacity(
+                40 + k.len()
+                    + change.len()
+                    + VIA.len()
+                    + args.iter().map(|a| a.len() + 2).sum::<usize>(),
             );
+            msg.push_str("environment variable ");
+            msg.push_str(k);
+            msg.push_str(" changed (");
+            msg.push_str(&change);
+            msg.push(')');
+            for (i, a) in args.iter().enumerate() {
+                msg.push_str(if i == 0 { VIA } else { ", " });
+                msg.push_str(a);
+            }
+            return reason("env-changed", msg, f.origin.line);
         }
         if name.starts_with("mount[") {
             return reason(
@@ -1098,6 +1130,21 @@ impl<'a> Ctx<'a> {
             out.push(r);
         }
     }
+}
+
+/// `{lead}N (KEYWORD), which was rebuilt` for the rebuilt step a missed step builds on:
+/// built for every missed step, so pushed piece by piece rather than through [`cat!`]'s
+/// per-piece calls.
+fn on_rebuilt_line(lead: &str, parent: &Step) -> String {
+    const TAIL: &str = "), which was rebuilt";
+    let keyword: &str = &parent.keyword;
+    let mut m = String::with_capacity(lead.len() + 12 + keyword.len() + TAIL.len());
+    m.push_str(lead);
+    super::cat::put_decimal(u64::from(parent.line), &mut m);
+    m.push_str(" (");
+    m.push_str(keyword);
+    m.push_str(TAIL);
+    m
 }
 
 /// One reason for all the re-run RUNs (at `lines`, in build order) whose output a copy's
@@ -1378,10 +1425,20 @@ mod tests {
             "tOkEn",
             "PRIVATE_KE",
             "ÉTOKEN",
+            ":",
+            "a:",
+            "a:/",
+            "a:/b",
+            "://",
+            "x:/:/y",
+            "x::/y",
+            "é://h",
+            "s3:/a://u:p@h/",
         ];
         for v in values {
             assert_eq!(show(v), show_ref(v), "{v:?}");
             assert_eq!(is_secret_name(v), secret_ref(v), "{v:?}");
+            assert_eq!(has_scheme_separator(v), v.contains("://"), "{v:?}");
         }
     }
 

@@ -129,6 +129,14 @@ struct Ctx<'a> {
     stage_reasons: std::cell::RefCell<FxHashMap<(usize, &'a str), Vec<Reason>>>,
     /// Whether build B ran any ONBUILD trigger (each FROM would otherwise scan every step).
     triggers: bool,
+    /// The last missed step whose parent was not rebuilt (a chain's first miss, as
+    /// explained), with its first direct reason: [`Ctx::miss_reasons_shallow`] of it.
+    last_root: std::cell::RefCell<Option<(*const Step, Option<Reason>)>>,
+}
+
+/// A reason about the step itself, not the chain it builds on.
+fn is_direct(r: &Reason) -> bool {
+    !matches!(&*r.code, "parent-rebuilt" | "first-miss")
 }
 
 /// A text of build A's or B's steps, compared and hashed by where it is: the steps' fields
@@ -227,6 +235,7 @@ pub fn explain_steps(
         not_run: Default::default(),
         stage_reasons: Default::default(),
         triggers: eb.steps.iter().any(|t| t.trigger),
+        last_root: Default::default(),
     };
     let mut steps = Vec::with_capacity(range.len());
     // Stage names and keywords repeat in every verdict: one shared string each.
@@ -408,7 +417,14 @@ impl<'a> Ctx<'a> {
                 if s.hit {
                     (Status::Cached, self.hit_reasons(s))
                 } else {
-                    (Status::Rebuilt, self.miss_reasons(s))
+                    let reasons = self.miss_reasons(s);
+                    if s.parent.is_none_or(|p| !self.rebuilt(&self.eb.steps[p])) {
+                        // The first miss of a chain: the later steps' `first-miss` reason
+                        // names its first direct reason, which need not be derived again.
+                        let first = reasons.iter().find(|r| is_direct(r)).cloned();
+                        *self.last_root.borrow_mut() = Some((std::ptr::from_ref(s), first));
+                    }
+                    (Status::Rebuilt, reasons)
                 }
             }
         }
@@ -722,11 +738,7 @@ impl<'a> Ctx<'a> {
     fn parent_reasons(&self, s: &Step, out: &mut Vec<Reason>) {
         let Some(p) = s.parent else { return };
         let parent = &self.eb.steps[p];
-        let rebuilt = match parent.kind {
-            Kind::From => self.counterpart(parent).is_none_or(|a| a.key != parent.key),
-            _ => !parent.hit,
-        };
-        if !rebuilt {
+        if !self.rebuilt(parent) {
             return;
         }
         let msg = match self.builder {
@@ -750,11 +762,7 @@ impl<'a> Ctx<'a> {
         let (mut root, mut root_idx) = (parent, p);
         while let Some(pp) = root.parent {
             let up = &self.eb.steps[pp];
-            let up_rebuilt = match up.kind {
-                Kind::From => self.counterpart(up).is_none_or(|a| a.key != up.key),
-                _ => !up.hit,
-            };
-            if !up_rebuilt {
+            if !self.rebuilt(up) {
                 break;
             }
             (root, root_idx) = (up, pp);
@@ -785,9 +793,21 @@ impl<'a> Ctx<'a> {
 
     /// The first direct reason of a step (no recursion into parents).
     fn miss_reasons_shallow(&self, s: &'a Step) -> Option<Reason> {
+        if let Some((at, first)) = &*self.last_root.borrow() {
+            if std::ptr::eq(*at, s) {
+                return first.clone();
+            }
+        }
         let r = self.miss_reasons(s);
-        r.into_iter()
-            .find(|r| !matches!(&*r.code, "parent-rebuilt" | "first-miss"))
+        r.into_iter().find(is_direct)
+    }
+
+    /// Whether a step of build B was rebuilt, as [`Ctx::parent_reasons`] walks the chain.
+    fn rebuilt(&self, st: &Step) -> bool {
+        match st.kind {
+            Kind::From => self.counterpart(st).is_none_or(|a| a.key != st.key),
+            _ => !st.hit,
+        }
     }
 
     fn not_in_cache_reason(&self, s: &Step) -> Reason {

@@ -14,10 +14,10 @@ use crate::scenario::{CacheSource, Scenario};
 use crate::share::Shared;
 use std::borrow::Cow;
 
-fn reason(code: &'static str, message: String, line: Option<u32>) -> Reason {
+fn reason(code: &'static str, message: impl Into<Shared<str>>, line: Option<u32>) -> Reason {
     Reason {
         code: Cow::Borrowed(code),
-        message,
+        message: message.into(),
         line,
     }
 }
@@ -132,6 +132,8 @@ struct Ctx<'a> {
     /// The last missed step whose parent was not rebuilt (a chain's first miss, as
     /// explained), with its first direct reason: [`Ctx::miss_reasons_shallow`] of it.
     last_root: std::cell::RefCell<Option<(*const Step, Option<Reason>)>>,
+    /// A buffer for sentences built once per missed step, copied into their shared string.
+    scratch: std::cell::RefCell<String>,
 }
 
 /// A reason about the step itself, not the chain it builds on.
@@ -236,6 +238,7 @@ pub fn explain_steps(
         stage_reasons: Default::default(),
         triggers: eb.steps.iter().any(|t| t.trigger),
         last_root: Default::default(),
+        scratch: Default::default(),
     };
     let mut steps = Vec::with_capacity(range.len());
     // Stage names and keywords repeat in every verdict: one shared string each.
@@ -402,7 +405,8 @@ impl<'a> Ctx<'a> {
                             message: format!(
                                 "ONBUILD {} (line {}) runs here: {}",
                                 t.keyword, t.line, r.message
-                            ),
+                            )
+                            .into(),
                             line: r.line.or(Some(t.line)),
                         });
                     }
@@ -434,7 +438,7 @@ impl<'a> Ctx<'a> {
         if s.stage == usize::MAX {
             return vec![reason(
                 "global-arg",
-                "a global ARG is not a build step: it only feeds FROM lines and stages that re-declare it".into(),
+                "a global ARG is not a build step: it only feeds FROM lines and stages that re-declare it",
                 None,
             )];
         }
@@ -494,7 +498,7 @@ impl<'a> Ctx<'a> {
         if s.keyword != "FROM" && self.b.df.instructions[s.instr].command_is_invalid() {
             return vec![reason(
                 "invalid-instruction",
-                "this instruction has an error, so the build would stop here".into(),
+                "this instruction has an error, so the build would stop here",
                 Some(s.line),
             )];
         }
@@ -517,7 +521,7 @@ impl<'a> Ctx<'a> {
         if s.lazy {
             out.push(reason(
                 "key-only-hit",
-                "the imported cache knows this step's key but holds no result for it (only the final image's layers are exported); nothing that runs needs its output, so BuildKit reports it cached without running it".into(),
+                "the imported cache knows this step's key but holds no result for it (only the final image's layers are exported); nothing that runs needs its output, so BuildKit reports it cached without running it",
                 None,
             ));
         }
@@ -706,7 +710,7 @@ impl<'a> Ctx<'a> {
                 if parent.kind == Kind::Step && !parent.hit {
                     out.push(reason(
                         "parent-rebuilt",
-                        on_rebuilt_line("it also builds on line ", parent),
+                        self.on_rebuilt_line("it also builds on line ", parent),
                         Some(parent.line),
                     ));
                 }
@@ -728,11 +732,25 @@ impl<'a> Ctx<'a> {
         } else {
             out.push(reason(
                 "key-changed",
-                "an input of this step's cache key changed".into(),
+                "an input of this step's cache key changed",
                 None,
             ));
         }
         out
+    }
+
+    /// `{lead}N (KEYWORD), which was rebuilt` for the rebuilt step a missed step builds on:
+    /// built for every missed step, so pushed piece by piece (not through [`cat!`]'s
+    /// per-piece calls) into a reused buffer, then shared.
+    fn on_rebuilt_line(&self, lead: &str, parent: &Step) -> Shared<str> {
+        let mut m = self.scratch.borrow_mut();
+        m.clear();
+        m.push_str(lead);
+        super::cat::put_decimal(u64::from(parent.line), &mut m);
+        m.push_str(" (");
+        m.push_str(&parent.keyword);
+        m.push_str("), which was rebuilt");
+        Shared::from(m.as_str())
     }
 
     fn parent_reasons(&self, s: &Step, out: &mut Vec<Reason>) {
@@ -741,21 +759,21 @@ impl<'a> Ctx<'a> {
         if !self.rebuilt(parent) {
             return;
         }
-        let msg = match self.builder {
+        let msg: Shared<str> = match self.builder {
             Builder::Buildkit if s.linked => format!(
                 "it is merged onto line {} ({}), which was rebuilt; with COPY --link the copied files themselves are reused, only the merge onto the new layers re-runs",
                 parent.line, parent.keyword
-            ),
+            ).into(),
             _ if parent.trigger => format!(
                 "it builds on the ONBUILD {} trigger from line {}, which ran at the start of this stage and was rebuilt",
                 parent.keyword, parent.line
-            ),
+            ).into(),
             Builder::Classic if parent.stage == s.stage => cat!(
                 "line ",
                 parent.line,
                 " was rebuilt; in the classic builder the first miss rebuilds every later step of the stage"
-            ),
-            _ => on_rebuilt_line("it builds on line ", parent),
+            ).into(),
+            _ => self.on_rebuilt_line("it builds on line ", parent),
         };
         out.push(reason("parent-rebuilt", msg, Some(parent.line)));
         // Walk up to the first miss of the chain: the root cause.
@@ -772,7 +790,7 @@ impl<'a> Ctx<'a> {
             let r = cached.unwrap_or_else(|| {
                 // `the chain of misses starts at line N KEYWORD[: first direct reason]`.
                 let first = self.miss_reasons_shallow(root);
-                let first = first.as_ref().map(|r| r.message.as_str());
+                let first = first.as_ref().map(|r| &*r.message);
                 let mut m =
                     String::with_capacity(50 + root.keyword.len() + first.map_or(0, str::len));
                 m.push_str("the chain of misses starts at line ");
@@ -1152,21 +1170,6 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// `{lead}N (KEYWORD), which was rebuilt` for the rebuilt step a missed step builds on:
-/// built for every missed step, so pushed piece by piece rather than through [`cat!`]'s
-/// per-piece calls.
-fn on_rebuilt_line(lead: &str, parent: &Step) -> String {
-    const TAIL: &str = "), which was rebuilt";
-    let keyword: &str = &parent.keyword;
-    let mut m = String::with_capacity(lead.len() + 12 + keyword.len() + TAIL.len());
-    m.push_str(lead);
-    super::cat::put_decimal(u64::from(parent.line), &mut m);
-    m.push_str(" (");
-    m.push_str(keyword);
-    m.push_str(TAIL);
-    m
-}
-
 /// One reason for all the re-run RUNs (at `lines`, in build order) whose output a copy's
 /// content depends on and which the simulation assumed to write different bytes: a stage
 /// with twenty such RUNs gives one sentence, not twenty.
@@ -1291,18 +1294,18 @@ mod tests {
         let one = assumed_reason(&[4]).unwrap();
         assert_eq!(one.line, Some(4));
         assert_eq!(
-            one.message,
+            &*one.message,
             r#"assumed: the re-run RUN at line 4 writes different bytes; if its output is byte-identical, set rerun_output {"4": "identical"} and the copy stays cached"#
         );
         let three = assumed_reason(&[4, 6, 9]).unwrap();
         assert_eq!(three.line, Some(4));
         assert_eq!(
-            three.message,
+            &*three.message,
             r#"assumed: the re-run RUNs at lines 4, 6 and 9 write different bytes; if their output is byte-identical, set rerun_output {"4": "identical", "6": "identical", "9": "identical"} and the copy stays cached"#
         );
         let many: Vec<u32> = (1..=5).map(|i| i * 10).collect();
         assert_eq!(
-            assumed_reason(&many).unwrap().message,
+            &*assumed_reason(&many).unwrap().message,
             r#"assumed: the 5 re-run RUNs at lines 10, 20, 30, 40 and 50 write different bytes; if their output is byte-identical, set rerun_output to "identical" for each of these lines and the copy stays cached"#
         );
     }

@@ -132,6 +132,8 @@ struct Ctx<'a> {
     /// The last missed step whose parent was not rebuilt (a chain's first miss, as
     /// explained), with its first direct reason: [`Ctx::miss_reasons_shallow`] of it.
     last_root: std::cell::RefCell<Option<(*const Step, Option<Reason>)>>,
+    /// [`Ctx::metadata_reasons`]' reason by keyword (BuildKit).
+    metadata: std::cell::RefCell<Vec<(&'a str, Reason)>>,
     /// A buffer for sentences built once per missed step, copied into their shared string.
     scratch: std::cell::RefCell<String>,
 }
@@ -238,6 +240,7 @@ pub fn explain_steps(
         stage_reasons: Default::default(),
         triggers: eb.steps.iter().any(|t| t.trigger),
         last_root: Default::default(),
+        metadata: Default::default(),
         scratch: Default::default(),
     };
     let mut steps = Vec::with_capacity(range.len());
@@ -434,7 +437,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn metadata_reasons(&self, s: &Step) -> Vec<Reason> {
+    fn metadata_reasons(&self, s: &'a Step) -> Vec<Reason> {
         if s.stage == usize::MAX {
             return vec![reason(
                 "global-arg",
@@ -443,17 +446,29 @@ impl<'a> Ctx<'a> {
             )];
         }
         if self.builder == Builder::Buildkit {
-            let what = match s.keyword.as_str() {
+            // The same sentence for every ENV, LABEL, ...: built once per keyword.
+            let kw: &'a str = &s.keyword;
+            if let Some((_, r)) = self
+                .metadata
+                .borrow()
+                .iter()
+                .find(|(k, _)| same_text(k, kw))
+            {
+                return vec![r.clone()];
+            }
+            let what = match kw {
                 "ENV" | "ARG" => "it changes the environment of later RUN steps, which is where a change shows up",
                 "USER" | "SHELL" => "it changes how later RUN steps run, which is where a change shows up",
                 "WORKDIR" => "WORKDIR / makes no step",
                 _ => "it only changes the image configuration",
             };
-            return vec![reason(
+            let r = reason(
                 "metadata-only",
-                cat!("BuildKit makes no build step for ", s.keyword, ": ", what),
+                cat!("BuildKit makes no build step for ", kw, ": ", what),
                 None,
-            )];
+            );
+            self.metadata.borrow_mut().push((kw, r.clone()));
+            return vec![r];
         }
         Vec::new()
     }

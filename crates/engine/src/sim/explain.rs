@@ -1485,7 +1485,8 @@ mod tests {
             assert_eq!(has_scheme_separator(v), v.contains("://"), "{v:?}");
             for w in values {
                 assert_eq!(same_text(v, w), v == w, "{v:?} {w:?}");
-                assert_eq!(same_text(v, &w.to_string()), v == w, "{v:?} {w:?}");
+                let elsewhere = String::from(w);
+                assert_eq!(same_text(v, &elsewhere), v == w, "{v:?} {w:?}");
             }
         }
     }

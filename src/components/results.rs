@@ -251,7 +251,7 @@ fn reason_item(store: &Store, r: &Reason) -> Html {
     });
     html! {
         <li class="reason" onmouseenter={enter} onmouseleave={leave}>
-            <span class="reason-msg">{ &r.message }</span>
+            <span class="reason-msg">{ &*r.message }</span>
             { " " }
             { jump.unwrap_or_default() }
             <span class="reason-code">{ &r.code }</span>

@@ -75,8 +75,11 @@ pub struct Reason {
     /// Stable code, e.g. `arg-changed`, `context-file-changed`, `parent-rebuilt` (the
     /// simulator's are static strings: no allocation per reason).
     pub code: std::borrow::Cow<'static, str>,
-    /// One short sentence in plain words.
-    pub message: String,
+    /// One short sentence in plain words. Shared: the simulator gives many steps the same
+    /// sentence (a stage's changed variables, its chain's first miss), and a copy is then
+    /// a reference count, not an allocation (serialised as a plain string).
+    #[serde(with = "shared_str")]
+    pub message: Shared<str>,
     /// The 1-based line that caused it (in B's Dockerfile), when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,

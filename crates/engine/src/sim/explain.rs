@@ -14,10 +14,10 @@ use crate::scenario::{CacheSource, Scenario};
 use crate::share::Shared;
 use std::borrow::Cow;
 
-fn reason(code: &'static str, message: String, line: Option<u32>) -> Reason {
+fn reason(code: &'static str, message: impl Into<Shared<str>>, line: Option<u32>) -> Reason {
     Reason {
         code: Cow::Borrowed(code),
-        message,
+        message: message.into(),
         line,
     }
 }
@@ -62,10 +62,24 @@ fn is_secret_name(name: &str) -> bool {
     SECRET_WORDS.iter().any(|w| contains(w))
 }
 
+/// `v.contains("://")` by a scan for `:`: the substring searcher `contains` sets up costs
+/// more than the short values shown here.
+fn has_scheme_separator(v: &str) -> bool {
+    let b = v.as_bytes();
+    (0..b.len()).any(|i| b[i] == b':' && b[i + 1..].starts_with(b"//"))
+}
+
 /// Shortens a value for display, keeping it on one line and masking credentials.
 fn show(v: &str) -> String {
+    let mut out = String::new();
+    show_into(v, &mut out);
+    out
+}
+
+/// [`show`], appended to `out`.
+fn show_into(v: &str, out: &mut String) {
     let masked;
-    let v = if v.contains("://") {
+    let v = if has_scheme_separator(v) {
         masked = mask_userinfo(v);
         masked.as_str()
     } else {
@@ -75,9 +89,13 @@ fn show(v: &str) -> String {
     // characters, `⏎` for a newline, `…` when something was cut.
     if v.len() <= 48 && !v.contains('\n') {
         // At most 48 bytes are at most 48 characters: shown as they are.
-        return cat!("\"", v, "\"");
+        out.reserve(v.len() + 2);
+        out.push('"');
+        out.push_str(v);
+        out.push('"');
+        return;
     }
-    let mut out = String::with_capacity(v.len().min(48 * 4) + 8);
+    out.reserve(v.len().min(48 * 4) + 8);
     out.push('"');
     for (n, c) in v.chars().enumerate() {
         if n == 48 {
@@ -87,7 +105,6 @@ fn show(v: &str) -> String {
         out.push(if c == '\n' { '⏎' } else { c });
     }
     out.push('"');
-    out
 }
 
 struct Ctx<'a> {
@@ -102,21 +119,29 @@ struct Ctx<'a> {
     /// of misses names the same one, which would otherwise be derived once per step.
     first_miss: std::cell::RefCell<FxHashMap<usize, Reason>>,
     /// [`Ctx::field_reason`] of environment and build-arg fields, which does not depend on
-    /// the step: every RUN of a stage carries the same changed variables.
-    var_reasons: std::cell::RefCell<FxHashMap<VarChange<'a>, Reason>>,
-    /// The same by place: most lookups are the same shared field again, found without
-    /// hashing or comparing its text.
-    var_reasons_at: std::cell::RefCell<FxHashMap<VarAt<'a>, Reason>>,
+    /// the step: every RUN of a stage carries the same changed variables. Remembered by
+    /// place: the steps' fields share their variables' texts, so the same variable in the
+    /// next RUN is found without hashing or comparing its text.
+    var_reasons_at: std::cell::RefCell<VarMemo<'a>>,
     /// [`Ctx::not_run_reasons`] by stage.
     not_run: std::cell::RefCell<FxHashMap<usize, Vec<Reason>>>,
     /// [`Ctx::content_reasons`] of copies from a stage, by (stage, path).
     stage_reasons: std::cell::RefCell<FxHashMap<(usize, &'a str), Vec<Reason>>>,
     /// Whether build B ran any ONBUILD trigger (each FROM would otherwise scan every step).
     triggers: bool,
+    /// The last missed step whose parent was not rebuilt (a chain's first miss, as
+    /// explained), with its first direct reason: [`Ctx::miss_reasons_shallow`] of it.
+    last_root: std::cell::RefCell<Option<(*const Step, Option<Reason>)>>,
+    /// [`Ctx::metadata_reasons`]' reason by keyword (BuildKit).
+    metadata: std::cell::RefCell<Vec<(&'a str, Reason)>>,
+    /// A buffer for sentences built once per missed step, copied into their shared string.
+    scratch: std::cell::RefCell<String>,
 }
 
-/// A changed environment or build-arg field: (name, value, origin, old value).
-type VarChange<'a> = (&'a str, &'a str, &'a super::exec::Origin, Option<&'a str>);
+/// A reason about the step itself, not the chain it builds on.
+fn is_direct(r: &Reason) -> bool {
+    !matches!(&*r.code, "parent-rebuilt" | "first-miss")
+}
 
 /// A text of build A's or B's steps, compared and hashed by where it is: the steps' fields
 /// share their environment's names and values, so the same variable in the next RUN is the
@@ -140,8 +165,8 @@ impl std::hash::Hash for At<'_> {
     }
 }
 
-/// [`VarChange`] by place: (name, value, origin line, origin args (place, count), from a
-/// build arg, old value).
+/// A changed environment or build-arg field by place: (name, value, origin line, origin
+/// args (place, count), from a build arg, old value).
 type VarAt<'a> = (
     At<'a>,
     At<'a>,
@@ -150,6 +175,42 @@ type VarAt<'a> = (
     bool,
     Option<At<'a>>,
 );
+
+/// Reasons by [`VarAt`], found through the variable's origin line instead of a hash: a
+/// slot per line (0: none yet, else 1 + the newest entry of that line) and entries that
+/// link to the previous one of the same line (a line that sets several variables).
+#[derive(Default)]
+struct VarMemo<'a> {
+    slots: Vec<u32>,
+    entries: Vec<(VarAt<'a>, Reason, u32)>,
+}
+
+impl<'a> VarMemo<'a> {
+    fn slot(at: &VarAt<'a>) -> usize {
+        at.2.map_or(0, |l| l as usize + 1)
+    }
+
+    fn get(&self, at: &VarAt<'a>) -> Option<&Reason> {
+        let mut k = *self.slots.get(Self::slot(at))?;
+        while k != 0 {
+            let (key, r, next) = &self.entries[k as usize - 1];
+            if key == at {
+                return Some(r);
+            }
+            k = *next;
+        }
+        None
+    }
+
+    fn insert(&mut self, at: VarAt<'a>, r: Reason) {
+        let i = Self::slot(&at);
+        if i >= self.slots.len() {
+            self.slots.resize(i + 1, 0);
+        }
+        self.entries.push((at, r, self.slots[i]));
+        self.slots[i] = self.entries.len() as u32;
+    }
+}
 
 /// The verdicts of build B's instructions in `range` (each depends only on the two
 /// builds, so ranges can be explained apart and concatenated in order; [`report`] makes
@@ -174,11 +235,13 @@ pub fn explain_steps(
         eb,
         align,
         first_miss: Default::default(),
-        var_reasons: Default::default(),
         var_reasons_at: Default::default(),
         not_run: Default::default(),
         stage_reasons: Default::default(),
         triggers: eb.steps.iter().any(|t| t.trigger),
+        last_root: Default::default(),
+        metadata: Default::default(),
+        scratch: Default::default(),
     };
     let mut steps = Vec::with_capacity(range.len());
     // Stage names and keywords repeat in every verdict: one shared string each.
@@ -194,7 +257,11 @@ pub fn explain_steps(
         let Some(s) = eb.step_of(i) else { continue };
         let (status, reasons) = cx.verdict(s);
         let stage = ins.stage;
-        let keyword = match keywords.iter().find(|k| ***k == *ins.keyword) {
+        // Length and first letter first: only the keyword that matches is compared whole.
+        let kw = ins.keyword.as_bytes();
+        let keyword = match keywords.iter().find(|k| {
+            k.len() == kw.len() && k.as_bytes().first() == kw.first() && ***k == *ins.keyword
+        }) {
             Some(k) => Shared::clone(k),
             None => {
                 let k: Shared<str> = Shared::from(&*ins.keyword);
@@ -341,7 +408,8 @@ impl<'a> Ctx<'a> {
                             message: format!(
                                 "ONBUILD {} (line {}) runs here: {}",
                                 t.keyword, t.line, r.message
-                            ),
+                            )
+                            .into(),
                             line: r.line.or(Some(t.line)),
                         });
                     }
@@ -356,32 +424,51 @@ impl<'a> Ctx<'a> {
                 if s.hit {
                     (Status::Cached, self.hit_reasons(s))
                 } else {
-                    (Status::Rebuilt, self.miss_reasons(s))
+                    let reasons = self.miss_reasons(s);
+                    if s.parent.is_none_or(|p| !self.rebuilt(&self.eb.steps[p])) {
+                        // The first miss of a chain: the later steps' `first-miss` reason
+                        // names its first direct reason, which need not be derived again.
+                        let first = reasons.iter().find(|r| is_direct(r)).cloned();
+                        *self.last_root.borrow_mut() = Some((std::ptr::from_ref(s), first));
+                    }
+                    (Status::Rebuilt, reasons)
                 }
             }
         }
     }
 
-    fn metadata_reasons(&self, s: &Step) -> Vec<Reason> {
+    fn metadata_reasons(&self, s: &'a Step) -> Vec<Reason> {
         if s.stage == usize::MAX {
             return vec![reason(
                 "global-arg",
-                "a global ARG is not a build step: it only feeds FROM lines and stages that re-declare it".into(),
+                "a global ARG is not a build step: it only feeds FROM lines and stages that re-declare it",
                 None,
             )];
         }
         if self.builder == Builder::Buildkit {
-            let what = match s.keyword.as_str() {
+            // The same sentence for every ENV, LABEL, ...: built once per keyword.
+            let kw: &'a str = &s.keyword;
+            if let Some((_, r)) = self
+                .metadata
+                .borrow()
+                .iter()
+                .find(|(k, _)| same_text(k, kw))
+            {
+                return vec![r.clone()];
+            }
+            let what = match kw {
                 "ENV" | "ARG" => "it changes the environment of later RUN steps, which is where a change shows up",
                 "USER" | "SHELL" => "it changes how later RUN steps run, which is where a change shows up",
                 "WORKDIR" => "WORKDIR / makes no step",
                 _ => "it only changes the image configuration",
             };
-            return vec![reason(
+            let r = reason(
                 "metadata-only",
-                cat!("BuildKit makes no build step for ", s.keyword, ": ", what),
+                cat!("BuildKit makes no build step for ", kw, ": ", what),
                 None,
-            )];
+            );
+            self.metadata.borrow_mut().push((kw, r.clone()));
+            return vec![r];
         }
         Vec::new()
     }
@@ -426,7 +513,7 @@ impl<'a> Ctx<'a> {
         if s.keyword != "FROM" && self.b.df.instructions[s.instr].command_is_invalid() {
             return vec![reason(
                 "invalid-instruction",
-                "this instruction has an error, so the build would stop here".into(),
+                "this instruction has an error, so the build would stop here",
                 Some(s.line),
             )];
         }
@@ -449,7 +536,7 @@ impl<'a> Ctx<'a> {
         if s.lazy {
             out.push(reason(
                 "key-only-hit",
-                "the imported cache knows this step's key but holds no result for it (only the final image's layers are exported); nothing that runs needs its output, so BuildKit reports it cached without running it".into(),
+                "the imported cache knows this step's key but holds no result for it (only the final image's layers are exported); nothing that runs needs its output, so BuildKit reports it cached without running it",
                 None,
             ));
         }
@@ -638,13 +725,7 @@ impl<'a> Ctx<'a> {
                 if parent.kind == Kind::Step && !parent.hit {
                     out.push(reason(
                         "parent-rebuilt",
-                        cat!(
-                            "it also builds on line ",
-                            parent.line,
-                            " (",
-                            parent.keyword,
-                            "), which was rebuilt"
-                        ),
+                        self.on_rebuilt_line("it also builds on line ", parent),
                         Some(parent.line),
                     ));
                 }
@@ -666,55 +747,55 @@ impl<'a> Ctx<'a> {
         } else {
             out.push(reason(
                 "key-changed",
-                "an input of this step's cache key changed".into(),
+                "an input of this step's cache key changed",
                 None,
             ));
         }
         out
     }
 
+    /// `{lead}N (KEYWORD), which was rebuilt` for the rebuilt step a missed step builds on:
+    /// built for every missed step, so pushed piece by piece (not through [`cat!`]'s
+    /// per-piece calls) into a reused buffer, then shared.
+    fn on_rebuilt_line(&self, lead: &str, parent: &Step) -> Shared<str> {
+        let mut m = self.scratch.borrow_mut();
+        m.clear();
+        m.push_str(lead);
+        super::cat::put_decimal(u64::from(parent.line), &mut m);
+        m.push_str(" (");
+        m.push_str(&parent.keyword);
+        m.push_str("), which was rebuilt");
+        Shared::from(m.as_str())
+    }
+
     fn parent_reasons(&self, s: &Step, out: &mut Vec<Reason>) {
         let Some(p) = s.parent else { return };
         let parent = &self.eb.steps[p];
-        let rebuilt = match parent.kind {
-            Kind::From => self.counterpart(parent).is_none_or(|a| a.key != parent.key),
-            _ => !parent.hit,
-        };
-        if !rebuilt {
+        if !self.rebuilt(parent) {
             return;
         }
-        let msg = match self.builder {
+        let msg: Shared<str> = match self.builder {
             Builder::Buildkit if s.linked => format!(
                 "it is merged onto line {} ({}), which was rebuilt; with COPY --link the copied files themselves are reused, only the merge onto the new layers re-runs",
                 parent.line, parent.keyword
-            ),
+            ).into(),
             _ if parent.trigger => format!(
                 "it builds on the ONBUILD {} trigger from line {}, which ran at the start of this stage and was rebuilt",
                 parent.keyword, parent.line
-            ),
+            ).into(),
             Builder::Classic if parent.stage == s.stage => cat!(
                 "line ",
                 parent.line,
                 " was rebuilt; in the classic builder the first miss rebuilds every later step of the stage"
-            ),
-            _ => cat!(
-                "it builds on line ",
-                parent.line,
-                " (",
-                parent.keyword,
-                "), which was rebuilt"
-            ),
+            ).into(),
+            _ => self.on_rebuilt_line("it builds on line ", parent),
         };
         out.push(reason("parent-rebuilt", msg, Some(parent.line)));
         // Walk up to the first miss of the chain: the root cause.
         let (mut root, mut root_idx) = (parent, p);
         while let Some(pp) = root.parent {
             let up = &self.eb.steps[pp];
-            let up_rebuilt = match up.kind {
-                Kind::From => self.counterpart(up).is_none_or(|a| a.key != up.key),
-                _ => !up.hit,
-            };
-            if !up_rebuilt {
+            if !self.rebuilt(up) {
                 break;
             }
             (root, root_idx) = (up, pp);
@@ -722,18 +803,20 @@ impl<'a> Ctx<'a> {
         if root.line != parent.line {
             let cached = self.first_miss.borrow().get(&root_idx).cloned();
             let r = cached.unwrap_or_else(|| {
-                let first = self
-                    .miss_reasons_shallow(root)
-                    .map(|r| format!(": {}", r.message))
-                    .unwrap_or_default();
-                let r = reason(
-                    "first-miss",
-                    format!(
-                        "the chain of misses starts at line {} {}{first}",
-                        root.line, root.keyword
-                    ),
-                    Some(root.line),
-                );
+                // `the chain of misses starts at line N KEYWORD[: first direct reason]`.
+                let first = self.miss_reasons_shallow(root);
+                let first = first.as_ref().map(|r| &*r.message);
+                let mut m =
+                    String::with_capacity(50 + root.keyword.len() + first.map_or(0, str::len));
+                m.push_str("the chain of misses starts at line ");
+                super::cat::put_decimal(u64::from(root.line), &mut m);
+                m.push(' ');
+                m.push_str(&root.keyword);
+                if let Some(first) = first {
+                    m.push_str(": ");
+                    m.push_str(first);
+                }
+                let r = reason("first-miss", m, Some(root.line));
                 self.first_miss.borrow_mut().insert(root_idx, r.clone());
                 r
             });
@@ -743,9 +826,21 @@ impl<'a> Ctx<'a> {
 
     /// The first direct reason of a step (no recursion into parents).
     fn miss_reasons_shallow(&self, s: &'a Step) -> Option<Reason> {
+        if let Some((at, first)) = &*self.last_root.borrow() {
+            if std::ptr::eq(*at, s) {
+                return first.clone();
+            }
+        }
         let r = self.miss_reasons(s);
-        r.into_iter()
-            .find(|r| !matches!(&*r.code, "parent-rebuilt" | "first-miss"))
+        r.into_iter().find(is_direct)
+    }
+
+    /// Whether a step of build B was rebuilt, as [`Ctx::parent_reasons`] walks the chain.
+    fn rebuilt(&self, st: &Step) -> bool {
+        match st.kind {
+            Kind::From => self.counterpart(st).is_none_or(|a| a.key != st.key),
+            _ => !st.hit,
+        }
     }
 
     fn not_in_cache_reason(&self, s: &Step) -> Reason {
@@ -790,39 +885,40 @@ impl<'a> Ctx<'a> {
         if let Some(r) = self.var_reasons_at.borrow().get(&at) {
             return r.clone();
         }
-        let key = (
-            name,
-            f.value.as_str(),
-            &f.origin,
-            old.map(|o| o.value.as_str()),
-        );
-        let known = self.var_reasons.borrow().get(&key).cloned();
-        let r = known.unwrap_or_else(|| {
-            let r = self.field_reason(s, f, old);
-            self.var_reasons.borrow_mut().insert(key, r.clone());
-            r
-        });
+        let r = self.field_reason(s, f, old);
         self.var_reasons_at.borrow_mut().insert(at, r.clone());
         r
     }
 
     fn field_reason(&self, s: &Step, f: &Field, old: Option<&Field>) -> Reason {
         let classic = self.builder == Builder::Classic;
-        let change = match old.map(|o| (show(&o.value), show(&f.value))) {
-            Some((o, f)) if o == f => "only the hidden credentials in it differ".to_string(),
-            Some((o, f)) => cat!(o, " → ", f),
-            None => cat!("now set to ", show(&f.value)),
-        };
         let name = f.name.as_str();
-        if let Some(k) = name
+        let var = name
             .strip_prefix("env:")
-            .or_else(|| name.strip_prefix("arg:"))
-        {
-            let change = if is_secret_name(k) {
-                "value hidden".to_string()
-            } else {
-                change
-            };
+            .or_else(|| name.strip_prefix("arg:"));
+        let change = match old {
+            _ if var.is_some_and(is_secret_name) => "value hidden".to_string(),
+            Some(o) => {
+                // `show(old) → show(new)`, both shown into one string.
+                const ARROW: &str = " → ";
+                let mut c = String::with_capacity(o.value.len() + f.value.len() + 12);
+                show_into(&o.value, &mut c);
+                let n = c.len();
+                c.push_str(ARROW);
+                show_into(&f.value, &mut c);
+                if c[..n] == c[n + ARROW.len()..] {
+                    "only the hidden credentials in it differ".to_string()
+                } else {
+                    c
+                }
+            }
+            None => {
+                let mut c = String::from("now set to ");
+                show_into(&f.value, &mut c);
+                c
+            }
+        };
+        if let Some(k) = var {
             if f.origin.from_build_arg || name.starts_with("arg:") {
                 let how = if classic {
                     "the classic builder prefixes every RUN"
@@ -849,16 +945,25 @@ impl<'a> Ctx<'a> {
                 };
                 return reason("arg-changed", msg, f.origin.line);
             }
-            let via = if f.origin.args.is_empty() {
-                String::new()
-            } else {
-                format!(" because it expands build arg {}", f.origin.args.join(", "))
-            };
-            return reason(
-                "env-changed",
-                cat!("environment variable ", k, " changed (", change, ")", via),
-                f.origin.line,
+            // `environment variable K changed (CHANGE)[ because it expands build arg A, B]`.
+            const VIA: &str = " because it expands build arg ";
+            let args: &[String] = &f.origin.args;
+            let mut msg = String::with_capacity(
+                40 + k.len()
+                    + change.len()
+                    + VIA.len()
+                    + args.iter().map(|a| a.len() + 2).sum::<usize>(),
             );
+            msg.push_str("environment variable ");
+            msg.push_str(k);
+            msg.push_str(" changed (");
+            msg.push_str(&change);
+            msg.push(')');
+            for (i, a) in args.iter().enumerate() {
+                msg.push_str(if i == 0 { VIA } else { ", " });
+                msg.push_str(a);
+            }
+            return reason("env-changed", msg, f.origin.line);
         }
         if name.starts_with("mount[") {
             return reason(
@@ -1143,6 +1248,12 @@ enum FieldDiff<'f> {
     Removed(&'f Field),
 }
 
+/// `a == b`, without comparing the bytes of one text at one place (the fixed field names
+/// of both builds, `command`, `workdir`, ...).
+fn same_text(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (a.as_ptr() == b.as_ptr() || a == b)
+}
+
 /// The fields that differ between B's and A's step: B's in order, then those only A had.
 fn field_diffs<'f>(
     s_fields: &'f [Field],
@@ -1153,7 +1264,7 @@ fn field_diffs<'f>(
     // the same order: the field at the same place is the one a search would find.
     let mut aligned = s_fields.len() == a_fields.len();
     for (i, f) in s_fields.iter().enumerate() {
-        let at = a_fields.get(i).filter(|x| x.name == f.name);
+        let at = a_fields.get(i).filter(|x| same_text(&x.name, &f.name));
         aligned &= at.is_some();
         match at.or_else(|| a_fields.iter().find(|x| x.name == f.name)) {
             Some(x) if x.value == f.value => {}
@@ -1204,20 +1315,48 @@ mod tests {
         let one = assumed_reason(&[4]).unwrap();
         assert_eq!(one.line, Some(4));
         assert_eq!(
-            one.message,
+            &*one.message,
             r#"assumed: the re-run RUN at line 4 writes different bytes; if its output is byte-identical, set rerun_output {"4": "identical"} and the copy stays cached"#
         );
         let three = assumed_reason(&[4, 6, 9]).unwrap();
         assert_eq!(three.line, Some(4));
         assert_eq!(
-            three.message,
+            &*three.message,
             r#"assumed: the re-run RUNs at lines 4, 6 and 9 write different bytes; if their output is byte-identical, set rerun_output {"4": "identical", "6": "identical", "9": "identical"} and the copy stays cached"#
         );
         let many: Vec<u32> = (1..=5).map(|i| i * 10).collect();
         assert_eq!(
-            assumed_reason(&many).unwrap().message,
+            &*assumed_reason(&many).unwrap().message,
             r#"assumed: the 5 re-run RUNs at lines 10, 20, 30, 40 and 50 write different bytes; if their output is byte-identical, set rerun_output to "identical" for each of these lines and the copy stays cached"#
         );
+    }
+
+    #[test]
+    fn var_memo_equals_a_search_by_key() {
+        // Keys on few lines (several per line, some without one), looked up after every
+        // insert against a plain list: each key finds its own reason, an absent key none.
+        let texts: Vec<String> = (0..6).map(|i| format!("v{i}")).collect();
+        let mut keys: Vec<VarAt> = Vec::new();
+        for (i, t) in texts.iter().enumerate() {
+            for line in [None, Some(1), Some(3)] {
+                for old in [None, Some(At(&texts[(i + 1) % texts.len()]))] {
+                    keys.push((At(&texts[0]), At(t), line, (0, 0), i % 2 == 0, old));
+                }
+            }
+        }
+        let mut memo = VarMemo::default();
+        let mut plain: Vec<(VarAt, Reason)> = Vec::new();
+        for (n, k) in keys.iter().enumerate() {
+            for q in &keys {
+                assert_eq!(
+                    memo.get(q),
+                    plain.iter().find(|(x, _)| x == q).map(|(_, r)| r)
+                );
+            }
+            let r = reason("env-changed", n.to_string(), None);
+            memo.insert(*k, r.clone());
+            plain.push((*k, r));
+        }
     }
 
     /// [`field_diffs`] by search alone, as it was written before its positional fast path.
@@ -1330,10 +1469,25 @@ mod tests {
             "tOkEn",
             "PRIVATE_KE",
             "ÉTOKEN",
+            ":",
+            "a:",
+            "a:/",
+            "a:/b",
+            "://",
+            "x:/:/y",
+            "x::/y",
+            "é://h",
+            "s3:/a://u:p@h/",
         ];
         for v in values {
             assert_eq!(show(v), show_ref(v), "{v:?}");
             assert_eq!(is_secret_name(v), secret_ref(v), "{v:?}");
+            assert_eq!(has_scheme_separator(v), v.contains("://"), "{v:?}");
+            for w in values {
+                assert_eq!(same_text(v, w), v == w, "{v:?} {w:?}");
+                let elsewhere = String::from(w);
+                assert_eq!(same_text(v, &elsewhere), v == w, "{v:?} {w:?}");
+            }
         }
     }
 

@@ -14,7 +14,7 @@
 //! |---|---|
 //! | parses both Dockerfiles | resolves both contexts, sends them |
 //! | builds both inputs, sends them | |
-//! | COPY sources' digests, last first; then BuildKit build B, each stage once build A has built as many | BuildKit build A (digests first first), sending each stage's records |
+//! | BuildKit build B, each stage once build A has built as many (waiting, it hashes COPY sources, last first) | BuildKit build A (hashing COPY sources first first), sending each stage's records |
 //! | checks B's lookups against A's records | the classic builder (both builds, explained) |
 //! | explains ranges of BuildKit's verdicts | explains the ranges left, if any |
 //! | assembles the report, hands both executions back, drops the inputs | drops both executions |
@@ -37,7 +37,7 @@ use crate::share::Shared;
 use std::cell::{Cell, RefCell};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::{channel, Receiver, TryRecvError};
 use std::sync::Arc;
 use std::thread::ScopedJoinHandle;
 
@@ -83,24 +83,30 @@ type Answer = (Id, Option<(Id, bool)>);
 
 /// Build A's records as build A makes them, one stage at a time, for a build B that runs
 /// at the same time: before B runs the n-th stage of its order, A has built n + 1 stages
-/// of its own (or all). Every answer is kept, to be checked against the records of A's
-/// whole build.
-struct Growing {
+/// of its own (or all). While B waits, it hashes COPY sources for A (`idle`, taken from
+/// the last: A hashes from the first). Every answer is kept, to be checked against the
+/// records of A's whole build.
+struct Growing<'i> {
     stages_of_a: Receiver<Vec<(Id, Id)>>,
     map: RefCell<FxHashMap<Id, Id>>,
     received: Cell<usize>,
     a_done: Cell<bool>,
     answers: RefCell<Vec<Answer>>,
+    idle: RefCell<Vec<DigestTask<'i>>>,
 }
 
-impl Growing {
-    fn new(stages_of_a: Receiver<Vec<(Id, Id)>>) -> Growing {
+/// A context source whose digest either build may ask for ([`digest_tasks`]).
+type DigestTask<'i> = (&'i BuildInput, &'i str, &'i [String]);
+
+impl<'i> Growing<'i> {
+    fn new(stages_of_a: Receiver<Vec<(Id, Id)>>, idle: Vec<DigestTask<'i>>) -> Growing<'i> {
         Growing {
             stages_of_a,
             map: RefCell::default(),
             received: Cell::new(0),
             a_done: Cell::new(false),
             answers: RefCell::default(),
+            idle: RefCell::new(idle),
         }
     }
 
@@ -113,15 +119,28 @@ impl Growing {
     }
 }
 
-impl RecordLookup for Growing {
+impl RecordLookup for Growing<'_> {
     fn before_stage(&self, nth: usize) {
         while !self.a_done.get() && self.received.get() <= nth {
-            match self.stages_of_a.recv() {
+            let next = match self.stages_of_a.try_recv() {
+                Err(TryRecvError::Empty) => {
+                    let task = self.idle.borrow_mut().pop();
+                    match task {
+                        Some((input, src, exclude)) => {
+                            let _ = input.context.digest(src, exclude);
+                            continue;
+                        }
+                        None => self.stages_of_a.recv().map_err(|_| ()),
+                    }
+                }
+                next => next.map_err(|_| ()),
+            };
+            match next {
                 Ok(records) => {
                     self.map.borrow_mut().extend(records);
                     self.received.set(self.received.get() + 1);
                 }
-                Err(_) => self.a_done.set(true),
+                Err(()) => self.a_done.set(true),
             }
         }
     }
@@ -258,13 +277,7 @@ pub(super) fn simulate(
         }
         let (a, b, align) = (&inputs.a, &inputs.b, &inputs.align[..]);
         let (ea, eb, errors) = if overlap {
-            // Build A, on the other thread, hashes the COPY sources from its first stage
-            // on; build B would wait for it. Meanwhile this thread hashes them from the
-            // last one on.
-            for (input, src, exclude) in digest_tasks(a, b).into_iter().rev() {
-                let _ = input.context.digest(src, exclude);
-            }
-            let growing = Growing::new(stages_of_a);
+            let growing = Growing::new(stages_of_a, digest_tasks(a, b));
             let eb = run_b(bk, opts, scenario, b, &growing, None);
             let Ok(ea) = exec_a_rx.recv() else {
                 stopped(handle)

@@ -84,28 +84,9 @@ impl BuildInput {
         BuildInput::b_parts(s, text.to_string(), df, Shared::new(context))
     }
 
-    /// Build A and build B around contexts and parses made apart: what
-    /// [`BuildInput::a`] and [`BuildInput::b_from`] give when `ctx_a` is [`Context::new`]'s
-    /// for A, `ctx_b` is [`BuildInput::context_b`]'s, `df_a` parses A's Dockerfile and
-    /// `df_b` B's when its text differs (else B shares A's).
-    #[cfg(not(target_arch = "wasm32"))]
-    pub(super) fn from_parts(
-        s: &Scenario,
-        ctx_a: Context,
-        ctx_b: Context,
-        df_a: Dockerfile,
-        df_b: Option<Dockerfile>,
-    ) -> (BuildInput, BuildInput) {
-        let a = BuildInput::a_with_parsed(s, Shared::new(ctx_a), Shared::new(df_a));
-        let df_b = df_b.map_or_else(|| Shared::clone(&a.df), Shared::new);
-        let text_b = s.dockerfile_b().to_string();
-        let b = BuildInput::b_parts(s, text_b, df_b, Shared::new(ctx_b));
-        (a, b)
-    }
-
     /// Build B's context: build A's with B's changes applied (only the changed files are
     /// hashed and matched again), or resolved anew when `.dockerignore` changes.
-    pub(super) fn context_b(s: &Scenario, a: &Context) -> Context {
+    fn context_b(s: &Scenario, a: &Context) -> Context {
         let text = s.dockerfile_b();
         if let Some(ignore) = &s.change.dockerignore {
             return Context::new(&BuildInput::files_b(s), text, Some(ignore));

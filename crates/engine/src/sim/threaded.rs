@@ -12,8 +12,8 @@
 //!
 //! | calling thread | other thread |
 //! |---|---|
-//! | parses both Dockerfiles | resolves both contexts, sends them |
-//! | builds both inputs, sends them | |
+//! | parses both Dockerfiles | resolves build A's context, sends it |
+//! | builds A's input, sends it; derives B's context, builds B's input, sends it | |
 //! | BuildKit build B, each stage once build A has built as many (waiting, it hashes COPY sources, last first) | BuildKit build A (hashing COPY sources first first), sending each stage's records |
 //! | checks B's lookups against A's records | the classic builder (both builds, explained) |
 //! | explains ranges of BuildKit's verdicts | explains the ranges left, if any |
@@ -41,9 +41,8 @@ use std::sync::mpsc::{channel, Receiver, TryRecvError};
 use std::sync::Arc;
 use std::thread::ScopedJoinHandle;
 
-/// Both builds' inputs and how B's instructions align with A's.
-struct Inputs {
-    a: BuildInput,
+/// Build B's input and how its instructions align with build A's.
+struct InputB {
     b: BuildInput,
     align: Vec<Option<usize>>,
 }
@@ -200,8 +199,9 @@ pub(super) fn simulate(
         next: AtomicUsize::new(0),
     };
     let done = std::thread::scope(|s| {
-        let (to_caller_contexts, contexts) = channel::<(Context, Context)>();
-        let (to_other_inputs, inputs_rx) = channel::<Arc<Inputs>>();
+        let (to_caller_context, context_a) = channel::<Context>();
+        let (to_other_a, input_a) = channel::<Arc<BuildInput>>();
+        let (to_other_b, input_b) = channel::<Arc<InputB>>();
         let (to_b, stages_of_a) = channel::<Vec<(Id, Id)>>();
         let (to_caller_a, exec_a_rx) = channel::<Exec>();
         let (to_other_execs, execs_rx) = channel::<Arc<(Exec, Exec)>>();
@@ -215,13 +215,12 @@ pub(super) fn simulate(
                     &scenario.dockerfile,
                     scenario.dockerignore.as_deref(),
                 );
-                let b = BuildInput::context_b(scenario, &a);
-                if to_caller_contexts.send((a, b)).is_err() {
+                if to_caller_context.send(a).is_err() {
                     return;
                 }
             }
-            let Ok(inputs) = inputs_rx.recv() else { return };
-            let (a, b, align) = (&inputs.a, &inputs.b, &inputs.align[..]);
+            let Ok(input_a) = input_a.recv() else { return };
+            let a = &*input_a;
             if overlap {
                 let publish = |steps: &[Step]| {
                     let _ = to_b.send(records_of(steps));
@@ -234,6 +233,10 @@ pub(super) fn simulate(
                 }
             } else {
                 drop(to_b);
+            }
+            let Ok(input_b) = input_b.recv() else { return };
+            let (b, align) = (&input_b.b, &input_b.align[..]);
+            if !overlap {
                 for (input, src, exclude) in digest_tasks(a, b).into_iter().rev() {
                     let _ = input.context.digest(src, exclude);
                 }
@@ -245,8 +248,8 @@ pub(super) fn simulate(
                 explain::explain_steps(bk, scenario, a, b, ea, eb, align, r)
             });
             drop(execs);
-            // The calling thread drops the inputs (this was not the last reference).
-            drop(inputs);
+            // The calling thread drops the inputs (these were not the last references).
+            drop((input_a, input_b));
             if to_caller_rest.send((classic, explained)).is_ok() {
                 // The last reference to both executions: they are dropped here while
                 // the calling thread drops the inputs.
@@ -256,26 +259,48 @@ pub(super) fn simulate(
         let Ok(handle) = std::thread::Builder::new().spawn_scoped(s, other) else {
             return None;
         };
-        let (a, b) = match given.take() {
-            Some(ab) => ab,
+        // Build A's input goes to the other thread as soon as it exists (build A starts
+        // there), then build B's.
+        let (input_a, b) = match given.take() {
+            Some((a, b)) => {
+                let a = Arc::new(a);
+                if to_other_a.send(Arc::clone(&a)).is_err() {
+                    stopped(handle)
+                }
+                (a, b)
+            }
             None => {
                 let text_b = scenario.dockerfile_b();
                 let df_a = crate::parse(&scenario.dockerfile);
-                let df_b = (text_b != scenario.dockerfile).then(|| crate::parse(text_b));
-                let Ok((ctx_a, ctx_b)) = contexts.recv() else {
+                let mut df_b = (text_b != scenario.dockerfile).then(|| crate::parse(text_b));
+                let Ok(ctx_a) = context_a.recv() else {
                     stopped(handle)
                 };
-                BuildInput::from_parts(scenario, ctx_a, ctx_b, df_a, df_b)
+                let a = Arc::new(BuildInput::a_with_parsed(
+                    scenario,
+                    Shared::new(ctx_a),
+                    Shared::new(df_a),
+                ));
+                if to_other_a.send(Arc::clone(&a)).is_err() {
+                    stopped(handle)
+                }
+                // B's Dockerfile is parsed already (parsed again only when `.dockerignore`
+                // changes: then B is resolved from scratch).
+                let b = BuildInput::b_from_with(scenario, &a, &mut |t| {
+                    df_b.take().unwrap_or_else(|| crate::parse(t))
+                });
+                (a, b)
             }
         };
-        let diagnostics = diagnostics(scenario, &a, &b);
+        let a = &*input_a;
+        let diagnostics = diagnostics(scenario, a, &b);
         let parsed = keep_parsed.then(|| (Shared::clone(&a.df), Shared::clone(&b.df)));
         let align = align(&a.df, &b.df);
-        let inputs = Arc::new(Inputs { a, b, align });
-        if to_other_inputs.send(Arc::clone(&inputs)).is_err() {
+        let input_b = Arc::new(InputB { b, align });
+        if to_other_b.send(Arc::clone(&input_b)).is_err() {
             stopped(handle)
         }
-        let (a, b, align) = (&inputs.a, &inputs.b, &inputs.align[..]);
+        let (b, align) = (&input_b.b, &input_b.align[..]);
         let (ea, eb, errors) = if overlap {
             let growing = Growing::new(stages_of_a, digest_tasks(a, b));
             let eb = run_b(bk, opts, scenario, b, &growing, None);
@@ -311,7 +336,7 @@ pub(super) fn simulate(
         let mut buildkit = explain::report(bk, steps, eb);
         buildkit.errors = errors;
         let _ = to_other_drop.send(execs);
-        drop(inputs);
+        drop((input_a, input_b));
         if let Err(e) = handle.join() {
             std::panic::resume_unwind(e)
         }

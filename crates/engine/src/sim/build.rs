@@ -60,7 +60,8 @@ impl BuildInput {
     }
 
     /// Build B, derived from build A's resolved context when `.dockerignore` is unchanged
-    /// (only the changed files are hashed and matched again).
+    /// (only the changed files are hashed and matched again); B shares A's parse when its
+    /// Dockerfile is the same.
     pub fn b_from(s: &Scenario, a: &BuildInput) -> BuildInput {
         BuildInput::b_from_with(s, a, &mut crate::parse)
     }
@@ -71,9 +72,6 @@ impl BuildInput {
         a: &BuildInput,
         parse: &mut dyn FnMut(&str) -> Dockerfile,
     ) -> BuildInput {
-        if s.change.dockerignore.is_some() {
-            return BuildInput::b(s);
-        }
         let text = s.dockerfile_b();
         let df = if text == a.text {
             Shared::clone(&a.df)

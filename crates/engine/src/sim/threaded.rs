@@ -284,8 +284,7 @@ pub(super) fn simulate(
                 if to_other_a.send(Arc::clone(&a)).is_err() {
                     stopped(handle)
                 }
-                // B's Dockerfile is parsed already (parsed again only when `.dockerignore`
-                // changes: then B is resolved from scratch).
+                // B's Dockerfile is parsed already (or is A's).
                 let b = BuildInput::b_from_with(scenario, &a, &mut |t| {
                     df_b.take().unwrap_or_else(|| crate::parse(t))
                 });
